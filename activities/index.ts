@@ -1,0 +1,35 @@
+import type { Pool } from 'mysql2/promise';
+import type { CursorRepository } from '../src/db/cursor-repository';
+import type { ErpSource } from '../src/erp/source';
+import type { EventProducer } from '../src/kafka/producer';
+import { createApplyActivities } from './apply-order-events';
+import { createPollActivities } from './poll-erp';
+import { createReadErpActivities } from './read-erp';
+
+export interface ActivityDeps {
+  pool: Pool;
+  erp: ErpSource;
+  cursors: CursorRepository;
+  producer: EventProducer;
+  cursorName: string;
+  pageSize: number;
+  pollBudgetMs: number;
+}
+
+/** All activities, with their dependencies injected; the worker registers the result. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createApplyActivities({ pool: deps.pool }),
+    ...createReadErpActivities({ erp: deps.erp }),
+    ...createPollActivities({
+      erp: deps.erp,
+      cursors: deps.cursors,
+      producer: deps.producer,
+      cursorName: deps.cursorName,
+      pageSize: deps.pageSize,
+      budgetMs: deps.pollBudgetMs,
+    }),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,200 @@
+/**
+ * Health probes and MySQL bootstrap for scripts/infra.sh, written with the same
+ * clients the application uses so "healthy" means "ordersync can use it".
+ *
+ *   probe.ts temporal|kafka|mysql --wait SECONDS
+ *   probe.ts status
+ *   probe.ts mysql-bootstrap [--socket PATH] --secrets FILE [--wait SECONDS]
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import mysql from 'mysql2/promise';
+import { Connection } from '@temporalio/client';
+import { Kafka, logLevel } from 'kafkajs';
+import { parseEnvFile, dataDir, resolveEnv } from '../../src/config';
+import { APP_DATABASES, ERP_DATABASES, REQUIRED_SEARCH_ATTRIBUTES } from '../../src/infra/constants';
+
+const TEMPORAL_ADDRESS = process.env.ORDERSYNC_TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+const KAFKA_BROKERS = (process.env.ORDERSYNC_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+
+type Check = () => Promise<string>;
+
+const checks: Record<'temporal' | 'kafka' | 'mysql', Check> = {
+  async temporal() {
+    const connection = await Connection.connect({ address: TEMPORAL_ADDRESS, connectTimeout: '3s' });
+    try {
+      const res = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
+      const missing = REQUIRED_SEARCH_ATTRIBUTES.filter((a) => !(a in (res.customAttributes ?? {})));
+      if (missing.length > 0) throw new Error(`search attributes not registered: ${missing.join(', ')}`);
+      return `Temporal at ${TEMPORAL_ADDRESS}, UI http://127.0.0.1:8233`;
+    } finally {
+      await connection.close();
+    }
+  },
+  async kafka() {
+    const kafka = new Kafka({
+      clientId: 'ordersync-probe',
+      brokers: KAFKA_BROKERS,
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 3000,
+      retry: { retries: 0 },
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const cluster = await admin.describeCluster();
+      return `Kafka at ${KAFKA_BROKERS.join(',')} (${cluster.brokers.length} broker, controller ${cluster.controller})`;
+    } finally {
+      await admin.disconnect();
+    }
+  },
+  async mysql() {
+    const url = resolveEnv().ORDERSYNC_MYSQL_URL;
+    if (!url) throw new Error('ORDERSYNC_MYSQL_URL is not set and no secrets file exists yet');
+    const conn = await mysql.createConnection({ uri: url, connectTimeout: 3000 });
+    try {
+      const [rows] = await conn.query('SELECT VERSION() AS v');
+      const version = (rows as Array<{ v: string }>)[0]?.v ?? '?';
+      const u = new URL(url);
+      return `MySQL ${version} at ${u.host}, app user ${decodeURIComponent(u.username)}`;
+    } finally {
+      await conn.end();
+    }
+  },
+};
+
+async function retryUntil<T>(fn: () => Promise<T>, seconds: number, what: string): Promise<T> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > deadline) {
+        throw new Error(`${what} not healthy after ${seconds}s: ${(err as Error).message}`);
+      }
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+async function waitFor(name: keyof typeof checks, seconds: number): Promise<boolean> {
+  try {
+    const msg = await retryUntil(checks[name], seconds, name);
+    console.error(`[infra] ${name} healthy: ${msg}`);
+    return true;
+  } catch (err) {
+    console.error(`[infra] ${(err as Error).message}`);
+    return false;
+  }
+}
+
+async function status(): Promise<boolean> {
+  let ok = true;
+  for (const name of Object.keys(checks) as Array<keyof typeof checks>) {
+    try {
+      console.log(`ok    ${name.padEnd(8)} ${await checks[name]()}`);
+    } catch (err) {
+      ok = false;
+      console.log(`DOWN  ${name.padEnd(8)} ${(err as Error).message}`);
+    }
+  }
+  return ok;
+}
+
+/**
+ * Creates the databases and three least-privilege accounts:
+ *   ordersync_app       DML on the ordersync databases (the worker and consumer)
+ *   ordersync_migrator  DDL + DML on the ordersync databases (`ordersync migrate`)
+ *   erp_reader          SELECT on the ERP databases (the poller)
+ *   erp_writer          owner of the simulated ERP databases (`ordersync erp simulate`)
+ * Passwords are generated once and kept in the secrets file (mode 600).
+ */
+async function bootstrap(
+  socket: string | undefined,
+  secretsFile: string,
+  waitSeconds: number,
+): Promise<void> {
+  const existing = existsSync(secretsFile) ? parseEnvFile(readFileSync(secretsFile, 'utf8')) : {};
+  const password = (user: string): string => {
+    const key = `ORDERSYNC_LOCAL_${user.toUpperCase()}_PASSWORD`;
+    existing[key] ??= randomBytes(18).toString('base64url');
+    return existing[key];
+  };
+  const adminUrl = process.env.ORDERSYNC_MYSQL_ADMIN_URL;
+  const connect = () =>
+    socket && existsSync(socket) && !adminUrl
+      ? mysql.createConnection({ socketPath: socket, user: 'root' })
+      : mysql.createConnection({ uri: adminUrl ?? 'mysql://root@127.0.0.1:3306' });
+  const conn = await retryUntil(connect, waitSeconds, 'mysql (admin)');
+  const grants: Array<[string, string, readonly string[]]> = [
+    ['ordersync_app', 'SELECT, INSERT, UPDATE, DELETE', APP_DATABASES],
+    [
+      'ordersync_migrator',
+      'SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, DROP, INDEX, REFERENCES',
+      APP_DATABASES,
+    ],
+    ['erp_reader', 'SELECT', ERP_DATABASES],
+    ['erp_writer', 'SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, DROP, INDEX, REFERENCES', ERP_DATABASES],
+  ];
+  try {
+    for (const db of [...APP_DATABASES, ...ERP_DATABASES]) {
+      await conn.query(
+        `CREATE DATABASE IF NOT EXISTS ${mysql.escapeId(db)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+      );
+    }
+    for (const [user, privileges, dbs] of grants) {
+      const pw = password(user);
+      await conn.query(`CREATE USER IF NOT EXISTS ?@'%' IDENTIFIED BY ?`, [user, pw]);
+      await conn.query(`ALTER USER ?@'%' IDENTIFIED BY ?`, [user, pw]);
+      for (const db of dbs) {
+        await conn.query(`GRANT ${privileges} ON ${mysql.escapeId(db)}.* TO ?@'%'`, [user]);
+      }
+    }
+  } finally {
+    await conn.end();
+  }
+  const url = (user: string, db: string) =>
+    `mysql://${user}:${encodeURIComponent(password(user))}@127.0.0.1:3306/${db}`;
+  const lines = [
+    '# Written by scripts/infra.sh for the local servers. Real environment variables take precedence.',
+    ...Object.entries(existing).map(([k, v]) => `${k}=${v}`),
+    `ORDERSYNC_MYSQL_URL=${url('ordersync_app', 'ordersync')}`,
+    `ORDERSYNC_MYSQL_MIGRATE_URL=${url('ordersync_migrator', 'ordersync')}`,
+    `ORDERSYNC_ERP_MYSQL_URL=${url('erp_reader', 'erp')}`,
+    `ORDERSYNC_ERP_WRITER_URL=${url('erp_writer', 'erp')}`,
+  ];
+  const unique = lines.filter((l, i) => l.startsWith('#') || lines.findIndex((m) => m.split('=')[0] === l.split('=')[0]) === i);
+  writeFileSync(secretsFile, `${unique.join('\n')}\n`, { mode: 0o600 });
+  chmodSync(secretsFile, 0o600);
+  console.error(`[infra] mysql ready: databases ${[...APP_DATABASES, ...ERP_DATABASES].join(', ')}; credentials in ${secretsFile}`);
+}
+
+async function main(): Promise<number> {
+  const [cmd, ...rest] = process.argv.slice(2);
+  const flag = (name: string) => {
+    const i = rest.indexOf(name);
+    return i >= 0 ? rest[i + 1] : undefined;
+  };
+  if (cmd === 'status') return (await status()) ? 0 : 1;
+  if (cmd === 'mysql-bootstrap') {
+    await bootstrap(
+      flag('--socket'),
+      flag('--secrets') ?? `${dataDir()}/secrets.env`,
+      Number(flag('--wait') ?? 60),
+    );
+    return 0;
+  }
+  if (cmd === 'temporal' || cmd === 'kafka' || cmd === 'mysql') {
+    return (await waitFor(cmd, Number(flag('--wait') ?? 60))) ? 0 : 1;
+  }
+  console.error('usage: probe.ts temporal|kafka|mysql --wait SECONDS | status | mysql-bootstrap --secrets FILE');
+  return 2;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`[infra] ${(err as Error).message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,194 @@
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Thrown at boot when an environment variable is missing or malformed. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    message: string,
+    readonly variables: readonly string[],
+  ) {
+    super(message);
+  }
+}
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const positiveInt = z.coerce.number().int().positive();
+
+const mysqlUrl = z
+  .string()
+  .url()
+  .refine((u) => u.startsWith('mysql://'), 'must be a mysql:// URL');
+
+const hostPort = z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'must be host:port');
+
+/** Durations accept `500ms`, `5s`, `10m`, `24h`, `7d` or plain milliseconds. */
+export function parseDurationMs(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(value.trim());
+  if (!m) throw new Error(`"${value}" is not a duration such as 500ms, 5s, 10m, 24h`);
+  const n = Number(m[1]);
+  const unit = m[2] ?? 'ms';
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit] ?? 1;
+  return Math.round(n * factor);
+}
+
+const duration = z.string().transform((v, ctx) => {
+  try {
+    return parseDurationMs(v);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+const envSchema = z.object({
+  ORDERSYNC_TEMPORAL_ADDRESS: hostPort.default('127.0.0.1:7233'),
+  ORDERSYNC_TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  ORDERSYNC_TASK_QUEUE: z.string().min(1).default('ordersync'),
+  ORDERSYNC_TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
+  ORDERSYNC_TEMPORAL_API_KEY: z.string().min(1).optional(),
+  ORDERSYNC_TEMPORAL_TLS: bool.default(false),
+  ORDERSYNC_TEMPORAL_TLS_CERT_FILE: z.string().min(1).optional(),
+  ORDERSYNC_TEMPORAL_TLS_KEY_FILE: z.string().min(1).optional(),
+  ORDERSYNC_TEMPORAL_TLS_CA_FILE: z.string().min(1).optional(),
+  ORDERSYNC_TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+
+  ORDERSYNC_KAFKA_BROKERS: z
+    .string()
+    .default('127.0.0.1:9092')
+    .transform((v) => v.split(',').map((s) => s.trim()))
+    .pipe(z.array(hostPort).min(1)),
+  ORDERSYNC_KAFKA_CLIENT_ID: z.string().min(1).default('ordersync'),
+  ORDERSYNC_KAFKA_SSL: bool.default(false),
+  ORDERSYNC_KAFKA_SSL_CA_FILE: z.string().min(1).optional(),
+  ORDERSYNC_KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+  ORDERSYNC_KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  ORDERSYNC_KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+  ORDERSYNC_TOPIC_ONLINE: z.string().min(1).default('ordersync.online'),
+  ORDERSYNC_TOPIC_STORE: z.string().min(1).default('ordersync.store'),
+  ORDERSYNC_TOPIC_INTERNATIONAL: z.string().min(1).default('ordersync.international'),
+  ORDERSYNC_TOPIC_DLQ: z.string().min(1).default('ordersync.dlq'),
+  ORDERSYNC_TOPIC_PARTITIONS: positiveInt.default(12),
+  ORDERSYNC_CONSUMER_GROUP: z.string().min(1).default('ordersync-consumer'),
+  ORDERSYNC_SIGNAL_CONCURRENCY: positiveInt.default(64),
+  ORDERSYNC_MAX_MESSAGE_BYTES: positiveInt.default(256 * 1024),
+
+  ORDERSYNC_MYSQL_URL: mysqlUrl,
+  ORDERSYNC_MYSQL_MIGRATE_URL: mysqlUrl.optional(),
+  ORDERSYNC_MYSQL_POOL_SIZE: positiveInt.default(10),
+  ORDERSYNC_ERP_MYSQL_URL: mysqlUrl,
+  ORDERSYNC_ERP_WRITER_URL: mysqlUrl.optional(),
+
+  ORDERSYNC_INVOICE_WAIT: duration.default(3_600_000),
+  ORDERSYNC_IDLE_CLOSE: duration.default(86_400_000),
+  ORDERSYNC_POLL_PAGE_SIZE: positiveInt.default(500),
+  ORDERSYNC_POLL_BUDGET: duration.default(20_000),
+  ORDERSYNC_CURSOR_SETTLE: duration.default(2_000),
+});
+
+export type Config = Readonly<z.infer<typeof envSchema>>;
+
+/** Variables that may be given as `NAME_FILE=/path` instead of inline, so secrets stay off the command line. */
+const SECRET_VARIABLES = [
+  'ORDERSYNC_TEMPORAL_API_KEY',
+  'ORDERSYNC_KAFKA_SASL_PASSWORD',
+  'ORDERSYNC_MYSQL_URL',
+  'ORDERSYNC_MYSQL_MIGRATE_URL',
+  'ORDERSYNC_ERP_MYSQL_URL',
+  'ORDERSYNC_ERP_WRITER_URL',
+] as const;
+
+/** Parses `KEY=value` lines; `#` starts a comment line. No interpolation. */
+export function parseEnvFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    if (eq <= 0) continue;
+    out[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/** The data directory used by `npm run infra`, where the local secrets file lives. */
+export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(env.ORDERSYNC_DATA_DIR ?? path.join(__dirname, '..', '.ordersync'));
+}
+
+/**
+ * Builds the effective environment: process env first, then `NAME_FILE`
+ * indirections, then the env file (`ORDERSYNC_ENV_FILE`, or the local infra's
+ * `.ordersync/secrets.env`) for whatever is still unset.
+ */
+export function resolveEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+  const merged: Record<string, string | undefined> = { ...env };
+  for (const name of SECRET_VARIABLES) {
+    const file = env[`${name}_FILE`];
+    if (merged[name] === undefined && file) {
+      try {
+        merged[name] = readFileSync(file, 'utf8').trim();
+      } catch (err) {
+        throw new ConfigError(`${name}_FILE: cannot read ${file}: ${(err as Error).message}`, [
+          `${name}_FILE`,
+        ]);
+      }
+    }
+  }
+  const envFile = env.ORDERSYNC_ENV_FILE ?? path.join(dataDir(env), 'secrets.env');
+  if (existsSync(envFile)) {
+    for (const [k, v] of Object.entries(parseEnvFile(readFileSync(envFile, 'utf8')))) {
+      if (merged[k] === undefined) merged[k] = v;
+    }
+  } else if (env.ORDERSYNC_ENV_FILE) {
+    throw new ConfigError(`ORDERSYNC_ENV_FILE: ${envFile} does not exist`, ['ORDERSYNC_ENV_FILE']);
+  }
+  return merged;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const merged = resolveEnv(env);
+  const parsed = envSchema.safeParse(merged);
+  if (!parsed.success) {
+    const names = [...new Set(parsed.error.issues.map((i) => String(i.path[0])))];
+    const lines = parsed.error.issues.map((i) => {
+      const name = String(i.path[0]);
+      const hint =
+        merged[name] === undefined
+          ? ' (unset; run `npm run infra -- up` for local servers, or set it)'
+          : '';
+      return `  ${name}: ${i.message}${hint}`;
+    });
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`, names);
+  }
+  const cfg = parsed.data;
+  const tlsFiles = [cfg.ORDERSYNC_TEMPORAL_TLS_CERT_FILE, cfg.ORDERSYNC_TEMPORAL_TLS_KEY_FILE];
+  if (tlsFiles.filter(Boolean).length === 1) {
+    throw new ConfigError(
+      'ORDERSYNC_TEMPORAL_TLS_CERT_FILE and ORDERSYNC_TEMPORAL_TLS_KEY_FILE must be set together',
+      ['ORDERSYNC_TEMPORAL_TLS_CERT_FILE', 'ORDERSYNC_TEMPORAL_TLS_KEY_FILE'],
+    );
+  }
+  if (cfg.ORDERSYNC_KAFKA_SASL_MECHANISM && !(cfg.ORDERSYNC_KAFKA_SASL_USERNAME && cfg.ORDERSYNC_KAFKA_SASL_PASSWORD)) {
+    throw new ConfigError(
+      'ORDERSYNC_KAFKA_SASL_MECHANISM needs ORDERSYNC_KAFKA_SASL_USERNAME and ORDERSYNC_KAFKA_SASL_PASSWORD',
+      ['ORDERSYNC_KAFKA_SASL_USERNAME', 'ORDERSYNC_KAFKA_SASL_PASSWORD'],
+    );
+  }
+  return Object.freeze(cfg);
+}
+
+/** A URL with its password replaced, for logs and status output. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '<unparsable url>';
+  }
+}

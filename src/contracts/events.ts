@@ -1,0 +1,186 @@
+/**
+ * The Kafka message contract. Pure: imported by the consumer, the producer, the
+ * workflows and the tests alike. Producers outside ordersync may write to the
+ * topics too, so everything here is validated, nothing assumed.
+ */
+import { z } from 'zod';
+
+export const CHANNELS = ['online', 'store', 'international'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const EVENT_TYPES = ['order_creation', 'order_updation', 'invoice_creation'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Upper bounds that keep one order's state small enough for a workflow history and a MySQL row. */
+export const LIMITS = {
+  idLength: 64,
+  textLength: 512,
+  lines: 500,
+  maxQty: 1_000_000,
+  maxAmount: 1e12,
+  maxErpVersion: 2 ** 31 - 1,
+} as const;
+
+const id = z
+  .string()
+  .min(1)
+  .max(LIMITS.idLength)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'only letters, digits and . _ : -');
+
+// No C0 control characters other than tab/newline; any other unicode is fine.
+const text = z
+  .string()
+  .max(LIMITS.textLength)
+  // eslint-disable-next-line no-control-regex
+  .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), 'control characters');
+
+/** Decimal amounts travel as strings or numbers; stored as DECIMAL(14,2) strings. */
+const amount = z
+  .union([z.number(), z.string()])
+  .transform((v) => (typeof v === 'number' ? v : Number.isFinite(Number(v)) && v.trim() !== '' ? Number(v) : NaN))
+  .pipe(z.number().finite().min(0).max(LIMITS.maxAmount))
+  .transform((n) => n.toFixed(2));
+
+const currency = z.string().regex(/^[A-Z]{3}$/, 'ISO-4217 code');
+
+const isoDate = z.iso.datetime({ offset: true });
+
+export const orderLineSchema = z.strictObject({
+  sku: id,
+  qty: z.number().int().positive().max(LIMITS.maxQty),
+  unitPrice: amount,
+});
+
+export const addressSchema = z.strictObject({
+  line1: text.pipe(z.string().min(1)),
+  line2: text.optional(),
+  city: text.pipe(z.string().min(1)),
+  postalCode: text.pipe(z.string().max(32)),
+  country: z.string().regex(/^[A-Z]{2}$/, 'ISO-3166 alpha-2'),
+});
+
+export const customerSchema = z.strictObject({
+  id,
+  name: text.pipe(z.string().min(1)),
+  email: z.email().max(254),
+});
+
+export const ORDER_STATUSES = ['pending', 'confirmed', 'packed', 'shipped', 'delivered', 'cancelled'] as const;
+
+export const orderSnapshotSchema = z.strictObject({
+  customer: customerSchema,
+  lines: z.array(orderLineSchema).min(1).max(LIMITS.lines),
+  currency,
+  total: amount,
+  status: z.enum(ORDER_STATUSES),
+  shippingAddress: addressSchema,
+});
+
+export const invoiceSchema = z.strictObject({
+  invoiceId: id,
+  number: text.pipe(z.string().min(1).max(64)),
+  amount,
+  tax: amount,
+  currency,
+  issuedAt: isoDate,
+});
+
+const base = {
+  eventId: id,
+  orderId: id,
+  channel: z.enum(CHANNELS),
+  erpVersion: z.number().int().positive().max(LIMITS.maxErpVersion),
+  occurredAt: isoDate,
+};
+
+export const orderEventSchema = z.discriminatedUnion('type', [
+  z.strictObject({ ...base, type: z.literal('order_creation'), data: orderSnapshotSchema }),
+  z.strictObject({ ...base, type: z.literal('order_updation'), data: orderSnapshotSchema }),
+  z.strictObject({ ...base, type: z.literal('invoice_creation'), data: invoiceSchema }),
+]);
+
+export type OrderEvent = z.infer<typeof orderEventSchema>;
+export type OrderSnapshot = z.infer<typeof orderSnapshotSchema>;
+export type Invoice = z.infer<typeof invoiceSchema>;
+export type OrderEventInput = z.input<typeof orderEventSchema>;
+
+/** Why a message was refused; becomes the `reason` header of its DLQ copy. */
+export type RejectReason =
+  | 'empty-value'
+  | 'oversized'
+  | 'unparsable-json'
+  | 'schema'
+  | 'missing-key'
+  | 'key-mismatch';
+
+export type DecodeResult =
+  | { ok: true; event: OrderEvent }
+  | { ok: false; reason: RejectReason; detail: string };
+
+/**
+ * Decodes and validates one Kafka message. `JSON.parse` never assigns through
+ * `__proto__`, and the strict schemas reject unknown keys, so prototype
+ * pollution keys are refused rather than merged.
+ */
+export function decodeMessage(
+  key: Buffer | string | null | undefined,
+  value: Buffer | string | null | undefined,
+  maxBytes: number,
+): DecodeResult {
+  if (value === null || value === undefined || value.length === 0) {
+    return { ok: false, reason: 'empty-value', detail: 'message has no value' };
+  }
+  const size = typeof value === 'string' ? Buffer.byteLength(value) : value.length;
+  if (size > maxBytes) {
+    return { ok: false, reason: 'oversized', detail: `value is ${size} bytes, limit ${maxBytes}` };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(value.toString());
+  } catch (err) {
+    return { ok: false, reason: 'unparsable-json', detail: (err as Error).message.slice(0, 200) };
+  }
+  const parsed = orderEventSchema.safeParse(json);
+  if (!parsed.success) {
+    const detail = parsed.error.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
+    return { ok: false, reason: 'schema', detail: detail.slice(0, 500) };
+  }
+  if (key === null || key === undefined || key.length === 0) {
+    return { ok: false, reason: 'missing-key', detail: 'message key must be the orderId' };
+  }
+  const keyText = key.toString();
+  if (keyText !== parsed.data.orderId) {
+    return {
+      ok: false,
+      reason: 'key-mismatch',
+      detail: `key ${JSON.stringify(keyText.slice(0, 80))} is not orderId ${parsed.data.orderId}`,
+    };
+  }
+  return { ok: true, event: parsed.data };
+}
+
+/** Topic names per channel, plus the dead-letter topic. */
+export interface Topics {
+  readonly online: string;
+  readonly store: string;
+  readonly international: string;
+  readonly dlq: string;
+}
+
+export function topicForChannel(topics: Topics, channel: Channel): string {
+  return topics[channel];
+}
+
+/** Headers on every produced event, so tools can route without parsing the value. */
+export const HEADERS = {
+  eventId: 'ordersync-event-id',
+  eventType: 'ordersync-event-type',
+  dlqReason: 'ordersync-dlq-reason',
+  dlqDetail: 'ordersync-dlq-detail',
+  dlqTopic: 'ordersync-dlq-source-topic',
+  dlqPartition: 'ordersync-dlq-source-partition',
+  dlqOffset: 'ordersync-dlq-source-offset',
+} as const;

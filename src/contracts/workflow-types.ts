@@ -1,0 +1,116 @@
+/**
+ * Types and pure helpers shared by the per-order workflow, its activities, the
+ * consumer and the CLI. No I/O and no Node built-ins: the workflow bundle imports it.
+ */
+import type { Channel, EventType, OrderEvent } from './events';
+
+export const ORDER_SYNC_STATES = ['new', 'created', 'updated', 'invoiced', 'blocked'] as const;
+export type OrderSyncState = (typeof ORDER_SYNC_STATES)[number];
+
+export type SkipReason = 'duplicate' | 'stale' | 'superseded';
+
+/**
+ * What one apply did to one event. `deferred`: an invoice before its order, to
+ * try again later. `rejected`: bad data; the apply stopped there, kept what came
+ * before, and the order must be Blocked until it is replayed.
+ */
+export type EventOutcome =
+  | { eventId: string; outcome: 'applied' }
+  | { eventId: string; outcome: 'skipped'; reason: SkipReason }
+  | { eventId: string; outcome: 'deferred' }
+  | { eventId: string; outcome: 'rejected'; error: string };
+
+/** The target row as the apply activity left it, so the workflow derives its state from MySQL. */
+export interface TargetOrderState {
+  exists: boolean;
+  erpVersion: number;
+  lastEventType: EventType | null;
+  invoiced: boolean;
+}
+
+export interface ApplyResult {
+  outcomes: EventOutcome[];
+  order: TargetOrderState;
+}
+
+export interface ApplyInput {
+  orderId: string;
+  events: OrderEvent[];
+  /** Event ids to record as skipped (superseded by a newer snapshot in the same replay) without applying. */
+  supersede?: string[];
+}
+
+export interface OrderSyncOptions {
+  /** How long an invoice may wait for its order's creation before the order is Blocked. */
+  invoiceWaitMs: number;
+  /** How long an invoiced order's workflow stays open with nothing to do. */
+  idleCloseMs: number;
+  /** How many recent event ids the workflow remembers for dedupe. */
+  seenLimit: number;
+}
+
+export const DEFAULT_ORDER_SYNC_OPTIONS: OrderSyncOptions = {
+  invoiceWaitMs: 60 * 60 * 1000,
+  idleCloseMs: 24 * 60 * 60 * 1000,
+  seenLimit: 1000,
+};
+
+/** Carried across continue-as-new, so a new run resumes exactly where the old one stopped. */
+export interface CarriedState {
+  state: OrderSyncState;
+  appliedCount: number;
+  skippedCount: number;
+  pending: OrderEvent[];
+  seen: string[];
+  lastError: string | null;
+  target: TargetOrderState | null;
+  invoiceWaitSince: number | null;
+}
+
+export interface OrderSyncInput {
+  orderId: string;
+  channel: Channel;
+  options?: Partial<OrderSyncOptions>;
+  carried?: CarriedState;
+}
+
+export interface OrderSyncStatus {
+  orderId: string;
+  channel: Channel;
+  state: OrderSyncState;
+  applied: number;
+  skipped: number;
+  pending: Array<Pick<OrderEvent, 'eventId' | 'type' | 'erpVersion'>>;
+  lastError: string | null;
+  erpVersion: number;
+}
+
+export interface ReplayRequest {
+  /** Re-apply from this ERP version on; all events when absent. */
+  fromVersion?: number;
+}
+
+/** Derives the sync state from what MySQL holds, unless the workflow has blocked the order. */
+export function stateFromTarget(target: TargetOrderState | null): OrderSyncState {
+  if (!target?.exists) return 'new';
+  if (target.invoiced) return 'invoiced';
+  return target.lastEventType === 'order_creation' ? 'created' : 'updated';
+}
+
+/**
+ * For a replay: every order snapshot that is immediately followed, in ERP
+ * version order, by another snapshot. Applying only the later one is
+ * equivalent under upsert semantics and lets a corrected ERP snapshot overtake
+ * a poisoned one. A snapshot followed by an invoice is kept, because the invoice
+ * must land on the order as it was when invoiced.
+ */
+export function supersededSnapshots(events: readonly OrderEvent[]): string[] {
+  const sorted = [...events].sort((a, b) => a.erpVersion - b.erpVersion);
+  const out: string[] = [];
+  for (let i = 0; i + 1 < sorted.length; i++) {
+    const cur = sorted[i]!;
+    const next = sorted[i + 1]!;
+    if (cur.type !== 'invoice_creation' && next.type !== 'invoice_creation') out.push(cur.eventId);
+  }
+  return out;
+}

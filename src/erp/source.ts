@@ -1,0 +1,17 @@
+import type { OrderEventInput } from '../contracts/events';
+import type { PollCursor } from './cursor';
+
+/**
+ * The ERP as ordersync sees it. Events are passed on as the ERP wrote them;
+ * validation happens in the consumer, which trusts no producer.
+ */
+export interface ErpSource {
+  /** Events after `cursor`, oldest first, and the cursor to save once they are produced. */
+  fetchEvents(cursor: PollCursor, limit: number): Promise<{ events: ErpEvent[]; nextCursor: PollCursor }>;
+  /** One order's events from `fromVersion` on, in version order; used by replay. */
+  fetchOrderEvents(orderId: string, fromVersion: number): Promise<ErpEvent[]>;
+  close(): Promise<void>;
+}
+
+/** A change-log entry shaped as the Kafka contract's value (not yet validated). */
+export type ErpEvent = OrderEventInput & { seq: number };

@@ -1,0 +1,30 @@
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel } from 'kafkajs';
+import type { KafkaConfig, SASLOptions } from 'kafkajs';
+import type { Config } from '../config';
+
+function sasl(cfg: Config): SASLOptions | undefined {
+  const mechanism = cfg.ORDERSYNC_KAFKA_SASL_MECHANISM;
+  const username = cfg.ORDERSYNC_KAFKA_SASL_USERNAME;
+  const password = cfg.ORDERSYNC_KAFKA_SASL_PASSWORD;
+  if (!mechanism || !username || !password) return undefined;
+  return { mechanism, username, password } as SASLOptions;
+}
+
+export function createKafka(cfg: Config, clientIdSuffix = ''): Kafka {
+  const options: KafkaConfig = {
+    clientId: `${cfg.ORDERSYNC_KAFKA_CLIENT_ID}${clientIdSuffix}`,
+    brokers: [...cfg.ORDERSYNC_KAFKA_BROKERS],
+    logLevel: logLevel.WARN,
+    connectionTimeout: 5_000,
+    retry: { initialRetryTime: 200, retries: 10, maxRetryTime: 10_000 },
+  };
+  if (cfg.ORDERSYNC_KAFKA_SSL || cfg.ORDERSYNC_KAFKA_SSL_CA_FILE) {
+    options.ssl = cfg.ORDERSYNC_KAFKA_SSL_CA_FILE
+      ? { ca: [readFileSync(cfg.ORDERSYNC_KAFKA_SSL_CA_FILE, 'utf8')] }
+      : true;
+  }
+  const auth = sasl(cfg);
+  if (auth) options.sasl = auth;
+  return new Kafka(options);
+}

@@ -1,0 +1,62 @@
+import type { Client } from '@temporalio/client';
+import type { Channel, OrderEvent } from '../contracts/events';
+import { ORDER_CHANNEL, ORDER_SYNC_STATE } from '../contracts/search-attributes';
+import type { OrderSyncOptions, OrderSyncStatus, ReplayRequest } from '../contracts/workflow-types';
+import { eventsSignal, orderSyncWorkflow, replaySignal, statusQuery } from '../../workflows/order-sync';
+
+/** The workflow id of an order's workflow is the order id itself. */
+export const orderWorkflowId = (orderId: string): string => orderId;
+
+export interface OrderWorkflowClientOptions {
+  taskQueue: string;
+  workflowOptions: Partial<OrderSyncOptions>;
+}
+
+/** Everything ordersync asks of per-order workflows, in one place for the consumer and the CLI. */
+export class OrderWorkflowClient {
+  constructor(
+    private readonly client: Client,
+    private readonly options: OrderWorkflowClientOptions,
+  ) {}
+
+  /** Starts the order's workflow if needed and queues the events; resolves once Temporal has persisted the signal. */
+  async deliver(orderId: string, channel: Channel, events: OrderEvent[]): Promise<void> {
+    await this.client.workflow.signalWithStart(orderSyncWorkflow, {
+      workflowId: orderWorkflowId(orderId),
+      taskQueue: this.options.taskQueue,
+      args: [{ orderId, channel, options: this.options.workflowOptions }],
+      signal: eventsSignal,
+      signalArgs: [events],
+      typedSearchAttributes: [
+        { key: ORDER_CHANNEL, value: channel },
+        { key: ORDER_SYNC_STATE, value: 'new' },
+      ],
+    });
+  }
+
+  async status(orderId: string): Promise<OrderSyncStatus> {
+    return this.client.workflow.getHandle(orderWorkflowId(orderId)).query(statusQuery);
+  }
+
+  /** Signals a replay; a closed workflow is started again so the replay runs. */
+  async replay(orderId: string, channel: Channel, req: ReplayRequest): Promise<void> {
+    await this.client.workflow.signalWithStart(orderSyncWorkflow, {
+      workflowId: orderWorkflowId(orderId),
+      taskQueue: this.options.taskQueue,
+      args: [{ orderId, channel, options: this.options.workflowOptions }],
+      signal: replaySignal,
+      signalArgs: [req],
+    });
+  }
+
+  /** Order ids matching a visibility query, e.g. `OrderSyncState = "blocked"`. */
+  async *find(query: string): AsyncGenerator<{ orderId: string; channel: Channel | undefined }> {
+    const seen = new Set<string>();
+    for await (const wf of this.client.workflow.list({ query: `WorkflowType = "orderSyncWorkflow" AND (${query})` })) {
+      if (seen.has(wf.workflowId)) continue;
+      seen.add(wf.workflowId);
+      const channel = wf.typedSearchAttributes.get(ORDER_CHANNEL) as Channel | undefined;
+      yield { orderId: wf.workflowId, channel };
+    }
+  }
+}

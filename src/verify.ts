@@ -1,0 +1,131 @@
+import type { Pool, RowDataPacket } from 'mysql2/promise';
+import { jsonColumn } from './db/time';
+
+export interface VerifyReport {
+  orders: number;
+  matching: number;
+  mismatched: Array<{ orderId: string; why: string }>;
+  /** ERP events (by event id) with no ledger row: not applied, not skipped. */
+  unaccounted: number;
+  /** Event ids with more than one effect. The ledger's primary key makes this 0 unless the schema is broken. */
+  duplicates: number;
+  /** Applied events whose version is not above the previous applied one of the same order, in seq order. */
+  orderingViolations: number;
+  appliedEvents: number;
+  skippedEvents: number;
+}
+
+interface Row extends RowDataPacket {
+  [k: string]: unknown;
+}
+
+/** JSON with sorted keys: MySQL normalises key order in JSON columns, MariaDB keeps the text. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+const canon = (v: unknown) => canonical(jsonColumn(v));
+
+/**
+ * The oracle: compares the ERP's orders and invoices with the target's for
+ * every order whose id starts with `prefix`, and checks the apply ledger.
+ * `erp` and `app` may be different servers, so the comparison happens here.
+ */
+export async function verify(erp: Pool, app: Pool, prefix: string): Promise<VerifyReport> {
+  const like = `${prefix}%`;
+  const [erpOrders] = await erp.query<Row[]>(
+    'SELECT order_id, channel, status, customer, shipping_address, currency, total, version FROM orders WHERE order_id LIKE ?',
+    [like],
+  );
+  const [erpLines] = await erp.query<Row[]>(
+    'SELECT order_id, sku, qty, unit_price FROM order_lines WHERE order_id LIKE ? ORDER BY order_id, line_no',
+    [like],
+  );
+  const [erpInvoices] = await erp.query<Row[]>(
+    'SELECT invoice_id, order_id, number, amount, tax, currency, issued_at FROM invoices WHERE order_id LIKE ?',
+    [like],
+  );
+  const [erpEvents] = await erp.query<Row[]>('SELECT event_id FROM order_events WHERE order_id LIKE ?', [like]);
+  const [appOrders] = await app.query<Row[]>(
+    'SELECT order_id, channel, status, customer, shipping_address, `lines`, currency, total, erp_version FROM orders WHERE order_id LIKE ?',
+    [like],
+  );
+  const [appInvoices] = await app.query<Row[]>(
+    'SELECT invoice_id, order_id, number, amount, tax, currency, issued_at FROM invoices WHERE order_id LIKE ?',
+    [like],
+  );
+  const [ledger] = await app.query<Row[]>(
+    'SELECT event_id, order_id, erp_version, outcome FROM applied_events WHERE order_id LIKE ? ORDER BY seq',
+    [like],
+  );
+
+  const linesByOrder = new Map<string, Array<{ sku: string; qty: number; unitPrice: string }>>();
+  for (const l of erpLines) {
+    const list = linesByOrder.get(String(l.order_id)) ?? [];
+    list.push({ sku: String(l.sku), qty: Number(l.qty), unitPrice: String(l.unit_price) });
+    linesByOrder.set(String(l.order_id), list);
+  }
+  const target = new Map(appOrders.map((o) => [String(o.order_id), o]));
+  const targetInvoices = new Map(appInvoices.map((i) => [String(i.invoice_id), i]));
+  const mismatched: VerifyReport['mismatched'] = [];
+  for (const o of erpOrders) {
+    const id = String(o.order_id);
+    const t = target.get(id);
+    const why: string[] = [];
+    if (!t) why.push('missing in target');
+    else {
+      for (const col of ['channel', 'status', 'currency', 'total'] as const) {
+        if (String(o[col]) !== String(t[col])) why.push(`${col} ${String(t[col])} ≠ ${String(o[col])}`);
+      }
+      if (Number(o.version) !== Number(t.erp_version)) why.push(`version ${String(t.erp_version)} ≠ ${String(o.version)}`);
+      if (canon(o.customer) !== canon(t.customer)) why.push('customer differs');
+      if (canon(o.shipping_address) !== canon(t.shipping_address)) why.push('shipping address differs');
+      if (canonical(linesByOrder.get(id) ?? []) !== canon(t.lines)) why.push('lines differ');
+    }
+    if (why.length > 0) mismatched.push({ orderId: id, why: why.join('; ') });
+  }
+  for (const i of erpInvoices) {
+    const t = targetInvoices.get(String(i.invoice_id));
+    const cols = ['order_id', 'number', 'amount', 'tax', 'currency', 'issued_at'] as const;
+    const diff = t ? cols.filter((c) => String(i[c]) !== String(t[c])) : ['missing'];
+    if (diff.length > 0) mismatched.push({ orderId: String(i.order_id), why: `invoice ${String(i.invoice_id)}: ${diff.join(', ')}` });
+  }
+
+  const counts = new Map<string, number>();
+  const lastVersion = new Map<string, number>();
+  let orderingViolations = 0;
+  let applied = 0;
+  for (const r of ledger) {
+    const id = String(r.event_id);
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+    if (r.outcome !== 'applied') continue;
+    applied++;
+    const order = String(r.order_id);
+    const v = Number(r.erp_version);
+    if (v <= (lastVersion.get(order) ?? 0)) orderingViolations++;
+    lastVersion.set(order, v);
+  }
+  const unaccounted = erpEvents.filter((e) => !counts.has(String(e.event_id))).length;
+  const duplicates = [...counts.values()].filter((n) => n > 1).length;
+  return {
+    orders: erpOrders.length,
+    matching: erpOrders.length - new Set(mismatched.map((m) => m.orderId)).size,
+    mismatched,
+    unaccounted,
+    duplicates,
+    orderingViolations,
+    appliedEvents: applied,
+    skippedEvents: ledger.length - applied,
+  };
+}
+
+export function verified(r: VerifyReport): boolean {
+  return r.mismatched.length === 0 && r.unaccounted === 0 && r.duplicates === 0 && r.orderingViolations === 0;
+}

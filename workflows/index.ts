@@ -1,0 +1,3 @@
+// The worker's single workflow entry point; the bundler starts here.
+export { orderSyncWorkflow } from './order-sync';
+export { erpPollWorkflow } from './erp-poll';

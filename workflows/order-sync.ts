@@ -1,0 +1,249 @@
+/**
+ * One workflow per order; its workflow id is the order id. Events arrive by
+ * signal, are queued, and are applied one batch at a time, so one order's
+ * creation, updates and invoice can never be applied concurrently.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { OrderEvent } from '../src/contracts/events';
+import { ORDER_CHANNEL, ORDER_SYNC_STATE } from '../src/contracts/search-attributes';
+import {
+  DEFAULT_ORDER_SYNC_OPTIONS,
+  stateFromTarget,
+  supersededSnapshots,
+} from '../src/contracts/workflow-types';
+import type {
+  ApplyResult,
+  CarriedState,
+  OrderSyncInput,
+  OrderSyncState,
+  OrderSyncStatus,
+  ReplayRequest,
+} from '../src/contracts/workflow-types';
+import type { Activities } from '../activities';
+import { NON_RETRYABLE_ERROR_TYPES } from '../src/contracts/errors';
+
+/** New events for this order, in the order the consumer read them. */
+export const eventsSignal = defineSignal<[OrderEvent[]]>('events');
+/** Re-read the order's events from the ERP and re-apply them idempotently. */
+export const replaySignal = defineSignal<[ReplayRequest]>('replay');
+export const statusQuery = defineQuery<OrderSyncStatus>('status');
+
+const { applyOrderEvents, readOrderEventsFromErp } = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: {
+    initialInterval: '500ms',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    // Transient failures (MySQL down, deadlock) retry forever; bad data does not.
+    nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
+  },
+});
+
+export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyncStatus> {
+  const options = { ...DEFAULT_ORDER_SYNC_OPTIONS, ...input.options };
+  const carried: CarriedState = input.carried ?? {
+    state: 'new',
+    appliedCount: 0,
+    skippedCount: 0,
+    pending: [],
+    seen: [],
+    lastError: null,
+    target: null,
+    invoiceWaitSince: null,
+  };
+  let { state, appliedCount, skippedCount, lastError, target, invoiceWaitSince } = carried;
+  const pending: OrderEvent[] = [...carried.pending];
+  const seen = new Set<string>(carried.seen);
+  const seenOrder: string[] = [...carried.seen];
+  let replayRequest: ReplayRequest | null = null;
+  let publishedState: OrderSyncState | null = null;
+
+  const remember = (eventId: string) => {
+    if (seen.has(eventId)) return;
+    seen.add(eventId);
+    seenOrder.push(eventId);
+    while (seenOrder.length > options.seenLimit) seen.delete(seenOrder.shift()!);
+  };
+
+  const publish = () => {
+    if (publishedState === state) return;
+    publishedState = state;
+    upsertSearchAttributes([
+      { key: ORDER_CHANNEL, value: input.channel },
+      { key: ORDER_SYNC_STATE, value: state },
+    ]);
+  };
+
+  const enqueue = (events: OrderEvent[]) => {
+    for (const e of events) {
+      if (e.orderId !== input.orderId) continue; // the consumer guarantees this; never trust it
+      if (seen.has(e.eventId) || pending.some((p) => p.eventId === e.eventId)) {
+        skippedCount++;
+        continue;
+      }
+      pending.push(e);
+    }
+  };
+
+  setHandler(eventsSignal, enqueue);
+  setHandler(replaySignal, (req) => {
+    replayRequest = req;
+  });
+  setHandler(statusQuery, () => ({
+    orderId: input.orderId,
+    channel: input.channel,
+    state,
+    applied: appliedCount,
+    skipped: skippedCount,
+    pending: pending.map(({ eventId, type, erpVersion }) => ({ eventId, type, erpVersion })),
+    lastError,
+    erpVersion: target?.erpVersion ?? 0,
+  }));
+
+  const recordResult = (result: ApplyResult) => {
+    target = result.order;
+    for (const o of result.outcomes) {
+      if (o.outcome === 'deferred') continue;
+      if (o.outcome === 'rejected') {
+        block(`InvalidOrderDataError: ${o.error}`);
+        continue;
+      }
+      const i = pending.findIndex((p) => p.eventId === o.eventId);
+      if (i >= 0) pending.splice(i, 1);
+      remember(o.eventId);
+      if (o.outcome === 'applied') appliedCount++;
+      else skippedCount++;
+    }
+  };
+
+  const block = (reason: string) => {
+    state = 'blocked';
+    lastError = reason;
+    publish();
+  };
+
+  const replay = async (req: ReplayRequest) => {
+    const events = await readOrderEventsFromErp({
+      orderId: input.orderId,
+      fromVersion: req.fromVersion ?? 1,
+    });
+    // Fresh ERP copies replace queued ones (the ERP may have been corrected);
+    // the ledger in MySQL makes already-applied events no-ops.
+    const fresh = new Set(events.map((e) => e.eventId));
+    const kept = pending.filter((p) => !fresh.has(p.eventId));
+    pending.length = 0;
+    for (const e of events) seen.delete(e.eventId);
+    pending.push(...events, ...kept);
+    const result = await applyOrderEvents({
+      orderId: input.orderId,
+      events: [...pending],
+      supersede: supersededSnapshots(pending),
+    });
+    recordResult(result);
+  };
+
+  // While an invoice waits for its order, only a newly arrived event is worth another attempt.
+  let arrivalsMark = 0;
+  const canSuggested = () => workflowInfo().continueAsNewSuggested;
+
+  publish();
+  for (;;) {
+    const hasWork = () => replayRequest !== null || pending.length > 0;
+    if (state === 'blocked') {
+      // Hold this order's later events until an operator replays it.
+      await condition(() => replayRequest !== null || canSuggested());
+    } else if (invoiceWaitSince !== null) {
+      const remaining = Math.max(0, invoiceWaitSince + options.invoiceWaitMs - Date.now());
+      const woke = await condition(
+        () => replayRequest !== null || pending.length > arrivalsMark || canSuggested(),
+        remaining,
+      );
+      if (!woke) {
+        invoiceWaitSince = null;
+        block(
+          `invoice waited ${Math.round(options.invoiceWaitMs / 1000)}s for an order creation that never arrived`,
+        );
+        continue;
+      }
+    } else if (state === 'invoiced') {
+      const woke = await condition(() => hasWork() || canSuggested(), options.idleCloseMs);
+      if (!woke) break; // invoiced and idle: close; a later event starts a new run with the same id
+    } else {
+      await condition(() => hasWork() || canSuggested());
+    }
+
+    if (canSuggested()) {
+      const next: CarriedState = {
+        state,
+        appliedCount,
+        skippedCount,
+        pending,
+        seen: seenOrder,
+        lastError,
+        target,
+        invoiceWaitSince,
+      };
+      await continueAsNew<typeof orderSyncWorkflow>({ ...input, carried: next });
+    }
+    if (state === 'blocked' && replayRequest === null) continue;
+    if (invoiceWaitSince !== null && replayRequest === null && pending.length <= arrivalsMark) continue;
+
+    try {
+      if (replayRequest !== null) {
+        const req: ReplayRequest = replayRequest;
+        replayRequest = null;
+        state = stateFromTarget(target);
+        lastError = null;
+        invoiceWaitSince = null;
+        await replay(req);
+      } else {
+        const result = await applyOrderEvents({ orderId: input.orderId, events: [...pending] });
+        recordResult(result);
+      }
+      if (state === 'blocked') {
+        publish();
+        continue;
+      }
+      state = stateFromTarget(target);
+      lastError = null;
+      if (pending.length === 0) {
+        invoiceWaitSince = null;
+      } else if (!target?.exists) {
+        // Only invoices can be left over: they wait for their order's creation.
+        invoiceWaitSince ??= Date.now();
+        arrivalsMark = pending.length;
+      } else {
+        block(`apply left ${pending.length} event(s) unapplied on an existing order`);
+      }
+    } catch (err) {
+      if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
+        block(`${err.cause.type ?? 'Error'}: ${err.cause.message}`);
+      } else {
+        throw err;
+      }
+    }
+    publish();
+  }
+
+  return {
+    orderId: input.orderId,
+    channel: input.channel,
+    state,
+    applied: appliedCount,
+    skipped: skippedCount,
+    pending: [],
+    lastError,
+    erpVersion: target?.erpVersion ?? 0,
+  };
+}
