@@ -16,7 +16,12 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
+      // kafkajs and Temporal callbacks must be async even when they do not await.
+      '@typescript-eslint/require-await': 'off',
       'import-x/no-cycle': 'error',
       eqeqeq: ['error', 'always'],
     },
@@ -29,8 +34,14 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'crypto', 'os', 'child_process'], message: 'Workflows must stay deterministic.' },
-            { group: ['../src/db/*', '../src/kafka/*', '../src/temporal/*', 'mysql2*', 'kafkajs'], message: 'Workflows may not do I/O.' },
+            {
+              group: ['node:*', 'fs', 'path', 'crypto', 'os', 'child_process'],
+              message: 'Workflows must stay deterministic.',
+            },
+            {
+              group: ['../src/db/*', '../src/kafka/*', '../src/temporal/*', 'mysql2*', 'kafkajs'],
+              message: 'Workflows may not do I/O.',
+            },
           ],
         },
       ],

@@ -146,7 +146,10 @@ export function createApplyActivities({ pool }: ApplyDeps) {
 
       for (const e of events) {
         if (e.orderId !== orderId) {
-          throw new OrderMismatchError(`event ${e.eventId} belongs to ${e.orderId}, not ${orderId}`, e.eventId);
+          throw new OrderMismatchError(
+            `event ${e.eventId} belongs to ${e.orderId}, not ${orderId}`,
+            e.eventId,
+          );
         }
         if (done.has(e.eventId)) {
           skip(e, 'duplicate', false);

@@ -22,9 +22,15 @@ const positiveInt = z.coerce.number().int().positive();
 const mysqlUrl = z
   .string()
   .url()
-  .refine((u) => u.startsWith('mysql://'), 'must be a mysql:// URL');
+  .refine(
+    (u) => u.startsWith('mysql://') && new URL(u).hostname !== '',
+    'must be a mysql://user:password@host:port/database URL',
+  );
 
-const hostPort = z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'must be host:port');
+const hostPort = z
+  .string()
+  .regex(/^[^\s:,]+:\d{1,5}$/, 'must be host:port')
+  .refine((v) => Number(v.split(':')[1]) <= 65535, 'port must be at most 65535');
 
 /** Durations accept `500ms`, `5s`, `10m`, `24h`, `7d` or plain milliseconds. */
 export function parseDurationMs(value: string): number {
@@ -85,9 +91,10 @@ const envSchema = z.object({
 
   ORDERSYNC_INVOICE_WAIT: duration.default(3_600_000),
   ORDERSYNC_IDLE_CLOSE: duration.default(86_400_000),
+  ORDERSYNC_SCHEDULE_ID: z.string().min(1).default('ordersync-erp-poll'),
+  ORDERSYNC_CURSOR_NAME: z.string().min(1).max(64).default('erp-order-events'),
   ORDERSYNC_POLL_PAGE_SIZE: positiveInt.default(500),
   ORDERSYNC_POLL_BUDGET: duration.default(20_000),
-  ORDERSYNC_CURSOR_SETTLE: duration.default(2_000),
 });
 
 export type Config = Readonly<z.infer<typeof envSchema>>;
@@ -125,7 +132,9 @@ export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
  * indirections, then the env file (`ORDERSYNC_ENV_FILE`, or the local infra's
  * `.ordersync/secrets.env`) for whatever is still unset.
  */
-export function resolveEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+export function resolveEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, string | undefined> {
   const merged: Record<string, string | undefined> = { ...env };
   for (const name of SECRET_VARIABLES) {
     const file = env[`${name}_FILE`];
@@ -173,7 +182,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ['ORDERSYNC_TEMPORAL_TLS_CERT_FILE', 'ORDERSYNC_TEMPORAL_TLS_KEY_FILE'],
     );
   }
-  if (cfg.ORDERSYNC_KAFKA_SASL_MECHANISM && !(cfg.ORDERSYNC_KAFKA_SASL_USERNAME && cfg.ORDERSYNC_KAFKA_SASL_PASSWORD)) {
+  if (
+    cfg.ORDERSYNC_KAFKA_SASL_MECHANISM &&
+    !(cfg.ORDERSYNC_KAFKA_SASL_USERNAME && cfg.ORDERSYNC_KAFKA_SASL_PASSWORD)
+  ) {
     throw new ConfigError(
       'ORDERSYNC_KAFKA_SASL_MECHANISM needs ORDERSYNC_KAFKA_SASL_USERNAME and ORDERSYNC_KAFKA_SASL_PASSWORD',
       ['ORDERSYNC_KAFKA_SASL_USERNAME', 'ORDERSYNC_KAFKA_SASL_PASSWORD'],
@@ -186,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
+    if (!['mysql:', 'http:', 'https:'].includes(u.protocol)) return '<redacted url>';
     if (u.password) u.password = '***';
     return u.toString();
   } catch {

@@ -15,7 +15,10 @@ export function workflowOptionsFromConfig(cfg: Config) {
  * Runs one consumer-group member until SIGINT/SIGTERM: stop fetching, finish
  * in-flight hand-overs, commit, disconnect.
  */
-export async function runConsumer(cfg: Config, opts: { partitionsConcurrently: number }): Promise<void> {
+export async function runConsumer(
+  cfg: Config,
+  opts: { partitionsConcurrently: number },
+): Promise<void> {
   const log = createLogger('consumer');
   const topics = topicsFromConfig(cfg);
   const kafka = createKafka(cfg, '-consumer');
@@ -44,7 +47,10 @@ export async function runConsumer(cfg: Config, opts: { partitionsConcurrently: n
     },
   );
   await consumer.start();
-  log.info('consumer running', { group: cfg.ORDERSYNC_CONSUMER_GROUP, brokers: cfg.ORDERSYNC_KAFKA_BROKERS });
+  log.info('consumer running', {
+    group: cfg.ORDERSYNC_CONSUMER_GROUP,
+    brokers: cfg.ORDERSYNC_KAFKA_BROKERS,
+  });
   const progress = setInterval(() => log.info('progress', { ...consumer.stats }), 10_000);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -52,7 +52,10 @@ export async function verify(erp: Pool, app: Pool, prefix: string): Promise<Veri
     'SELECT invoice_id, order_id, number, amount, tax, currency, issued_at FROM invoices WHERE order_id LIKE ?',
     [like],
   );
-  const [erpEvents] = await erp.query<Row[]>('SELECT event_id FROM order_events WHERE order_id LIKE ?', [like]);
+  const [erpEvents] = await erp.query<Row[]>(
+    'SELECT event_id FROM order_events WHERE order_id LIKE ?',
+    [like],
+  );
   const [appOrders] = await app.query<Row[]>(
     'SELECT order_id, channel, status, customer, shipping_address, `lines`, currency, total, erp_version FROM orders WHERE order_id LIKE ?',
     [like],
@@ -82,11 +85,14 @@ export async function verify(erp: Pool, app: Pool, prefix: string): Promise<Veri
     if (!t) why.push('missing in target');
     else {
       for (const col of ['channel', 'status', 'currency', 'total'] as const) {
-        if (String(o[col]) !== String(t[col])) why.push(`${col} ${String(t[col])} ≠ ${String(o[col])}`);
+        if (String(o[col]) !== String(t[col]))
+          why.push(`${col} ${String(t[col])} ≠ ${String(o[col])}`);
       }
-      if (Number(o.version) !== Number(t.erp_version)) why.push(`version ${String(t.erp_version)} ≠ ${String(o.version)}`);
+      if (Number(o.version) !== Number(t.erp_version))
+        why.push(`version ${String(t.erp_version)} ≠ ${String(o.version)}`);
       if (canon(o.customer) !== canon(t.customer)) why.push('customer differs');
-      if (canon(o.shipping_address) !== canon(t.shipping_address)) why.push('shipping address differs');
+      if (canon(o.shipping_address) !== canon(t.shipping_address))
+        why.push('shipping address differs');
       if (canonical(linesByOrder.get(id) ?? []) !== canon(t.lines)) why.push('lines differ');
     }
     if (why.length > 0) mismatched.push({ orderId: id, why: why.join('; ') });
@@ -95,7 +101,11 @@ export async function verify(erp: Pool, app: Pool, prefix: string): Promise<Veri
     const t = targetInvoices.get(String(i.invoice_id));
     const cols = ['order_id', 'number', 'amount', 'tax', 'currency', 'issued_at'] as const;
     const diff = t ? cols.filter((c) => String(i[c]) !== String(t[c])) : ['missing'];
-    if (diff.length > 0) mismatched.push({ orderId: String(i.order_id), why: `invoice ${String(i.invoice_id)}: ${diff.join(', ')}` });
+    if (diff.length > 0)
+      mismatched.push({
+        orderId: String(i.order_id),
+        why: `invoice ${String(i.invoice_id)}: ${diff.join(', ')}`,
+      });
   }
 
   const counts = new Map<string, number>();
@@ -127,5 +137,10 @@ export async function verify(erp: Pool, app: Pool, prefix: string): Promise<Veri
 }
 
 export function verified(r: VerifyReport): boolean {
-  return r.mismatched.length === 0 && r.unaccounted === 0 && r.duplicates === 0 && r.orderingViolations === 0;
+  return (
+    r.mismatched.length === 0 &&
+    r.unaccounted === 0 &&
+    r.duplicates === 0 &&
+    r.orderingViolations === 0
+  );
 }

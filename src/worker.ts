@@ -11,8 +11,6 @@ import { ensureTopics, topicsFromConfig } from './kafka/topics';
 import { createLogger } from './log';
 import { createWorkerConnection } from './temporal/connection';
 
-export const POLL_CURSOR_NAME = 'erp-order-events';
-
 export interface WorkerOptions {
   maxConcurrentActivities: number;
   maxCachedWorkflows: number;
@@ -25,7 +23,9 @@ export interface WorkerOptions {
 export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void> {
   const log = createLogger('worker');
   const topics = topicsFromConfig(cfg);
-  const pool = createPool(cfg.ORDERSYNC_MYSQL_URL, { connectionLimit: cfg.ORDERSYNC_MYSQL_POOL_SIZE });
+  const pool = createPool(cfg.ORDERSYNC_MYSQL_URL, {
+    connectionLimit: cfg.ORDERSYNC_MYSQL_POOL_SIZE,
+  });
   const erpPool = createPool(cfg.ORDERSYNC_ERP_MYSQL_URL, { connectionLimit: 2 });
   const kafka = createKafka(cfg, '-worker');
   const admin = kafka.admin();
@@ -47,7 +47,7 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
         erp: new MysqlErpSource(erpPool),
         cursors: new CursorRepository(pool),
         producer,
-        cursorName: POLL_CURSOR_NAME,
+        cursorName: cfg.ORDERSYNC_CURSOR_NAME,
         pageSize: cfg.ORDERSYNC_POLL_PAGE_SIZE,
         pollBudgetMs: cfg.ORDERSYNC_POLL_BUDGET,
       }),

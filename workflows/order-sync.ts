@@ -197,8 +197,10 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
       await continueAsNew<typeof orderSyncWorkflow>({ ...input, carried: next });
     }
     if (state === 'blocked' && replayRequest === null) continue;
-    if (invoiceWaitSince !== null && replayRequest === null && pending.length <= arrivalsMark) continue;
+    if (invoiceWaitSince !== null && replayRequest === null && pending.length <= arrivalsMark)
+      continue;
 
+    let progressed = true;
     try {
       if (replayRequest !== null) {
         const req: ReplayRequest = replayRequest;
@@ -210,6 +212,9 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
       } else {
         const result = await applyOrderEvents({ orderId: input.orderId, events: [...pending] });
         recordResult(result);
+        progressed = result.outcomes.some(
+          (o) => o.outcome === 'applied' || o.outcome === 'skipped',
+        );
       }
       if (state === 'blocked') {
         publish();
@@ -220,9 +225,16 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
       if (pending.length === 0) {
         invoiceWaitSince = null;
       } else if (!target?.exists) {
-        // Only invoices can be left over: they wait for their order's creation.
-        invoiceWaitSince ??= Date.now();
-        arrivalsMark = pending.length;
+        if (pending.every((p) => p.type === 'invoice_creation')) {
+          // Only invoices are left: they wait for their order's creation.
+          invoiceWaitSince ??= Date.now();
+          arrivalsMark = pending.length;
+        } else {
+          invoiceWaitSince = null; // an order event arrived during the apply; go again
+        }
+      } else if (progressed) {
+        // An invoice that preceded its creation in this batch is retried next round.
+        invoiceWaitSince = null;
       } else {
         block(`apply left ${pending.length} event(s) unapplied on an existing order`);
       }

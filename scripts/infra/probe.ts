@@ -12,7 +12,11 @@ import mysql from 'mysql2/promise';
 import { Connection } from '@temporalio/client';
 import { Kafka, logLevel } from 'kafkajs';
 import { parseEnvFile, dataDir, resolveEnv } from '../../src/config';
-import { APP_DATABASES, ERP_DATABASES, REQUIRED_SEARCH_ATTRIBUTES } from '../../src/infra/constants';
+import {
+  APP_DATABASES,
+  ERP_DATABASES,
+  REQUIRED_SEARCH_ATTRIBUTES,
+} from '../../src/infra/constants';
 
 const TEMPORAL_ADDRESS = process.env.ORDERSYNC_TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
 const KAFKA_BROKERS = (process.env.ORDERSYNC_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -21,11 +25,17 @@ type Check = () => Promise<string>;
 
 const checks: Record<'temporal' | 'kafka' | 'mysql', Check> = {
   async temporal() {
-    const connection = await Connection.connect({ address: TEMPORAL_ADDRESS, connectTimeout: '3s' });
+    const connection = await Connection.connect({
+      address: TEMPORAL_ADDRESS,
+      connectTimeout: '3s',
+    });
     try {
       const res = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
-      const missing = REQUIRED_SEARCH_ATTRIBUTES.filter((a) => !(a in (res.customAttributes ?? {})));
-      if (missing.length > 0) throw new Error(`search attributes not registered: ${missing.join(', ')}`);
+      const missing = REQUIRED_SEARCH_ATTRIBUTES.filter(
+        (a) => !(a in (res.customAttributes ?? {})),
+      );
+      if (missing.length > 0)
+        throw new Error(`search attributes not registered: ${missing.join(', ')}`);
       return `Temporal at ${TEMPORAL_ADDRESS}, UI http://127.0.0.1:8233`;
     } finally {
       await connection.close();
@@ -134,7 +144,11 @@ async function bootstrap(
       APP_DATABASES,
     ],
     ['erp_reader', 'SELECT', ERP_DATABASES],
-    ['erp_writer', 'SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, DROP, INDEX, REFERENCES', ERP_DATABASES],
+    [
+      'erp_writer',
+      'SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, DROP, INDEX, REFERENCES',
+      ERP_DATABASES,
+    ],
   ];
   try {
     for (const db of [...APP_DATABASES, ...ERP_DATABASES]) {
@@ -163,10 +177,15 @@ async function bootstrap(
     `ORDERSYNC_ERP_MYSQL_URL=${url('erp_reader', 'erp')}`,
     `ORDERSYNC_ERP_WRITER_URL=${url('erp_writer', 'erp')}`,
   ];
-  const unique = lines.filter((l, i) => l.startsWith('#') || lines.findIndex((m) => m.split('=')[0] === l.split('=')[0]) === i);
+  const unique = lines.filter(
+    (l, i) =>
+      l.startsWith('#') || lines.findIndex((m) => m.split('=')[0] === l.split('=')[0]) === i,
+  );
   writeFileSync(secretsFile, `${unique.join('\n')}\n`, { mode: 0o600 });
   chmodSync(secretsFile, 0o600);
-  console.error(`[infra] mysql ready: databases ${[...APP_DATABASES, ...ERP_DATABASES].join(', ')}; credentials in ${secretsFile}`);
+  console.error(
+    `[infra] mysql ready: databases ${[...APP_DATABASES, ...ERP_DATABASES].join(', ')}; credentials in ${secretsFile}`,
+  );
 }
 
 async function main(): Promise<number> {
@@ -187,7 +206,9 @@ async function main(): Promise<number> {
   if (cmd === 'temporal' || cmd === 'kafka' || cmd === 'mysql') {
     return (await waitFor(cmd, Number(flag('--wait') ?? 60))) ? 0 : 1;
   }
-  console.error('usage: probe.ts temporal|kafka|mysql --wait SECONDS | status | mysql-bootstrap --secrets FILE');
+  console.error(
+    'usage: probe.ts temporal|kafka|mysql --wait SECONDS | status | mysql-bootstrap --secrets FILE',
+  );
   return 2;
 }
 

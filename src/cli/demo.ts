@@ -18,7 +18,11 @@ import { runMigrations } from './index';
 const BIN = path.join(__dirname, '..', '..', 'bin', 'ordersync');
 
 /** Starts `ordersync <role>` as its own process, as an operator would, with logs in the data dir. */
-export function startProcess(role: string, args: string[] = [], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+export function startProcess(
+  role: string,
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+): ChildProcess {
   const logs = path.join(dataDir(), 'logs');
   mkdirSync(logs, { recursive: true });
   const out = openSync(path.join(logs, `${role}.log`), 'a');
@@ -37,7 +41,11 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-async function count(pool: ReturnType<typeof createPool>, sql: string, prefix: string): Promise<number> {
+async function count(
+  pool: ReturnType<typeof createPool>,
+  sql: string,
+  prefix: string,
+): Promise<number> {
   const [rows] = await pool.query<RowDataPacket[]>(sql, [`${prefix}%`]);
   return Number(rows[0]?.n ?? 0);
 }
@@ -50,10 +58,17 @@ async function demo(cfg: Config, o: { orders: number; once: boolean; timeout: nu
   const app = createPool(cfg.ORDERSYNC_MYSQL_URL, { connectionLimit: 2 });
   await initErpSchema(writer);
   const client = await createTemporalClient(cfg);
-  await upsertPollSchedule(client, { taskQueue: cfg.ORDERSYNC_TASK_QUEUE, everyMs: 2000, catchupWindowMs: 60_000 });
-  say('schedule ordersync-erp-poll: every 2 s');
+  await upsertPollSchedule(client, {
+    scheduleId: cfg.ORDERSYNC_SCHEDULE_ID,
+    taskQueue: cfg.ORDERSYNC_TASK_QUEUE,
+    everyMs: 2000,
+    catchupWindowMs: 60_000,
+  });
+  say(`schedule ${cfg.ORDERSYNC_SCHEDULE_ID}: every 2 s`);
   const children = [startProcess('worker'), startProcess('consumer')];
-  say(`started worker (pid ${children[0]!.pid}) and consumer (pid ${children[1]!.pid}); logs in ${path.join(dataDir(), 'logs')}`);
+  say(
+    `started worker (pid ${children[0]!.pid}) and consumer (pid ${children[1]!.pid}); logs in ${path.join(dataDir(), 'logs')}`,
+  );
   const stopAll = async () => {
     await Promise.all(children.map(stopProcess));
     await client.connection.close();
@@ -63,12 +78,20 @@ async function demo(cfg: Config, o: { orders: number; once: boolean; timeout: nu
     const prefix = `DEMO-${Date.now().toString(36)}`;
     const started = Date.now();
     const bar = new SingleBar(
-      { format: 'applied {value}/{total} events | ERP written {written} | {duration}s', hideCursor: true },
+      {
+        format: 'applied {value}/{total} events | ERP written {written} | {duration}s',
+        hideCursor: true,
+      },
       Presets.shades_classic,
     );
     bar.start(1, 0, { written: 0 });
     let written = 0;
-    const sim = simulate(writer, { orders: o.orders, prefix, rate: 0, onEvent: (w) => (written = w) });
+    const sim = simulate(writer, {
+      orders: o.orders,
+      prefix,
+      rate: 0,
+      onEvent: (w) => (written = w),
+    });
     let simDone = false;
     let simError: unknown = null;
     const simResult = sim.then(
@@ -80,17 +103,29 @@ async function demo(cfg: Config, o: { orders: number; once: boolean; timeout: nu
     );
     simResult.catch(() => undefined);
     for (;;) {
-      const produced = await count(reader, 'SELECT COUNT(*) AS n FROM order_events WHERE order_id LIKE ?', prefix);
-      const handled = await count(app, 'SELECT COUNT(*) AS n FROM applied_events WHERE order_id LIKE ?', prefix);
+      const produced = await count(
+        reader,
+        'SELECT COUNT(*) AS n FROM order_events WHERE order_id LIKE ?',
+        prefix,
+      );
+      const handled = await count(
+        app,
+        'SELECT COUNT(*) AS n FROM applied_events WHERE order_id LIKE ?',
+        prefix,
+      );
       bar.setTotal(Math.max(produced, 1));
       bar.update(handled, { written });
       if (simError) throw simError as Error;
       if (simDone && handled >= produced && produced > 0) break;
       if (Date.now() - started > o.timeout) {
         bar.stop();
-        throw new Error(`not every event was applied within ${o.timeout / 1000}s; see the logs in ${path.join(dataDir(), 'logs')}`);
+        throw new Error(
+          `not every event was applied within ${o.timeout / 1000}s; see the logs in ${path.join(dataDir(), 'logs')}`,
+        );
       }
-      for (const c of children) if (c.exitCode !== null) throw new Error(`a child process exited with ${c.exitCode}; see its log`);
+      for (const c of children)
+        if (c.exitCode !== null)
+          throw new Error(`a child process exited with ${c.exitCode}; see its log`);
       await new Promise((r) => setTimeout(r, 500));
     }
     bar.stop();
@@ -99,18 +134,24 @@ async function demo(cfg: Config, o: { orders: number; once: boolean; timeout: nu
     const seconds = (Date.now() - started) / 1000;
     say('');
     say(`orders: ${report.orders}, matching the ERP: ${report.matching}`);
-    say(`events: ${sims.events} written, ${report.appliedEvents} applied, ${report.skippedEvents} skipped, ${report.unaccounted} unaccounted`);
+    say(
+      `events: ${sims.events} written, ${report.appliedEvents} applied, ${report.skippedEvents} skipped, ${report.unaccounted} unaccounted`,
+    );
     say(`ordering violations: ${report.orderingViolations}, applied twice: ${report.duplicates}`);
     say(`end to end: ${seconds.toFixed(1)} s, ${(sims.events / seconds).toFixed(0)} events/s`);
     const sample = sims.orderIds[0]!;
-    say(`one order's history: ${cfg.ORDERSYNC_TEMPORAL_UI_URL}/namespaces/${cfg.ORDERSYNC_TEMPORAL_NAMESPACE}/workflows/${encodeURIComponent(sample)}`);
+    say(
+      `one order's history: ${cfg.ORDERSYNC_TEMPORAL_UI_URL}/namespaces/${cfg.ORDERSYNC_TEMPORAL_NAMESPACE}/workflows/${encodeURIComponent(sample)}`,
+    );
     if (!verified(report)) {
       for (const m of report.mismatched.slice(0, 10)) say(`  mismatch ${m.orderId}: ${m.why}`);
       throw new Error('verification failed: the target does not equal the ERP');
     }
     say('verified: every order in MySQL equals the ERP');
     if (!o.once) {
-      say('the pipeline keeps running; run `ordersync erp simulate` in another shell to add traffic. Ctrl-C stops it.');
+      say(
+        'the pipeline keeps running; run `ordersync erp simulate` in another shell to add traffic. Ctrl-C stops it.',
+      );
       await new Promise<void>((r) => {
         process.once('SIGINT', r);
         process.once('SIGTERM', r);
@@ -124,11 +165,19 @@ async function demo(cfg: Config, o: { orders: number; once: boolean; timeout: nu
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description('run the whole pipeline locally: Schedule, worker, consumer, simulated ERP traffic, verification')
+    .description(
+      'run the whole pipeline locally: Schedule, worker, consumer, simulated ERP traffic, verification',
+    )
     .addOption(new Option('--orders <n>', 'orders to simulate').argParser(Number).default(200))
     .option('--once', 'exit 0 after verifying instead of running until Ctrl-C')
-    .addOption(new Option('--timeout <seconds>', 'give up after this long').argParser(Number).default(600))
+    .addOption(
+      new Option('--timeout <seconds>', 'give up after this long').argParser(Number).default(600),
+    )
     .action(async (o: { orders: number; once?: boolean; timeout: number }) => {
-      await demo(loadConfig(), { orders: o.orders, once: o.once === true, timeout: o.timeout * 1000 });
+      await demo(loadConfig(), {
+        orders: o.orders,
+        once: o.once === true,
+        timeout: o.timeout * 1000,
+      });
     });
 }

@@ -50,7 +50,9 @@ async function readDlq(cfg: Config): Promise<DlqEntry[]> {
       .catch(reject);
   });
   await consumer.disconnect();
-  return out.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
+  return out.sort(
+    (a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)),
+  );
 }
 
 export function registerDlqCommands(program: Command, cfg: () => Config): void {
@@ -61,7 +63,9 @@ export function registerDlqCommands(program: Command, cfg: () => Config): void {
     .option('--json', 'print JSON lines')
     .option('--reason <reason>', 'only this reason (schema, unparsable-json, key-mismatch, ...)')
     .action(async (o: { json?: boolean; reason?: string }) => {
-      const entries = (await readDlq(cfg())).filter((e) => !o.reason || header(e.message, HEADERS.dlqReason) === o.reason);
+      const entries = (await readDlq(cfg())).filter(
+        (e) => !o.reason || header(e.message, HEADERS.dlqReason) === o.reason,
+      );
       for (const { partition, offset, message: m } of entries) {
         const row = {
           dlq: `${partition}@${offset}`,
@@ -71,18 +75,26 @@ export function registerDlqCommands(program: Command, cfg: () => Config): void {
           key: m.key?.toString() ?? null,
           bytes: m.value?.length ?? 0,
         };
-        console.log(o.json ? JSON.stringify(row) : `${row.dlq}  ${row.reason.padEnd(15)} ${row.source}  key=${row.key ?? '∅'}  ${row.detail}`);
+        console.log(
+          o.json
+            ? JSON.stringify(row)
+            : `${row.dlq}  ${row.reason.padEnd(15)} ${row.source}  key=${row.key ?? '∅'}  ${row.detail}`,
+        );
       }
       if (!o.json) console.log(`${entries.length} message(s)`);
     });
   dlq
     .command('replay')
-    .description('produce DLQ messages back to their source topic, e.g. after fixing a producer; the consumer validates them again')
+    .description(
+      'produce DLQ messages back to their source topic, e.g. after fixing a producer; the consumer validates them again',
+    )
     .addOption(new Option('--reason <reason>', 'only this reason'))
     .option('--dry-run', 'show what would be replayed')
     .action(async (o: { reason?: string; dryRun?: boolean }) => {
       const c = cfg();
-      const entries = (await readDlq(c)).filter((e) => !o.reason || header(e.message, HEADERS.dlqReason) === o.reason);
+      const entries = (await readDlq(c)).filter(
+        (e) => !o.reason || header(e.message, HEADERS.dlqReason) === o.reason,
+      );
       const kafka = createKafka(c, '-dlq-replay');
       const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
       await producer.connect();
@@ -91,7 +103,8 @@ export function registerDlqCommands(program: Command, cfg: () => Config): void {
         for (const { message: m } of entries) {
           const topic = header(m, HEADERS.dlqTopic);
           if (!topic) continue;
-          if (!o.dryRun) await producer.send({ topic, acks: -1, messages: [{ key: m.key, value: m.value }] });
+          if (!o.dryRun)
+            await producer.send({ topic, acks: -1, messages: [{ key: m.key, value: m.value }] });
           n++;
         }
       } finally {

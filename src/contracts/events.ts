@@ -27,19 +27,32 @@ const id = z
   .max(LIMITS.idLength)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'only letters, digits and . _ : -');
 
-// No C0 control characters other than tab/newline; any other unicode is fine.
+// No C0 control characters other than tab, newline and carriage return; any other unicode is fine.
 const text = z
   .string()
   .max(LIMITS.textLength)
   // eslint-disable-next-line no-control-regex
   .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), 'control characters');
 
-/** Decimal amounts travel as strings or numbers; stored as DECIMAL(14,2) strings. */
+/**
+ * Money travels as a decimal string ("12.50") or a JSON number, with at most two
+ * decimals and below 10^12, so it fits DECIMAL(14,2) exactly; it is stored as a
+ * two-decimal string. Anything else (hex, exponents, more precision) is refused
+ * rather than rounded.
+ */
 const amount = z
-  .union([z.number(), z.string()])
-  .transform((v) => (typeof v === 'number' ? v : Number.isFinite(Number(v)) && v.trim() !== '' ? Number(v) : NaN))
-  .pipe(z.number().finite().min(0).max(LIMITS.maxAmount))
-  .transform((n) => n.toFixed(2));
+  .union([
+    z.string().regex(/^\d{1,12}(\.\d{1,2})?$/, 'a decimal with at most 2 places, below 10^12'),
+    z
+      .number()
+      .finite()
+      .min(0)
+      .lt(LIMITS.maxAmount)
+      .refine((n) => Math.abs(Math.round(n * 100) - n * 100) < 1e-6, 'at most 2 decimal places'),
+  ])
+  .transform((v) =>
+    typeof v === 'number' ? v.toFixed(2) : (Math.round(Number(v) * 100) / 100).toFixed(2),
+  );
 
 const currency = z.string().regex(/^[A-Z]{3}$/, 'ISO-4217 code');
 
@@ -65,7 +78,14 @@ export const customerSchema = z.strictObject({
   email: z.email().max(254),
 });
 
-export const ORDER_STATUSES = ['pending', 'confirmed', 'packed', 'shipped', 'delivered', 'cancelled'] as const;
+export const ORDER_STATUSES = [
+  'pending',
+  'confirmed',
+  'packed',
+  'shipped',
+  'delivered',
+  'cancelled',
+] as const;
 
 export const orderSnapshotSchema = z.strictObject({
   customer: customerSchema,
@@ -106,16 +126,10 @@ export type OrderEventInput = z.input<typeof orderEventSchema>;
 
 /** Why a message was refused; becomes the `reason` header of its DLQ copy. */
 export type RejectReason =
-  | 'empty-value'
-  | 'oversized'
-  | 'unparsable-json'
-  | 'schema'
-  | 'missing-key'
-  | 'key-mismatch';
+  'empty-value' | 'oversized' | 'unparsable-json' | 'schema' | 'missing-key' | 'key-mismatch';
 
 export type DecodeResult =
-  | { ok: true; event: OrderEvent }
-  | { ok: false; reason: RejectReason; detail: string };
+  { ok: true; event: OrderEvent } | { ok: false; reason: RejectReason; detail: string };
 
 /**
  * Decodes and validates one Kafka message. `JSON.parse` never assigns through

@@ -1,4 +1,4 @@
-import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { EMPTY_CURSOR } from '../erp/cursor';
 import type { PollCursor } from '../erp/cursor';
 import { jsonColumn } from './time';
@@ -19,7 +19,7 @@ export class CursorRepository {
 
   async save(name: string, cursor: PollCursor): Promise<void> {
     const gaps = JSON.stringify(cursor.gaps);
-    const [res] = await this.pool.query<import('mysql2').ResultSetHeader>(
+    const [res] = await this.pool.query<ResultSetHeader>(
       'UPDATE poll_cursor SET position = ?, gaps = ?, updated_at = UTC_TIMESTAMP(3) WHERE name = ?',
       [cursor.position, gaps, name],
     );

@@ -27,7 +27,10 @@ export interface MigrationReport {
  * Applies `migrations/NNN_name.sql` in order, once each, recording them in
  * `schema_migrations`. Files are idempotent DDL, so a crash mid-file is safe to re-run.
  */
-export async function migrate(pool: Pool, log: (msg: string) => void = () => {}): Promise<MigrationReport> {
+export async function migrate(
+  pool: Pool,
+  log: (msg: string) => void = () => {},
+): Promise<MigrationReport> {
   await pool.query(
     `CREATE TABLE IF NOT EXISTS schema_migrations (
        name VARCHAR(128) NOT NULL PRIMARY KEY,
@@ -49,7 +52,10 @@ export async function migrate(pool: Pool, log: (msg: string) => void = () => {})
     for (const stmt of splitStatements(readFileSync(path.join(MIGRATIONS_DIR, file), 'utf8'))) {
       await pool.query(stmt);
     }
-    await pool.query('INSERT INTO schema_migrations (name, applied_at) VALUES (?, UTC_TIMESTAMP(3))', [file]);
+    await pool.query(
+      'INSERT INTO schema_migrations (name, applied_at) VALUES (?, UTC_TIMESTAMP(3))',
+      [file],
+    );
     report.applied.push(file);
   }
   return report;

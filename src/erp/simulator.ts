@@ -106,7 +106,15 @@ async function appendEvent(
       await conn.query(
         `INSERT INTO order_events (event_id, order_id, channel, type, version, occurred_at, payload)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        [eventId, plan.orderId, plan.channel, type, version, toSqlDateTime(occurredAt), JSON.stringify(payload)],
+        [
+          eventId,
+          plan.orderId,
+          plan.channel,
+          type,
+          version,
+          toSqlDateTime(occurredAt),
+          JSON.stringify(payload),
+        ],
       );
       await write();
       if (lateMs > 0) await new Promise((r) => setTimeout(r, lateMs));
@@ -116,12 +124,19 @@ async function appendEvent(
       await conn.rollback().catch(() => undefined);
       // Like any ERP client, retry deadlocks; the rolled-back sequence number stays a gap.
       const code = (err as { code?: string }).code;
-      if (attempt >= 5 || (code !== 'ER_LOCK_DEADLOCK' && code !== 'ER_LOCK_WAIT_TIMEOUT')) throw err;
+      if (attempt >= 5 || (code !== 'ER_LOCK_DEADLOCK' && code !== 'ER_LOCK_WAIT_TIMEOUT'))
+        throw err;
     }
   }
 }
 
-async function writeOrder(conn: PoolConnection, plan: Plan, opts: SimulateOptions, tick: () => Promise<void>, count: () => void) {
+async function writeOrder(
+  conn: PoolConnection,
+  plan: Plan,
+  opts: SimulateOptions,
+  tick: () => Promise<void>,
+  count: () => void,
+) {
   const late = () => (Math.random() < opts.lateCommitProbability ? opts.lateCommitMs : 0);
   const customer = {
     id: `CUST-${Math.floor(Math.random() * 100000)}`,
@@ -143,8 +158,23 @@ async function writeOrder(conn: PoolConnection, plan: Plan, opts: SimulateOption
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON DUPLICATE KEY UPDATE status = ?, customer = ?, shipping_address = ?, currency = ?, total = ?, version = ?, updated_at = ?`,
       [
-        plan.orderId, plan.channel, s.status, JSON.stringify(s.customer), JSON.stringify(s.shippingAddress), s.currency, s.total, v, now, now,
-        s.status, JSON.stringify(s.customer), JSON.stringify(s.shippingAddress), s.currency, s.total, v, now,
+        plan.orderId,
+        plan.channel,
+        s.status,
+        JSON.stringify(s.customer),
+        JSON.stringify(s.shippingAddress),
+        s.currency,
+        s.total,
+        v,
+        now,
+        now,
+        s.status,
+        JSON.stringify(s.customer),
+        JSON.stringify(s.shippingAddress),
+        s.currency,
+        s.total,
+        v,
+        now,
       ],
     );
     if (v > 1) await conn.query('DELETE FROM order_lines WHERE order_id = ?', [plan.orderId]);
@@ -155,7 +185,8 @@ async function writeOrder(conn: PoolConnection, plan: Plan, opts: SimulateOption
 
   for (let step = 0; step <= plan.updates; step++) {
     await tick();
-    const lines: OrderSnapshot['lines'] = step === 0 || Math.random() < 0.5 ? randomLines() : snapshot!.lines;
+    const lines: OrderSnapshot['lines'] =
+      step === 0 || Math.random() < 0.5 ? randomLines() : snapshot!.lines;
     const bad = plan.poison && step === plan.updates;
     snapshot = {
       customer,
@@ -167,7 +198,15 @@ async function writeOrder(conn: PoolConnection, plan: Plan, opts: SimulateOption
     };
     version++;
     const s = snapshot;
-    await appendEvent(conn, plan, step === 0 ? 'order_creation' : 'order_updation', version, s, () => upsertOrder(s, version), late());
+    await appendEvent(
+      conn,
+      plan,
+      step === 0 ? 'order_creation' : 'order_updation',
+      version,
+      s,
+      () => upsertOrder(s, version),
+      late(),
+    );
     count();
   }
   await tick();
@@ -190,7 +229,15 @@ async function writeOrder(conn: PoolConnection, plan: Plan, opts: SimulateOption
     async () => {
       await conn.query(
         'INSERT INTO invoices (invoice_id, order_id, number, amount, tax, currency, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        [invoice.invoiceId, plan.orderId, invoice.number, invoice.amount, invoice.tax, invoice.currency, toSqlDateTime(invoice.issuedAt)],
+        [
+          invoice.invoiceId,
+          plan.orderId,
+          invoice.number,
+          invoice.amount,
+          invoice.tax,
+          invoice.currency,
+          toSqlDateTime(invoice.issuedAt),
+        ],
       );
       await conn.query('UPDATE orders SET version = ? WHERE order_id = ?', [version, plan.orderId]);
     },
@@ -203,7 +250,10 @@ async function writeOrder(conn: PoolConnection, plan: Plan, opts: SimulateOption
  * Writes realistic ERP traffic: each order is created, updated zero or more
  * times and invoiced, one transaction per event, by several writers at once.
  */
-export async function simulate(writer: Pool, options: Partial<SimulateOptions> = {}): Promise<SimulateReport> {
+export async function simulate(
+  writer: Pool,
+  options: Partial<SimulateOptions> = {},
+): Promise<SimulateReport> {
   const opts = { ...DEFAULT_SIMULATE, ...options };
   const started = Date.now();
   const runId = randomUUID().slice(0, 8);
@@ -236,11 +286,18 @@ export async function simulate(writer: Pool, options: Partial<SimulateOptions> =
     }
   });
   await Promise.all(writers);
-  return { orderIds: plans.map((p) => p.orderId), events: written, seconds: (Date.now() - started) / 1000 };
+  return {
+    orderIds: plans.map((p) => p.orderId),
+    events: written,
+    seconds: (Date.now() - started) / 1000,
+  };
 }
 
 /** The ERP's current view of orders, for comparison with the target. */
 export async function erpOrderCount(reader: Pool, prefix: string): Promise<number> {
-  const [rows] = await reader.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM order_events WHERE order_id LIKE ?', [`${prefix}%`]);
+  const [rows] = await reader.query<RowDataPacket[]>(
+    'SELECT COUNT(*) AS n FROM order_events WHERE order_id LIKE ?',
+    [`${prefix}%`],
+  );
   return Number(rows[0]?.n ?? 0);
 }

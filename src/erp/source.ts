@@ -7,7 +7,10 @@ import type { PollCursor } from './cursor';
  */
 export interface ErpSource {
   /** Events after `cursor`, oldest first, and the cursor to save once they are produced. */
-  fetchEvents(cursor: PollCursor, limit: number): Promise<{ events: ErpEvent[]; nextCursor: PollCursor }>;
+  fetchEvents(
+    cursor: PollCursor,
+    limit: number,
+  ): Promise<{ events: ErpEvent[]; nextCursor: PollCursor }>;
   /** One order's events from `fromVersion` on, in version order; used by replay. */
   fetchOrderEvents(orderId: string, fromVersion: number): Promise<ErpEvent[]>;
   close(): Promise<void>;

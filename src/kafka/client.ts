@@ -8,7 +8,7 @@ function sasl(cfg: Config): SASLOptions | undefined {
   const username = cfg.ORDERSYNC_KAFKA_SASL_USERNAME;
   const password = cfg.ORDERSYNC_KAFKA_SASL_PASSWORD;
   if (!mechanism || !username || !password) return undefined;
-  return { mechanism, username, password } as SASLOptions;
+  return { mechanism, username, password };
 }
 
 export function createKafka(cfg: Config, clientIdSuffix = ''): Kafka {

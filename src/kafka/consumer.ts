@@ -66,10 +66,12 @@ export class OrderEventConsumer {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConcurrently,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+      // kafkajs passes plain closures typed as methods; they do not use `this`.
+      // eslint-disable-next-line @typescript-eslint/unbound-method
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         const alive = () => !this.stopping && isRunning() && !isStale();
         try {
-          await this.processBatch(batch, heartbeat, alive);
+          await this.processBatch(batch, heartbeat, alive, resolveOffset);
         } catch (err) {
           if (err instanceof StoppedError) return; // uncommitted messages are re-read by whoever owns the partition next
           throw err;
@@ -88,6 +90,7 @@ export class OrderEventConsumer {
     batch: Batch,
     heartbeat: () => Promise<void>,
     alive: () => boolean,
+    resolveOffset: (offset: string) => void,
   ): Promise<void> {
     const { topic, partition } = batch;
     const byOrder = new Map<string, OrderEvent[]>();
@@ -104,31 +107,52 @@ export class OrderEventConsumer {
       }
     }
 
-    await this.retrying(`DLQ ${topic}/${partition}`, () => this.dlq.sendDeadLetters(letters), heartbeat, alive);
+    await this.retrying(
+      `DLQ ${topic}/${partition}`,
+      () => this.dlq.sendDeadLetters(letters),
+      heartbeat,
+      alive,
+    );
     this.stats.deadLettered += letters.length;
 
     // Different orders concurrently, one order's events as one signal in offset order.
     const orders = [...byOrder];
     let next = 0;
-    const lanes = Array.from({ length: Math.min(this.options.signalConcurrency, orders.length) }, async () => {
-      while (next < orders.length) {
-        const [orderId, events] = orders[next++]!;
-        await this.retrying(`signal ${orderId}`, () => this.handler(orderId, events), heartbeat, alive);
-        this.stats.handedOver += events.length;
-      }
-    });
+    const lanes = Array.from(
+      { length: Math.min(this.options.signalConcurrency, orders.length) },
+      async () => {
+        while (next < orders.length) {
+          const [orderId, events] = orders[next++]!;
+          await this.retrying(
+            `signal ${orderId}`,
+            () => this.handler(orderId, events),
+            heartbeat,
+            alive,
+          );
+          this.stats.handedOver += events.length;
+        }
+      },
+    );
     await Promise.all(lanes);
 
     const last = batch.messages[batch.messages.length - 1];
     if (!last) return;
     // Everything in this batch is handed over, so the whole batch may be committed.
+    // resolveOffset moves this member's fetch position; commitOffsets makes it durable.
+    resolveOffset(last.offset);
     await this.consumer.commitOffsets([
       { topic, partition, offset: (BigInt(last.offset) + 1n).toString() },
     ]);
     await heartbeat();
   }
 
-  private deadLetter(topic: string, partition: number, m: KafkaMessage, reason: string, detail: string) {
+  private deadLetter(
+    topic: string,
+    partition: number,
+    m: KafkaMessage,
+    reason: string,
+    detail: string,
+  ) {
     this.log(`dead-letter ${topic}/${partition}@${m.offset}: ${reason}: ${detail}`);
     return {
       key: m.key,

@@ -81,7 +81,9 @@ export class EventProducer {
           [HEADERS.dlqTopic]: l.sourceTopic,
           [HEADERS.dlqPartition]: String(l.sourcePartition),
           [HEADERS.dlqOffset]: l.sourceOffset,
-          ...(l.value && l.value.length > limit ? { 'ordersync-dlq-truncated-from': String(l.value.length) } : {}),
+          ...(l.value && l.value.length > limit
+            ? { 'ordersync-dlq-truncated-from': String(l.value.length) }
+            : {}),
         },
       })),
     });

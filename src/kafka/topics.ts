@@ -19,7 +19,11 @@ export function eventTopics(topics: Topics): string[] {
 export const TOPIC_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
 /** Creates the channel topics and the DLQ if missing. Existing topics are left as they are. */
-export async function ensureTopics(admin: Admin, topics: Topics, partitions: number): Promise<string[]> {
+export async function ensureTopics(
+  admin: Admin,
+  topics: Topics,
+  partitions: number,
+): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
   const wanted = [...eventTopics(topics), topics.dlq].filter((t) => !existing.has(t));
   if (wanted.length === 0) return [];

@@ -14,7 +14,8 @@ function tlsSettings(cfg: Config): TlsSettings | undefined {
     cfg.ORDERSYNC_TEMPORAL_API_KEY !== undefined;
   if (!wantsTls) return undefined;
   const tls: TlsSettings = {};
-  if (cfg.ORDERSYNC_TEMPORAL_TLS_SERVER_NAME) tls.serverNameOverride = cfg.ORDERSYNC_TEMPORAL_TLS_SERVER_NAME;
+  if (cfg.ORDERSYNC_TEMPORAL_TLS_SERVER_NAME)
+    tls.serverNameOverride = cfg.ORDERSYNC_TEMPORAL_TLS_SERVER_NAME;
   if (cfg.ORDERSYNC_TEMPORAL_TLS_CA_FILE) {
     tls.serverRootCACertificate = readFileSync(cfg.ORDERSYNC_TEMPORAL_TLS_CA_FILE);
   }
@@ -28,7 +29,9 @@ function tlsSettings(cfg: Config): TlsSettings | undefined {
 }
 
 /** Options shared by the client connection and the worker's native connection. */
-export function temporalConnectionOptions(cfg: Config): ConnectionOptions & NativeConnectionOptions {
+export function temporalConnectionOptions(
+  cfg: Config,
+): ConnectionOptions & NativeConnectionOptions {
   const tls = tlsSettings(cfg);
   return {
     address: cfg.ORDERSYNC_TEMPORAL_ADDRESS,

@@ -2,7 +2,12 @@ import type { Client } from '@temporalio/client';
 import type { Channel, OrderEvent } from '../contracts/events';
 import { ORDER_CHANNEL, ORDER_SYNC_STATE } from '../contracts/search-attributes';
 import type { OrderSyncOptions, OrderSyncStatus, ReplayRequest } from '../contracts/workflow-types';
-import { eventsSignal, orderSyncWorkflow, replaySignal, statusQuery } from '../../workflows/order-sync';
+import {
+  eventsSignal,
+  orderSyncWorkflow,
+  replaySignal,
+  statusQuery,
+} from '../../workflows/order-sync';
 
 /** The workflow id of an order's workflow is the order id itself. */
 export const orderWorkflowId = (orderId: string): string => orderId;
@@ -52,7 +57,9 @@ export class OrderWorkflowClient {
   /** Order ids matching a visibility query, e.g. `OrderSyncState = "blocked"`. */
   async *find(query: string): AsyncGenerator<{ orderId: string; channel: Channel | undefined }> {
     const seen = new Set<string>();
-    for await (const wf of this.client.workflow.list({ query: `WorkflowType = "orderSyncWorkflow" AND (${query})` })) {
+    for await (const wf of this.client.workflow.list({
+      query: `WorkflowType = "orderSyncWorkflow" AND (${query})`,
+    })) {
       if (seen.has(wf.workflowId)) continue;
       seen.add(wf.workflowId);
       const channel = wf.typedSearchAttributes.get(ORDER_CHANNEL) as Channel | undefined;

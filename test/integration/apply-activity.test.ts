@@ -1,0 +1,135 @@
+import type { Pool, RowDataPacket } from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApplyActivities } from '../../activities/apply-order-events';
+import type { OrderEvent } from '../../src/contracts/events';
+import { migrate } from '../../src/db/migrate';
+import { createPool } from '../../src/db/pool';
+import { testEnv } from '../support/env';
+import { orderHistory, uniqueOrderId } from '../support/order-events';
+
+const { cfg } = testEnv('apply');
+let pool: Pool;
+let apply: ReturnType<typeof createApplyActivities>['applyOrderEvents'];
+
+const ledger = async (orderId: string) => {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    'SELECT event_id, erp_version, outcome, reason FROM applied_events WHERE order_id = ? ORDER BY seq',
+    [orderId],
+  );
+  return rows.map((r) => ({
+    eventId: r.event_id as string,
+    v: Number(r.erp_version),
+    outcome: r.outcome as string,
+    reason: r.reason as string | null,
+  }));
+};
+const orderRow = async (orderId: string) => {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    'SELECT erp_version, total, last_event_type FROM orders WHERE order_id = ?',
+    [orderId],
+  );
+  return rows[0];
+};
+
+beforeAll(async () => {
+  const migrator = createPool(cfg.ORDERSYNC_MYSQL_MIGRATE_URL!, { connectionLimit: 1 });
+  await migrate(migrator);
+  await migrator.end();
+  pool = createPool(cfg.ORDERSYNC_MYSQL_URL);
+  apply = createApplyActivities({ pool }).applyOrderEvents;
+});
+afterAll(async () => pool?.end());
+
+describe('applyOrderEvents against MySQL', () => {
+  it('applies creation, update and invoice in order and records each once', async () => {
+    const orderId = uniqueOrderId();
+    const events = orderHistory(orderId, 1);
+    const result = await apply({ orderId, events });
+    expect(result.outcomes.map((o) => o.outcome)).toEqual(['applied', 'applied', 'applied']);
+    expect(result.order).toMatchObject({ exists: true, erpVersion: 3, invoiced: true });
+    expect((await ledger(orderId)).map((l) => l.v)).toEqual([1, 2, 3]);
+    expect(await orderRow(orderId)).toMatchObject({
+      erp_version: 3,
+      total: '21.00',
+      last_event_type: 'invoice_creation',
+    });
+  });
+
+  it('is idempotent: a retried batch is a no-op recorded as duplicates', async () => {
+    const orderId = uniqueOrderId();
+    const events = orderHistory(orderId, 2);
+    await apply({ orderId, events });
+    const again = await apply({ orderId, events });
+    expect(again.outcomes).toEqual(
+      events.map((e) => ({ eventId: e.eventId, outcome: 'skipped', reason: 'duplicate' })),
+    );
+    expect(await ledger(orderId)).toHaveLength(events.length);
+  });
+
+  it('refuses to go backwards: an older version is skipped as stale and never overwrites', async () => {
+    const orderId = uniqueOrderId();
+    const [create, update1, update2] = orderHistory(orderId, 2) as [
+      OrderEvent,
+      OrderEvent,
+      OrderEvent,
+    ];
+    await apply({ orderId, events: [create, update2] });
+    const late = await apply({ orderId, events: [update1] });
+    expect(late.outcomes).toEqual([
+      { eventId: update1.eventId, outcome: 'skipped', reason: 'stale' },
+    ]);
+    expect(await orderRow(orderId)).toMatchObject({ erp_version: 3, total: '31.50' });
+  });
+
+  it('creates the order from an update when the creation is missing (upsert)', async () => {
+    const orderId = uniqueOrderId();
+    const [, update] = orderHistory(orderId, 1) as [OrderEvent, OrderEvent];
+    const r = await apply({ orderId, events: [update] });
+    expect(r.outcomes[0]?.outcome).toBe('applied');
+    expect(await orderRow(orderId)).toMatchObject({
+      erp_version: 2,
+      last_event_type: 'order_updation',
+    });
+  });
+
+  it('defers an invoice whose order does not exist yet, without a ledger row', async () => {
+    const orderId = uniqueOrderId();
+    const invoice = orderHistory(orderId, 0)[1]!;
+    const r = await apply({ orderId, events: [invoice] });
+    expect(r.outcomes).toEqual([{ eventId: invoice.eventId, outcome: 'deferred' }]);
+    expect(r.order.exists).toBe(false);
+    expect(await ledger(orderId)).toEqual([]);
+  });
+
+  it('rejects bad data, keeping the events before it and writing nothing of it', async () => {
+    const orderId = uniqueOrderId();
+    const [create, update] = orderHistory(orderId, 1) as [
+      OrderEvent,
+      OrderEvent & { data: { total: string } },
+    ];
+    const poisoned = { ...update, data: { ...update.data, total: '999.99' } } as OrderEvent;
+    const r = await apply({ orderId, events: [create, poisoned] });
+    expect(r.outcomes[0]).toEqual({ eventId: create.eventId, outcome: 'applied' });
+    expect(r.outcomes[1]).toMatchObject({ eventId: poisoned.eventId, outcome: 'rejected' });
+    expect((await ledger(orderId)).map((l) => l.eventId)).toEqual([create.eventId]);
+    expect(await orderRow(orderId)).toMatchObject({ erp_version: 1 });
+  });
+
+  it('rolls the whole transaction back when a write fails mid-batch', async () => {
+    const orderId = uniqueOrderId();
+    const [create, update] = orderHistory(orderId, 1) as [OrderEvent, OrderEvent];
+    // An unrepresentable date fails inside the transaction, after the creation was written.
+    const broken = { ...update, occurredAt: '+275760-09-13T00:00:00.001Z' };
+    await expect(apply({ orderId, events: [create, broken] })).rejects.toThrow();
+    expect(await orderRow(orderId)).toBeUndefined();
+    expect(await ledger(orderId)).toEqual([]);
+  });
+
+  it('refuses an event of another order as a non-retryable error', async () => {
+    const orderId = uniqueOrderId();
+    const foreign = orderHistory(uniqueOrderId(), 0)[0]!;
+    await expect(apply({ orderId, events: [foreign] })).rejects.toMatchObject({
+      name: 'OrderMismatchError',
+    });
+  });
+});

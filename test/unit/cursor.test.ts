@@ -1,0 +1,315 @@
+import { describe, it, expect } from 'vitest';
+import { advanceCursor, DEFAULT_GAP_POLICY, EMPTY_CURSOR } from '../../src/erp/cursor';
+import type { GapPolicy, PollCursor } from '../../src/erp/cursor';
+
+const POLICY: GapPolicy = { gapTtlMs: 5_000, maxGaps: 100 };
+
+const seqsOf = (c: PollCursor): number[] => c.gaps.map((g) => g.seq);
+
+describe('advanceCursor', () => {
+  it('advances the position over a contiguous read', () => {
+    const c1 = advanceCursor(EMPTY_CURSOR, [1, 2, 3], 1_000, POLICY);
+    expect(c1).toEqual({ position: 3, gaps: [] });
+    const c2 = advanceCursor(c1, [4, 5], 2_000, POLICY);
+    expect(c2).toEqual({ position: 5, gaps: [] });
+  });
+
+  it('turns sequences missing below the high-water mark into gaps stamped with now', () => {
+    const c = advanceCursor(EMPTY_CURSOR, [1, 2, 4, 7], 1_000, POLICY);
+    expect(c.position).toBe(7);
+    expect(c.gaps).toEqual([
+      { seq: 3, since: 1_000 },
+      { seq: 5, since: 1_000 },
+      { seq: 6, since: 1_000 },
+    ]);
+  });
+
+  it('records a gap at the very start when sequence 1 is not yet visible', () => {
+    const c = advanceCursor(EMPTY_CURSOR, [2], 1_000, POLICY);
+    expect(c).toEqual({ position: 2, gaps: [{ seq: 1, since: 1_000 }] });
+  });
+
+  it('never makes a gap of the high-water mark itself or anything above it', () => {
+    const c = advanceCursor({ position: 10, gaps: [] }, [11, 15], 1_000, POLICY);
+    expect(c.position).toBe(15);
+    expect(seqsOf(c)).toEqual([12, 13, 14]);
+  });
+
+  it('removes a gap once its sequence is seen, keeping the others with their original time', () => {
+    const start: PollCursor = {
+      position: 7,
+      gaps: [
+        { seq: 3, since: 1_000 },
+        { seq: 5, since: 1_500 },
+      ],
+    };
+    const c = advanceCursor(start, [3, 8], 2_000, POLICY);
+    expect(c).toEqual({ position: 8, gaps: [{ seq: 5, since: 1_500 }] });
+  });
+
+  it('keeps the position when only gaps are seen', () => {
+    const start: PollCursor = { position: 9, gaps: [{ seq: 4, since: 0 }] };
+    expect(advanceCursor(start, [4], 1_000, POLICY)).toEqual({ position: 9, gaps: [] });
+  });
+
+  it('expires gaps once gapTtlMs has passed since they were recorded', () => {
+    const start: PollCursor = {
+      position: 20,
+      gaps: [
+        { seq: 11, since: 1_000 },
+        { seq: 12, since: 3_000 },
+      ],
+    };
+    // 1_000 + 5_000 = 6_000 is the expiry instant of seq 11.
+    expect(seqsOf(advanceCursor(start, [], 5_999, POLICY))).toEqual([11, 12]);
+    expect(seqsOf(advanceCursor(start, [], 6_000, POLICY))).toEqual([12]);
+    expect(seqsOf(advanceCursor(start, [], 8_000, POLICY))).toEqual([]);
+  });
+
+  it('does not reset the age of a gap that is still missing', () => {
+    let c = advanceCursor(EMPTY_CURSOR, [1, 3], 1_000, POLICY);
+    c = advanceCursor(c, [4], 3_000, POLICY);
+    c = advanceCursor(c, [5], 5_000, POLICY);
+    expect(c.gaps).toEqual([{ seq: 2, since: 1_000 }]);
+    c = advanceCursor(c, [6], 6_000, POLICY);
+    expect(c.gaps).toEqual([]);
+    expect(c.position).toBe(6);
+  });
+
+  it('uses DEFAULT_GAP_POLICY (10 minutes) when no policy is given', () => {
+    expect(DEFAULT_GAP_POLICY.gapTtlMs).toBe(600_000);
+    const c = advanceCursor(EMPTY_CURSOR, [2], 0);
+    expect(seqsOf(advanceCursor(c, [], 599_999))).toEqual([1]);
+    expect(seqsOf(advanceCursor(c, [], 600_000))).toEqual([]);
+  });
+
+  it('drops the oldest gaps beyond maxGaps', () => {
+    const policy: GapPolicy = { gapTtlMs: 60_000, maxGaps: 3 };
+    const start: PollCursor = {
+      position: 10,
+      gaps: [
+        { seq: 2, since: 100 },
+        { seq: 4, since: 200 },
+      ],
+    };
+    const c = advanceCursor(start, [13], 1_000, policy);
+    expect(c.position).toBe(13);
+    expect(c.gaps).toEqual([
+      { seq: 4, since: 200 },
+      { seq: 11, since: 1_000 },
+      { seq: 12, since: 1_000 },
+    ]);
+  });
+
+  it('keeps only the newest maxGaps gaps of one wide read', () => {
+    const c = advanceCursor(EMPTY_CURSOR, [1, 10], 1_000, { gapTtlMs: 60_000, maxGaps: 2 });
+    expect(c.position).toBe(10);
+    expect(seqsOf(c)).toEqual([8, 9]);
+  });
+
+  it('keeps position and gaps on an empty read', () => {
+    expect(advanceCursor(EMPTY_CURSOR, [], 1_000, POLICY)).toEqual({ position: 0, gaps: [] });
+    const start: PollCursor = { position: 42, gaps: [{ seq: 40, since: 900 }] };
+    expect(advanceCursor(start, [], 1_000, POLICY)).toEqual(start);
+  });
+
+  it('returns gaps sorted by sequence', () => {
+    const start: PollCursor = {
+      position: 10,
+      gaps: [
+        { seq: 7, since: 500 },
+        { seq: 3, since: 400 },
+      ],
+    };
+    const c = advanceCursor(start, [12, 14], 1_000, POLICY);
+    expect(seqsOf(c)).toEqual([3, 7, 11, 13]);
+  });
+
+  it('does not mutate its input cursor', () => {
+    const start: PollCursor = { position: 5, gaps: [{ seq: 2, since: 0 }] };
+    const snapshot = structuredClone(start);
+    advanceCursor(start, [2, 6, 9], 1_000, POLICY);
+    advanceCursor(start, [], 1_000_000, POLICY);
+    expect(start).toEqual(snapshot);
+    expect(EMPTY_CURSOR).toEqual({ position: 0, gaps: [] });
+  });
+});
+
+/* ------------------------------------------------------------------------- */
+/* Simulation: out-of-order commits polled through the real query semantics. */
+/* ------------------------------------------------------------------------- */
+
+/** Deterministic PRNG (mulberry32), so a failure is reproducible from its seed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i + 1);
+}
+
+function fullShuffle(xs: number[], rand: () => number): number[] {
+  const out = [...xs];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+/** Each sequence commits at most about `window` places away from its allocation order. */
+function boundedShuffle(xs: number[], window: number, rand: () => number): number[] {
+  return xs
+    .map((s) => ({ s, key: s + rand() * window }))
+    .sort((a, b) => a.key - b.key)
+    .map((x) => x.s);
+}
+
+/** `SELECT seq ... WHERE seq > ? OR seq IN (?) ORDER BY seq LIMIT ?`, as MysqlErpSource issues it. */
+function visibleQuery(committed: ReadonlySet<number>, cursor: PollCursor, limit: number): number[] {
+  const gapSet = new Set(cursor.gaps.map((g) => g.seq));
+  return [...committed]
+    .filter((s) => s > cursor.position || gapSet.has(s))
+    .sort((a, b) => a - b)
+    .slice(0, limit);
+}
+
+interface SimResult {
+  returned: number[];
+  /** When each sequence was first recorded as a gap. */
+  gapSince: Map<number, number>;
+  commitAt: Map<number, number>;
+  maxGapCount: number;
+  polls: number;
+}
+
+function simulate(
+  commitOrder: readonly number[],
+  opts: {
+    policy: GapPolicy;
+    limit: number;
+    stepMs: number;
+    maxCommitsPerStep: number;
+    seed: number;
+  },
+): SimResult {
+  const rand = rng(opts.seed ^ 0x9e3779b9);
+  const committed = new Set<number>();
+  const returned: number[] = [];
+  const gapSince = new Map<number, number>();
+  const commitAt = new Map<number, number>();
+  let cursor: PollCursor = EMPTY_CURSOR;
+  let maxGapCount = 0;
+  let next = 0;
+  let polls = 0;
+  let now = 0;
+  for (;;) {
+    now += opts.stepMs;
+    // Commits land strictly between the previous poll and this one.
+    const k = Math.floor(rand() * (opts.maxCommitsPerStep + 1));
+    for (let i = 0; i < k && next < commitOrder.length; i++, next++) {
+      const seq = commitOrder[next]!;
+      committed.add(seq);
+      commitAt.set(seq, now);
+    }
+    const seen = visibleQuery(committed, cursor, opts.limit);
+    polls++;
+    returned.push(...seen);
+    cursor = advanceCursor(cursor, seen, now, opts.policy);
+    for (const g of cursor.gaps) if (!gapSince.has(g.seq)) gapSince.set(g.seq, g.since);
+    maxGapCount = Math.max(maxGapCount, cursor.gaps.length);
+    if (next >= commitOrder.length && seen.length === 0) break;
+    if (polls > 100_000) throw new Error('simulation did not settle');
+  }
+  return { returned, gapSince, commitAt, maxGapCount, polls };
+}
+
+/** The premise: every sequence that became a gap was committed before that gap expired. */
+function expectCommitsBeforeExpiry(r: SimResult, ttl: number): void {
+  for (const [seq, since] of r.gapSince) {
+    const at = r.commitAt.get(seq);
+    expect(at, `seq ${seq} was never committed`).toBeDefined();
+    expect(at! - since, `seq ${seq} committed after its gap expired`).toBeLessThan(ttl);
+  }
+}
+
+function expectExactlyOnce(returned: readonly number[], n: number): void {
+  const counts = new Map<number, number>();
+  for (const s of returned) counts.set(s, (counts.get(s) ?? 0) + 1);
+  const repeated = [...counts].filter(([, c]) => c > 1).map(([s]) => s);
+  const skipped = range(n).filter((s) => !counts.has(s));
+  expect(repeated, 'sequences returned more than once').toEqual([]);
+  expect(skipped, 'sequences never returned').toEqual([]);
+  expect(returned).toHaveLength(n);
+}
+
+describe('advanceCursor simulation: shuffled commits of sequences 1..200', () => {
+  const N = 200;
+  const SEEDS = range(25);
+
+  it.each(SEEDS)('fully shuffled commit order, seed %i: every sequence exactly once', (seed) => {
+    const order = fullShuffle(range(N), rng(seed));
+    const policy: GapPolicy = { gapTtlMs: 10_000_000, maxGaps: 10_000 };
+    const r = simulate(order, { policy, limit: 5, stepMs: 1_000, maxCommitsPerStep: 3, seed });
+    expectCommitsBeforeExpiry(r, policy.gapTtlMs);
+    expect(r.maxGapCount).toBeGreaterThan(0);
+    expectExactlyOnce(r.returned, N);
+  });
+
+  it.each(SEEDS)(
+    'locally shuffled commits with a tight gap TTL, seed %i: every sequence exactly once',
+    (seed) => {
+      const order = boundedShuffle(range(N), 8, rng(seed));
+      // A late sequence commits within a few steps of its gap appearing (at most 10 s over
+      // these seeds, checked below), so a 15 s TTL is tight against a run of 100+ polls.
+      const policy: GapPolicy = { gapTtlMs: 15_000, maxGaps: 10_000 };
+      const r = simulate(order, { policy, limit: 4, stepMs: 1_000, maxCommitsPerStep: 3, seed });
+      expectCommitsBeforeExpiry(r, policy.gapTtlMs);
+      expect(r.gapSince.size).toBeGreaterThan(0);
+      expectExactlyOnce(r.returned, N);
+    },
+  );
+
+  it('returns rows in ascending order within each poll and never repeats across polls', () => {
+    const order = fullShuffle(range(N), rng(99));
+    const policy: GapPolicy = { gapTtlMs: 10_000_000, maxGaps: 10_000 };
+    const r = simulate(order, { policy, limit: 7, stepMs: 1_000, maxCommitsPerStep: 5, seed: 99 });
+    expect(new Set(r.returned).size).toBe(r.returned.length);
+    expect([...r.returned].sort((a, b) => a - b)).toEqual(range(N));
+  });
+
+  it('control: a plain high-water mark (maxGaps 0) skips rows on the same schedule', () => {
+    const order = fullShuffle(range(N), rng(1));
+    const policy: GapPolicy = { gapTtlMs: 10_000_000, maxGaps: 0 };
+    const r = simulate(order, { policy, limit: 5, stepMs: 1_000, maxCommitsPerStep: 3, seed: 1 });
+    expect(new Set(r.returned).size).toBe(r.returned.length);
+    expect(r.returned.length).toBeLessThan(N);
+  });
+
+  it('control: a sequence committed after its gap expired is not returned', () => {
+    // Sequence 2 is held open for 30 steps; the TTL is 10 steps.
+    const order = [1, 3, 4, 5, 6, 7, 8, 9, 10];
+    const policy: GapPolicy = { gapTtlMs: 10_000, maxGaps: 10_000 };
+    const committed = new Set<number>();
+    const returned: number[] = [];
+    let cursor: PollCursor = EMPTY_CURSOR;
+    for (let step = 1; step <= 40; step++) {
+      const now = step * 1_000;
+      if (step <= order.length) committed.add(order[step - 1]!);
+      if (step === 30) committed.add(2);
+      const seen = visibleQuery(committed, cursor, 5);
+      returned.push(...seen);
+      cursor = advanceCursor(cursor, seen, now, policy);
+    }
+    expect(returned).not.toContain(2);
+    expect([...returned].sort((a, b) => a - b)).toEqual([1, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(cursor.gaps).toEqual([]);
+  });
+});
