@@ -91,6 +91,7 @@ const envSchema = z.object({
 
   ORDERSYNC_INVOICE_WAIT: duration.default(3_600_000),
   ORDERSYNC_IDLE_CLOSE: duration.default(86_400_000),
+  ORDERSYNC_LOCAL_APPLY: bool.default(true),
   ORDERSYNC_SCHEDULE_ID: z.string().min(1).default('ordersync-erp-poll'),
   ORDERSYNC_CURSOR_NAME: z.string().min(1).max(64).default('erp-order-events'),
   ORDERSYNC_POLL_PAGE_SIZE: positiveInt.default(500),

@@ -8,7 +8,11 @@ import { createTemporalClient } from './temporal/connection';
 import { OrderWorkflowClient } from './temporal/order-workflow-client';
 
 export function workflowOptionsFromConfig(cfg: Config) {
-  return { invoiceWaitMs: cfg.ORDERSYNC_INVOICE_WAIT, idleCloseMs: cfg.ORDERSYNC_IDLE_CLOSE };
+  return {
+    invoiceWaitMs: cfg.ORDERSYNC_INVOICE_WAIT,
+    idleCloseMs: cfg.ORDERSYNC_IDLE_CLOSE,
+    localApply: cfg.ORDERSYNC_LOCAL_APPLY,
+  };
 }
 
 /**

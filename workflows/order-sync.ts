@@ -11,10 +11,12 @@ import {
   defineQuery,
   defineSignal,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { ActivityOptions } from '@temporalio/workflow';
 import type { OrderEvent } from '../src/contracts/events';
 import { ORDER_CHANNEL, ORDER_SYNC_STATE } from '../src/contracts/search-attributes';
 import {
@@ -39,7 +41,7 @@ export const eventsSignal = defineSignal<[OrderEvent[]]>('events');
 export const replaySignal = defineSignal<[ReplayRequest]>('replay');
 export const statusQuery = defineQuery<OrderSyncStatus>('status');
 
-const { applyOrderEvents, readOrderEventsFromErp } = proxyActivities<Activities>({
+const APPLY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30s',
   retry: {
     initialInterval: '500ms',
@@ -48,10 +50,17 @@ const { applyOrderEvents, readOrderEventsFromErp } = proxyActivities<Activities>
     // Transient failures (MySQL down, deadlock) retry forever; bad data does not.
     nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
   },
-});
+};
+
+const remote = proxyActivities<Activities>(APPLY_OPTIONS);
+// A local activity runs in the worker that holds the workflow: no activity task
+// round trip through the server, which is what limits throughput here.
+const local = proxyLocalActivities<Activities>(APPLY_OPTIONS);
 
 export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyncStatus> {
   const options = { ...DEFAULT_ORDER_SYNC_OPTIONS, ...input.options };
+  const { applyOrderEvents } = options.localApply ? local : remote;
+  const { readOrderEventsFromErp } = remote;
   const carried: CarriedState = input.carried ?? {
     state: 'new',
     appliedCount: 0,
@@ -67,7 +76,8 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
   const seen = new Set<string>(carried.seen);
   const seenOrder: string[] = [...carried.seen];
   let replayRequest: ReplayRequest | null = null;
-  let publishedState: OrderSyncState | null = null;
+  // The starter sets the initial attributes and continue-as-new carries them over.
+  let publishedState: OrderSyncState | null = input.carried ? input.carried.state : 'new';
 
   const remember = (eventId: string) => {
     if (seen.has(eventId)) return;
@@ -157,9 +167,10 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
   let arrivalsMark = 0;
   const canSuggested = () => workflowInfo().continueAsNewSuggested;
 
-  publish();
   for (;;) {
     const hasWork = () => replayRequest !== null || pending.length > 0;
+    // Publish only when idle: events queued behind each other do not each cost an upsert.
+    if (!hasWork()) publish();
     if (state === 'blocked') {
       // Hold this order's later events until an operator replays it.
       await condition(() => replayRequest !== null || canSuggested());
@@ -216,10 +227,7 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
           (o) => o.outcome === 'applied' || o.outcome === 'skipped',
         );
       }
-      if (state === 'blocked') {
-        publish();
-        continue;
-      }
+      if (state === 'blocked') continue;
       state = stateFromTarget(target);
       lastError = null;
       if (pending.length === 0) {
@@ -245,7 +253,6 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
         throw err;
       }
     }
-    publish();
   }
 
   return {

@@ -27,17 +27,22 @@ const id = z
   .max(LIMITS.idLength)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'only letters, digits and . _ : -');
 
-// No C0 control characters other than tab, newline and carriage return; any other unicode is fine.
+// No C0 control characters other than tab, newline and carriage return, and no
+// lone UTF-16 surrogates (MySQL's utf8mb4 cannot store them); other unicode is fine.
 const text = z
   .string()
   .max(LIMITS.textLength)
   // eslint-disable-next-line no-control-regex
-  .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), 'control characters');
+  .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), 'control characters')
+  .refine((s) => s.isWellFormed(), 'lone surrogate');
+
+/** Text that must say something: not empty and not only whitespace. */
+const requiredText = text.refine((s) => s.trim().length > 0, 'must not be blank');
 
 /**
  * Money travels as a decimal string ("12.50") or a JSON number, with at most two
  * decimals and below 10^12, so it fits DECIMAL(14,2) exactly; it is stored as a
- * two-decimal string. Anything else (hex, exponents, more precision) is refused
+ * two-decimal string. Anything else (hex, exponents, a third decimal) is refused
  * rather than rounded.
  */
 const amount = z
@@ -48,6 +53,7 @@ const amount = z
       .finite()
       .min(0)
       .lt(LIMITS.maxAmount)
+      // Binary floating-point noise (0.1 + 0.2) is rounded; a real third decimal is refused.
       .refine((n) => Math.abs(Math.round(n * 100) - n * 100) < 1e-6, 'at most 2 decimal places'),
   ])
   .transform((v) =>
@@ -65,16 +71,16 @@ export const orderLineSchema = z.strictObject({
 });
 
 export const addressSchema = z.strictObject({
-  line1: text.pipe(z.string().min(1)),
+  line1: requiredText,
   line2: text.optional(),
-  city: text.pipe(z.string().min(1)),
+  city: requiredText,
   postalCode: text.pipe(z.string().max(32)),
   country: z.string().regex(/^[A-Z]{2}$/, 'ISO-3166 alpha-2'),
 });
 
 export const customerSchema = z.strictObject({
   id,
-  name: text.pipe(z.string().min(1)),
+  name: requiredText,
   email: z.email().max(254),
 });
 
@@ -98,7 +104,7 @@ export const orderSnapshotSchema = z.strictObject({
 
 export const invoiceSchema = z.strictObject({
   invoiceId: id,
-  number: text.pipe(z.string().min(1).max(64)),
+  number: requiredText.pipe(z.string().max(64)),
   amount,
   tax: amount,
   currency,
@@ -128,6 +134,8 @@ export type OrderEventInput = z.input<typeof orderEventSchema>;
 export type RejectReason =
   'empty-value' | 'oversized' | 'unparsable-json' | 'schema' | 'missing-key' | 'key-mismatch';
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 export type DecodeResult =
   { ok: true; event: OrderEvent } | { ok: false; reason: RejectReason; detail: string };
 
@@ -150,7 +158,9 @@ export function decodeMessage(
   }
   let json: unknown;
   try {
-    json = JSON.parse(value.toString());
+    // Invalid UTF-8 is refused, not silently replaced with U+FFFD.
+    const textValue = typeof value === 'string' ? value : UTF8.decode(value);
+    json = JSON.parse(textValue);
   } catch (err) {
     return { ok: false, reason: 'unparsable-json', detail: (err as Error).message.slice(0, 200) };
   }

@@ -47,12 +47,15 @@ export interface OrderSyncOptions {
   idleCloseMs: number;
   /** How many recent event ids the workflow remembers for dedupe. */
   seenLimit: number;
+  /** Apply through a local activity (no server round trip) instead of a regular one. */
+  localApply: boolean;
 }
 
 export const DEFAULT_ORDER_SYNC_OPTIONS: OrderSyncOptions = {
   invoiceWaitMs: 60 * 60 * 1000,
   idleCloseMs: 24 * 60 * 60 * 1000,
   seenLimit: 1000,
+  localApply: false,
 };
 
 /** Carried across continue-as-new, so a new run resumes exactly where the old one stopped. */

@@ -51,6 +51,10 @@ export class OrderWorkflowClient {
       args: [{ orderId, channel, options: this.options.workflowOptions }],
       signal: replaySignal,
       signalArgs: [req],
+      typedSearchAttributes: [
+        { key: ORDER_CHANNEL, value: channel },
+        { key: ORDER_SYNC_STATE, value: 'new' },
+      ],
     });
   }
 
