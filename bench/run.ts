@@ -158,7 +158,7 @@ async function actionsPerEvent(
   for (const id of orderIds) {
     const history = await client.workflow.getHandle(id).fetchHistory();
     for (const e of history.events ?? []) {
-      if (billable.some((k) => e[k] != null)) actions++;
+      if (billable.some((k) => e[k] !== null && e[k] !== undefined)) actions++;
     }
     events += eventsPerOrder.get(id) ?? 0;
   }
@@ -609,7 +609,7 @@ async function main() {
     if (!ok) process.exitCode = 1;
   } finally {
     await admin
-      .deleteTopics({ topics: Object.values(topicsFromConfig(cfg)) })
+      .deleteTopics({ topics: Object.values<string>({ ...topicsFromConfig(cfg) }) })
       .catch(() => undefined);
     await admin.disconnect();
     await connection.close();
