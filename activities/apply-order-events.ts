@@ -1,4 +1,5 @@
 import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
+import { faultPoint } from '../src/chaos-hooks';
 import type { Invoice, OrderEvent, OrderSnapshot } from '../src/contracts/events';
 import { InvalidOrderDataError, OrderMismatchError } from '../src/contracts/errors';
 import type {
@@ -93,6 +94,20 @@ async function writeSnapshot(
   }
 }
 
+/**
+ * mysql2 errors carry the full statement with its values (customer names,
+ * addresses); activity failures are logged and stored in workflow history, so
+ * only the code and message travel on.
+ */
+function withoutSql(err: unknown): unknown {
+  if (err instanceof Error && 'sql' in err) {
+    const clean = new Error(err.message);
+    clean.name = (err as { code?: string }).code ?? err.name;
+    return clean;
+  }
+  return err;
+}
+
 export interface ApplyDeps {
   pool: Pool;
 }
@@ -109,6 +124,10 @@ export function createApplyActivities({ pool }: ApplyDeps) {
     const supersede = new Set(input.supersede ?? []);
     const conn = await pool.getConnection();
     try {
+      // READ COMMITTED: a locking read of a not-yet-existing order takes no gap
+      // lock, so two new orders' applies cannot deadlock on the same index gap.
+      // Per-order exclusion comes from the workflow and the row lock below.
+      await conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
       await conn.beginTransaction();
       const [orderRows] = await conn.query<OrderRow[]>(
         'SELECT erp_version, last_event_type, currency FROM orders WHERE order_id = ? FOR UPDATE',
@@ -226,6 +245,7 @@ export function createApplyActivities({ pool }: ApplyDeps) {
           ],
         );
       }
+      faultPoint('worker-in-apply-tx');
       await conn.commit();
       const target: TargetOrderState = {
         exists: order !== null,
@@ -236,7 +256,7 @@ export function createApplyActivities({ pool }: ApplyDeps) {
       return { outcomes, order: target };
     } catch (err) {
       await conn.rollback().catch(() => undefined);
-      throw err;
+      throw withoutSql(err);
     } finally {
       conn.release();
     }

@@ -56,14 +56,21 @@ export async function runConsumer(
     brokers: cfg.ORDERSYNC_KAFKA_BROKERS,
   });
   const progress = setInterval(() => log.info('progress', { ...consumer.stats }), 10_000);
-  await new Promise<void>((resolve) => {
+  const crash = await new Promise<Error | null>((resolve) => {
     const stop = (signal: string) => {
       log.info(`received ${signal}; draining`);
-      resolve();
+      resolve(null);
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    void consumer.crashed.then(resolve);
   });
+  if (crash) {
+    // Exit non-zero so the supervisor (systemd, Kubernetes) starts a fresh member;
+    // nothing uncommitted is lost, it is re-read from the last committed offset.
+    log.error('kafka consumer crashed and will not restart by itself', { error: crash.message });
+    process.exitCode = 1;
+  }
   clearInterval(progress);
   await consumer.stop();
   await dlq.disconnect().catch(() => undefined);

@@ -28,7 +28,10 @@ async function readDlq(cfg: Config): Promise<DlqEntry[]> {
   );
   const out: DlqEntry[] = [];
   if (remaining.size === 0) return out;
-  const consumer = kafka.consumer({ groupId: `ordersync-dlq-reader-${randomUUID()}` });
+  const consumer = kafka.consumer({
+    groupId: `ordersync-dlq-reader-${randomUUID()}`,
+    maxBytesPerPartition: 10 * 1024 * 1024,
+  });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await new Promise<void>((resolve, reject) => {

@@ -134,7 +134,9 @@ export type OrderEventInput = z.input<typeof orderEventSchema>;
 export type RejectReason =
   'empty-value' | 'oversized' | 'unparsable-json' | 'schema' | 'missing-key' | 'key-mismatch';
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a byte-order mark in the text, so a BOM-prefixed value is refused
+// as unparsable whether it arrives as a Buffer or a string.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export type DecodeResult =
   { ok: true; event: OrderEvent } | { ok: false; reason: RejectReason; detail: string };

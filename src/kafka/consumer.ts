@@ -1,4 +1,5 @@
 import type { Batch, Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import { faultPoint } from '../chaos-hooks';
 import { decodeMessage } from '../contracts/events';
 import type { OrderEvent, Topics } from '../contracts/events';
 import type { EventProducer } from './producer';
@@ -48,8 +49,10 @@ export class OrderEventConsumer {
   ) {
     this.consumer = kafka.consumer({
       groupId: options.groupId,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      // A member killed with -9 holds its partitions until its session expires;
+      // 10 s bounds that stall. Hand-over retries heartbeat, so slowness is not death.
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
       maxBytesPerPartition: 10 * 1024 * 1024,
       allowAutoTopicCreation: false,
     });
@@ -59,7 +62,17 @@ export class OrderEventConsumer {
     this.options.log?.(msg);
   }
 
+  // Declared before `crashed`: fields initialise in order, and `crashed` replaces it.
+  private onCrash: (err: Error) => void = () => undefined;
+  /** Resolves if kafkajs gives up on this member (a crash it will not restart from). */
+  readonly crashed = new Promise<Error>((resolve) => {
+    this.onCrash = resolve;
+  });
+
   async start(): Promise<void> {
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      if (!e.payload.restart) this.onCrash(e.payload.error);
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: eventTopics(this.topics), fromBeginning: true });
     await this.consumer.run({
@@ -123,12 +136,14 @@ export class OrderEventConsumer {
       async () => {
         while (next < orders.length) {
           const [orderId, events] = orders[next++]!;
+          faultPoint('consumer-before-signal');
           await this.retrying(
             `signal ${orderId}`,
             () => this.handler(orderId, events),
             heartbeat,
             alive,
           );
+          faultPoint('consumer-after-signal');
           this.stats.handedOver += events.length;
         }
       },

@@ -572,3 +572,27 @@ describe('amount contract vs storage', () => {
     expect(refusal(decode(withPath(validEvent(), 'data.total', total))).reason).toBe('schema');
   });
 });
+
+describe('byte-level decoding', () => {
+  it('refuses a byte-order mark the same way for Buffer and string values', () => {
+    const event = validEvent({});
+    const json = JSON.stringify(event);
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    const asBuffer = decodeMessage(ORDER_ID, Buffer.concat([bom, Buffer.from(json)]), 1 << 20);
+    const asString = decodeMessage(ORDER_ID, `\uFEFF${json}`, 1 << 20);
+    expect(asBuffer).toMatchObject({ ok: false, reason: 'unparsable-json' });
+    expect(asString).toMatchObject({ ok: false, reason: 'unparsable-json' });
+  });
+
+  it('refuses invalid UTF-8 rather than replacing it', () => {
+    const event = validEvent({});
+    const bytes = Buffer.from(JSON.stringify(event).replace('Asha', '\u0000\u0000'));
+    const at = bytes.indexOf(0);
+    bytes[at] = 0xff;
+    bytes[at + 1] = 0xfe;
+    expect(decodeMessage(ORDER_ID, bytes, 1 << 20)).toMatchObject({
+      ok: false,
+      reason: 'unparsable-json',
+    });
+  });
+});
