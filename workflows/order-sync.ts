@@ -154,6 +154,8 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
     const kept = pending.filter((p) => !fresh.has(p.eventId));
     pending.length = 0;
     for (const e of events) seen.delete(e.eventId);
+    const keep = seenOrder.filter((id) => seen.has(id));
+    seenOrder.splice(0, seenOrder.length, ...keep);
     pending.push(...events, ...kept);
     const result = await applyOrderEvents({
       orderId: input.orderId,
@@ -165,7 +167,10 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
 
   // While an invoice waits for its order, only a newly arrived event is worth another attempt.
   let arrivalsMark = 0;
-  const canSuggested = () => workflowInfo().continueAsNewSuggested;
+  const canSuggested = () => {
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength >= options.maxHistoryEvents;
+  };
 
   for (;;) {
     const hasWork = () => replayRequest !== null || pending.length > 0;

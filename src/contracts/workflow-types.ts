@@ -49,6 +49,11 @@ export interface OrderSyncOptions {
   seenLimit: number;
   /** Apply through a local activity (no server round trip) instead of a regular one. */
   localApply: boolean;
+  /**
+   * Continue-as-new at this history length even if the server has not suggested
+   * it yet (it suggests at about 4k events by default). Tests set it low.
+   */
+  maxHistoryEvents: number;
 }
 
 export const DEFAULT_ORDER_SYNC_OPTIONS: OrderSyncOptions = {
@@ -56,6 +61,7 @@ export const DEFAULT_ORDER_SYNC_OPTIONS: OrderSyncOptions = {
   idleCloseMs: 24 * 60 * 60 * 1000,
   seenLimit: 1000,
   localApply: false,
+  maxHistoryEvents: 10_000,
 };
 
 /** Carried across continue-as-new, so a new run resumes exactly where the old one stopped. */

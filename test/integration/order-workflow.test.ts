@@ -231,6 +231,26 @@ describe('orderSyncWorkflow', () => {
     expect(s.pending).toEqual([]);
   });
 
+  it('continues as new with its state and queue, and the next run carries on in order', async () => {
+    const orderId = uniqueOrderId();
+    const events = orderHistory(orderId, 18);
+    for (const e of events) await deliver(orderId, [e], { maxHistoryEvents: 40 });
+    const s = await eventually(
+      async () => {
+        const st = await status(orderId);
+        return st.state === 'invoiced' ? st : undefined;
+      },
+      60_000,
+      'invoiced after several runs',
+    );
+    expect(s.applied).toBe(events.length);
+    expect(versionsOf(orderId)).toEqual(events.map((e) => e.erpVersion));
+    const runs: string[] = [];
+    for await (const wf of client.workflow.list({ query: `WorkflowId = "${orderId}"` }))
+      runs.push(wf.runId);
+    expect(runs.length).toBeGreaterThan(1);
+  });
+
   it('replays a recorded history deterministically (Worker.runReplayHistory)', async () => {
     const orderId = uniqueOrderId();
     await deliver(orderId, orderHistory(orderId, 2));
