@@ -6,7 +6,7 @@ import {
   ScheduleOverlapPolicy,
 } from '@temporalio/client';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createPool } from '../../src/db/pool';
 import { eventually, testEnv } from '../support/env';
 import { partitionFor } from '../support/murmur2';
@@ -15,17 +15,24 @@ import { partitionFor } from '../support/murmur2';
 const { cfg, runId } = testEnv('smoke');
 
 describe('Temporal dev server', () => {
-  let client: Client;
-  beforeAll(async () => {
+  // Connected inside each test (not in beforeAll), so a server that is down
+  // fails every test by name instead of leaving them reported as skipped.
+  let client: Client | undefined;
+  const connect = async (): Promise<Client> => {
     const connection = await Connection.connect({
       address: cfg.ORDERSYNC_TEMPORAL_ADDRESS,
       connectTimeout: '5s',
     });
     client = new Client({ connection, namespace: cfg.ORDERSYNC_TEMPORAL_NAMESPACE });
+    return client;
+  };
+  afterEach(async () => {
+    await client?.connection.close();
+    client = undefined;
   });
-  afterAll(async () => client?.connection.close());
 
   it('starts a workflow and finds it through the visibility List API', async () => {
+    const client = await connect();
     const workflowId = `smoke-${randomUUID()}`;
     const handle = await client.workflow.start('smokeNoWorker', {
       workflowId,
@@ -50,6 +57,7 @@ describe('Temporal dev server', () => {
   });
 
   it('creates and deletes a Schedule', async () => {
+    const client = await connect();
     const scheduleId = `smoke-${runId}`;
     const handle = await client.schedule.create({
       scheduleId,
