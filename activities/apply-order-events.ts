@@ -99,7 +99,25 @@ async function writeSnapshot(
  * addresses); activity failures are logged and stored in workflow history, so
  * only the code and message travel on.
  */
-function withoutSql(err: unknown): unknown {
+/** MySQL errors that mean the data cannot be stored; retrying them would loop forever. */
+const DATA_ERRORS = new Set([
+  'ER_DUP_ENTRY',
+  'ER_DATA_TOO_LONG',
+  'ER_TRUNCATED_WRONG_VALUE',
+  'ER_TRUNCATED_WRONG_VALUE_FOR_FIELD',
+  'ER_WARN_DATA_OUT_OF_RANGE',
+  'ER_INVALID_JSON_TEXT',
+  'ER_BAD_NULL_ERROR',
+]);
+
+function withoutSql(err: unknown, eventIds: string): unknown {
+  const code = (err as { code?: string } | null)?.code;
+  if (err instanceof Error && (err instanceof RangeError || (code && DATA_ERRORS.has(code)))) {
+    return new InvalidOrderDataError(
+      `data cannot be stored (${code ?? err.name}): ${err.message}`,
+      eventIds,
+    );
+  }
   if (err instanceof Error && 'sql' in err) {
     const clean = new Error(err.message);
     clean.name = (err as { code?: string }).code ?? err.name;
@@ -142,18 +160,35 @@ export function createApplyActivities({ pool }: ApplyDeps) {
         : null;
       const ids = events.map((e) => e.eventId);
       const done = new Set<string>();
+      // An event id the ledger holds for another order is a producer bug, not a duplicate.
+      const foreign = new Map<string, string>();
       if (ids.length > 0) {
         const [ledger] = await conn.query<RowDataPacket[]>(
-          'SELECT event_id FROM applied_events WHERE event_id IN (?)',
+          'SELECT event_id, order_id FROM applied_events WHERE event_id IN (?)',
           [ids],
         );
-        for (const r of ledger) done.add(String(r.event_id));
+        for (const r of ledger) {
+          if (String(r.order_id) === orderId) done.add(String(r.event_id));
+          else foreign.set(String(r.event_id), String(r.order_id));
+        }
       }
-      const [inv] = await conn.query<RowDataPacket[]>(
-        'SELECT invoice_id FROM invoices WHERE order_id = ?',
-        [orderId],
+      const batchInvoices = events.flatMap((e) =>
+        e.type === 'invoice_creation' ? [e.data.invoiceId] : [],
       );
-      const invoiceIds = new Set(inv.map((r) => String(r.invoice_id)));
+      const [inv] = await conn.query<RowDataPacket[]>(
+        batchInvoices.length > 0
+          ? 'SELECT invoice_id, order_id FROM invoices WHERE order_id = ? OR invoice_id IN (?)'
+          : 'SELECT invoice_id, order_id FROM invoices WHERE order_id = ?',
+        batchInvoices.length > 0 ? [orderId, batchInvoices] : [orderId],
+      );
+      const invoiceIds = new Set(
+        inv.filter((r) => String(r.order_id) === orderId).map((r) => String(r.invoice_id)),
+      );
+      const otherOrdersInvoices = new Map(
+        inv
+          .filter((r) => String(r.order_id) !== orderId)
+          .map((r) => [String(r.invoice_id), String(r.order_id)]),
+      );
 
       const outcomes: EventOutcome[] = [];
       const ledger: LedgerEntry[] = [];
@@ -182,7 +217,10 @@ export function createApplyActivities({ pool }: ApplyDeps) {
           outcomes.push({ eventId: e.eventId, outcome: 'deferred' });
           continue;
         }
-        if (order && order.erpVersion >= e.erpVersion) {
+        // The version guard protects the order snapshot. An invoice is its own
+        // record: it is a duplicate only if its id exists, so one that arrives
+        // after a newer snapshot is still recorded rather than lost.
+        if (e.type !== 'invoice_creation' && order && order.erpVersion >= e.erpVersion) {
           skip(e, 'stale', true);
           continue;
         }
@@ -191,6 +229,15 @@ export function createApplyActivities({ pool }: ApplyDeps) {
           continue;
         }
         try {
+          const owner =
+            foreign.get(e.eventId) ??
+            (e.type === 'invoice_creation' ? otherOrdersInvoices.get(e.data.invoiceId) : undefined);
+          if (owner !== undefined) {
+            throw new InvalidOrderDataError(
+              `event ${e.eventId} reuses an id that belongs to order ${owner}`,
+              e.eventId,
+            );
+          }
           checkEvent(e, order?.currency ?? null);
         } catch (err) {
           if (!(err instanceof InvalidOrderDataError)) throw err;
@@ -212,12 +259,14 @@ export function createApplyActivities({ pool }: ApplyDeps) {
               toSqlDateTime(e.data.issuedAt),
             ],
           );
-          await conn.query(
-            'UPDATE orders SET erp_version = ?, last_event_type = ?, updated_at = ? WHERE order_id = ?',
-            [e.erpVersion, e.type, toSqlDateTime(e.occurredAt), orderId],
-          );
           invoiceIds.add(e.data.invoiceId);
-          order = { ...order!, erpVersion: e.erpVersion, lastEventType: e.type };
+          if (e.erpVersion > order!.erpVersion) {
+            await conn.query(
+              'UPDATE orders SET erp_version = ?, last_event_type = ?, updated_at = ? WHERE order_id = ?',
+              [e.erpVersion, e.type, toSqlDateTime(e.occurredAt), orderId],
+            );
+            order = { ...order!, erpVersion: e.erpVersion, lastEventType: e.type };
+          }
         } else {
           await writeSnapshot(conn, e, order !== null);
           order = { erpVersion: e.erpVersion, lastEventType: e.type, currency: e.data.currency };
@@ -256,7 +305,7 @@ export function createApplyActivities({ pool }: ApplyDeps) {
       return { outcomes, order: target };
     } catch (err) {
       await conn.rollback().catch(() => undefined);
-      throw withoutSql(err);
+      throw withoutSql(err, events.map((e) => e.eventId).join(','));
     } finally {
       conn.release();
     }

@@ -15,6 +15,8 @@ export interface PollDeps {
 
 export interface PollReport {
   produced: number;
+  /** Rows that could not be produced at all (unknown channel, oversized) and went to the DLQ. */
+  deadLettered: number;
   pages: number;
   position: number;
   gaps: number;
@@ -28,14 +30,15 @@ export function createPollActivities(deps: PollDeps) {
    */
   async function pollErpToKafka(): Promise<PollReport> {
     const started = Date.now();
-    const report: PollReport = { produced: 0, pages: 0, position: 0, gaps: 0 };
+    const report: PollReport = { produced: 0, deadLettered: 0, pages: 0, position: 0, gaps: 0 };
     const ctx = activityContext();
     for (;;) {
       const cursor = await deps.cursors.load(deps.cursorName);
       const { events, nextCursor } = await deps.erp.fetchEvents(cursor, deps.pageSize);
-      await deps.producer.sendEvents(events);
+      const refused = await deps.producer.sendEvents(events);
       await deps.cursors.save(deps.cursorName, nextCursor);
-      report.produced += events.length;
+      report.produced += events.length - refused;
+      report.deadLettered += refused;
       report.pages++;
       report.position = nextCursor.position;
       report.gaps = nextCursor.gaps.length;

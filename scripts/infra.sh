@@ -52,6 +52,10 @@ our_pid() {
 
 probe() {
   # The probes use the project's own clients (kafkajs, mysql2, @temporalio/client).
+  if [[ ! -d $ROOT/node_modules/tsx ]]; then
+    log "node_modules is missing; running npm ci first"
+    (cd "$ROOT" && npm ci --no-audit --no-fund >&2)
+  fi
   node --import tsx "$ROOT/scripts/infra/probe.ts" "$@"
 }
 

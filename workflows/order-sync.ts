@@ -7,7 +7,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   condition,
-  continueAsNew,
+  makeContinueAsNewFunc,
   defineQuery,
   defineSignal,
   proxyActivities,
@@ -70,6 +70,7 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
     lastError: null,
     target: null,
     invoiceWaitSince: null,
+    publishedState: 'new',
   };
   let { state, appliedCount, skippedCount, lastError, target, invoiceWaitSince } = carried;
   const pending: OrderEvent[] = [...carried.pending];
@@ -77,7 +78,7 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
   const seenOrder: string[] = [...carried.seen];
   let replayRequest: ReplayRequest | null = null;
   // The starter sets the initial attributes and continue-as-new carries them over.
-  let publishedState: OrderSyncState | null = input.carried ? input.carried.state : 'new';
+  let publishedState: OrderSyncState | null = input.carried ? input.carried.publishedState : 'new';
 
   const remember = (eventId: string) => {
     if (seen.has(eventId)) return;
@@ -144,10 +145,16 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
   };
 
   const replay = async (req: ReplayRequest) => {
-    const events = await readOrderEventsFromErp({
+    const { events, invalid } = await readOrderEventsFromErp({
       orderId: input.orderId,
       fromVersion: req.fromVersion ?? 1,
     });
+    if (invalid.length > 0) {
+      block(
+        `replay found ${invalid.length} invalid ERP event(s): ${invalid[0]!.eventId}: ${invalid[0]!.error}`,
+      );
+      return;
+    }
     // Fresh ERP copies replace queued ones (the ERP may have been corrected);
     // the ledger in MySQL makes already-applied events no-ops.
     const fresh = new Set(events.map((e) => e.eventId));
@@ -199,7 +206,8 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
       await condition(() => hasWork() || canSuggested());
     }
 
-    if (canSuggested()) {
+    // A pending replay runs first: it is not part of the carried state.
+    if (canSuggested() && replayRequest === null) {
       const next: CarriedState = {
         state,
         appliedCount,
@@ -209,8 +217,15 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
         lastError,
         target,
         invoiceWaitSince,
+        publishedState,
       };
-      await continueAsNew<typeof orderSyncWorkflow>({ ...input, carried: next });
+      // Pass the attributes explicitly rather than rely on the server copying them.
+      await makeContinueAsNewFunc<typeof orderSyncWorkflow>({
+        typedSearchAttributes: [
+          { key: ORDER_CHANNEL, value: input.channel },
+          { key: ORDER_SYNC_STATE, value: publishedState ?? state },
+        ],
+      })({ ...input, carried: next });
     }
     if (state === 'blocked' && replayRequest === null) continue;
     if (invoiceWaitSince !== null && replayRequest === null && pending.length <= arrivalsMark)

@@ -161,7 +161,10 @@ async function bootstrap(
       await conn.query(`CREATE USER IF NOT EXISTS ?@'%' IDENTIFIED BY ?`, [user, pw]);
       await conn.query(`ALTER USER ?@'%' IDENTIFIED BY ?`, [user, pw]);
       for (const db of dbs) {
-        await conn.query(`GRANT ${privileges} ON ${mysql.escapeId(db)}.* TO ?@'%'`, [user]);
+        // `_` is a wildcard in a GRANT's database name; escape it so the grant names one database.
+        await conn.query(`GRANT ${privileges} ON \`${db.replace(/_/g, '\\_')}\`.* TO ?@'%'`, [
+          user,
+        ]);
       }
     }
   } finally {

@@ -4,9 +4,9 @@ import { mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import type { RowDataPacket } from 'mysql2/promise';
-import { dataDir, loadConfig } from '../config';
+import { ConfigError, dataDir, loadConfig } from '../config';
 import type { Config } from '../config';
 import { createPool } from '../db/pool';
 import { initErpSchema, simulate } from '../erp/simulator';
@@ -52,8 +52,14 @@ async function count(
 
 async function demo(cfg: Config, o: { orders: number; once: boolean; timeout: number }) {
   const say = (m: string) => console.log(m);
+  if (!cfg.ORDERSYNC_ERP_WRITER_URL) {
+    throw new ConfigError('the demo writes ERP traffic and needs ORDERSYNC_ERP_WRITER_URL', [
+      'ORDERSYNC_ERP_WRITER_URL',
+    ]);
+  }
+  const writerUrl = cfg.ORDERSYNC_ERP_WRITER_URL;
   await runMigrations(cfg, say);
-  const writer = createPool(cfg.ORDERSYNC_ERP_WRITER_URL!, { connectionLimit: 6 });
+  const writer = createPool(writerUrl, { connectionLimit: 6 });
   const reader = createPool(cfg.ORDERSYNC_ERP_MYSQL_URL, { connectionLimit: 2 });
   const app = createPool(cfg.ORDERSYNC_MYSQL_URL, { connectionLimit: 2 });
   await initErpSchema(writer);
@@ -162,16 +168,27 @@ async function demo(cfg: Config, o: { orders: number; once: boolean; timeout: nu
   }
 }
 
+const positive = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new InvalidArgumentError(`${name} must be a positive integer`);
+  return n;
+};
+
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description(
       'run the whole pipeline locally: Schedule, worker, consumer, simulated ERP traffic, verification',
     )
-    .addOption(new Option('--orders <n>', 'orders to simulate').argParser(Number).default(200))
+    .addOption(
+      new Option('--orders <n>', 'orders to simulate').argParser(positive('--orders')).default(200),
+    )
     .option('--once', 'exit 0 after verifying instead of running until Ctrl-C')
     .addOption(
-      new Option('--timeout <seconds>', 'give up after this long').argParser(Number).default(600),
+      new Option('--timeout <seconds>', 'give up after this long')
+        .argParser(positive('--timeout'))
+        .default(600),
     )
     .action(async (o: { orders: number; once?: boolean; timeout: number }) => {
       await demo(loadConfig(), {

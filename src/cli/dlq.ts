@@ -35,7 +35,11 @@ async function readDlq(cfg: Config): Promise<DlqEntry[]> {
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('timed out reading the DLQ')), 60_000);
+    const timer = setTimeout(() => {
+      void consumer
+        .disconnect()
+        .finally(() => reject(new Error('timed out reading the DLQ after 60 s')));
+    }, 60_000);
     consumer
       .run({
         autoCommit: false,

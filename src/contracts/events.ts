@@ -62,7 +62,11 @@ const amount = z
 
 const currency = z.string().regex(/^[A-Z]{3}$/, 'ISO-4217 code');
 
-const isoDate = z.iso.datetime({ offset: true });
+// Years 1000-9999 only: DATETIME cannot store others, and a far-future date is bad data.
+const isoDate = z.iso.datetime({ offset: true }).refine((v) => {
+  const year = new Date(v).getUTCFullYear();
+  return year >= 1000 && year <= 9999;
+}, 'year must be between 1000 and 9999');
 
 export const orderLineSchema = z.strictObject({
   sku: id,
@@ -164,7 +168,13 @@ export function decodeMessage(
     const textValue = typeof value === 'string' ? value : UTF8.decode(value);
     json = JSON.parse(textValue);
   } catch (err) {
-    return { ok: false, reason: 'unparsable-json', detail: (err as Error).message.slice(0, 200) };
+    // Node quotes part of the input in parse errors; keep only where it failed.
+    const at = /position \d+/.exec((err as Error).message)?.[0];
+    return {
+      ok: false,
+      reason: 'unparsable-json',
+      detail: at ? `invalid JSON at ${at}` : 'invalid JSON or UTF-8',
+    };
   }
   const parsed = orderEventSchema.safeParse(json);
   if (!parsed.success) {

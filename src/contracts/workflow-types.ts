@@ -74,6 +74,8 @@ export interface CarriedState {
   lastError: string | null;
   target: TargetOrderState | null;
   invoiceWaitSince: number | null;
+  /** The OrderSyncState search attribute as last written; continue-as-new carries attributes over. */
+  publishedState: OrderSyncState | null;
 }
 
 export interface OrderSyncInput {

@@ -35,7 +35,9 @@ export function advanceCursor(
   const seenSet = new Set(seen);
   const high = seen.reduce((m, s) => Math.max(m, s), cursor.position);
   const gaps = cursor.gaps.filter((g) => !seenSet.has(g.seq) && now - g.since < policy.gapTtlMs);
-  for (let s = cursor.position + 1; s < high; s++) {
+  // A jump larger than maxGaps (a purged or re-seeded log) keeps only the newest
+  // gaps instead of allocating one object per missing sequence.
+  for (let s = Math.max(cursor.position + 1, high - policy.maxGaps); s < high; s++) {
     if (!seenSet.has(s)) gaps.push({ seq: s, since: now });
   }
   gaps.sort((a, b) => a.seq - b.seq);

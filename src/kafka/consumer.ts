@@ -25,6 +25,28 @@ export interface ConsumerStats {
   retries: number;
 }
 
+/** Bytes of events per signal, well under Temporal's default 2 MB payload limit. */
+const SIGNAL_BYTES = 512 * 1024;
+
+/** Splits a list into consecutive chunks whose JSON size stays under `limit` (one item may exceed it alone). */
+export function chunkBySize<T>(items: readonly T[], limit: number): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let size = 0;
+  for (const item of items) {
+    const n = Buffer.byteLength(JSON.stringify(item));
+    if (current.length > 0 && size + n > limit) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(item);
+    size += n;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
 class StoppedError extends Error {
   override readonly name = 'StoppedError';
 }
@@ -128,7 +150,8 @@ export class OrderEventConsumer {
     );
     this.stats.deadLettered += letters.length;
 
-    // Different orders concurrently, one order's events as one signal in offset order.
+    // Different orders concurrently, one order's events as few signals as the
+    // Temporal payload limit allows (2 MB), in offset order.
     const orders = [...byOrder];
     let next = 0;
     const lanes = Array.from(
@@ -136,14 +159,17 @@ export class OrderEventConsumer {
       async () => {
         while (next < orders.length) {
           const [orderId, events] = orders[next++]!;
-          faultPoint('consumer-before-signal');
-          await this.retrying(
-            `signal ${orderId}`,
-            () => this.handler(orderId, events),
-            heartbeat,
-            alive,
-          );
-          faultPoint('consumer-after-signal');
+          // One lane sends all of an order's chunks, in order.
+          for (const chunk of chunkBySize(events, SIGNAL_BYTES)) {
+            faultPoint('consumer-before-signal');
+            await this.retrying(
+              `signal ${orderId}`,
+              () => this.handler(orderId, chunk),
+              heartbeat,
+              alive,
+            );
+            faultPoint('consumer-after-signal');
+          }
           this.stats.handedOver += events.length;
         }
       },

@@ -42,50 +42,78 @@ export class EventProducer {
     return this.producer.disconnect();
   }
 
-  /** Produces ERP events; resolves only once every one is acknowledged. */
-  async sendEvents(events: readonly ErpEvent[]): Promise<void> {
-    if (events.length === 0) return;
+  /**
+   * Produces ERP events; resolves only once every one is acknowledged. A row
+   * that cannot be produced at all (unknown channel, too large for the topic)
+   * is dead-lettered with its change-log sequence, so one bad row can never
+   * stop the poller. Returns how many were dead-lettered.
+   */
+  async sendEvents(events: readonly ErpEvent[]): Promise<number> {
+    if (events.length === 0) return 0;
     const byTopic = new Map<string, Array<{ key: string; value: string; headers: IHeaders }>>();
+    const refused: DeadLetter[] = [];
+    const limit = TOPIC_MAX_MESSAGE_BYTES - 64 * 1024;
     for (const e of events) {
-      const { seq: _seq, ...value } = e;
-      const topic = topicForChannel(this.topics, e.channel);
+      const { seq, ...rest } = e;
+      const value = JSON.stringify(rest);
+      const topic =
+        Object.hasOwn(this.topics, e.channel) && String(e.channel) !== 'dlq'
+          ? topicForChannel(this.topics, e.channel)
+          : undefined;
+      if (!topic || Buffer.byteLength(value) > limit) {
+        refused.push({
+          key: typeof e.orderId === 'string' ? Buffer.from(e.orderId) : null,
+          value: Buffer.from(value),
+          reason: topic ? 'erp-row-oversized' : 'erp-row-unknown-channel',
+          detail: topic
+            ? `${Buffer.byteLength(value)} bytes`
+            : `channel ${JSON.stringify(String(e.channel)).slice(0, 40)}`,
+          sourceTopic: 'erp.order_events',
+          sourcePartition: -1,
+          sourceOffset: String(seq),
+        });
+        continue;
+      }
       const list = byTopic.get(topic) ?? [];
       list.push({
         key: e.orderId,
-        value: JSON.stringify(value),
-        headers: { [HEADERS.eventId]: e.eventId, [HEADERS.eventType]: e.type },
+        value,
+        headers: { [HEADERS.eventId]: String(e.eventId), [HEADERS.eventType]: String(e.type) },
       });
       byTopic.set(topic, list);
     }
-    await this.producer.sendBatch({
-      acks: -1,
-      compression: CompressionTypes.None,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-    });
+    if (byTopic.size > 0) {
+      await this.producer.sendBatch({
+        acks: -1,
+        compression: CompressionTypes.None,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
+    }
+    await this.sendDeadLetters(refused);
+    return refused.length;
   }
 
   /** Copies refused messages to the DLQ with why and where they came from. */
   async sendDeadLetters(letters: readonly DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
     const limit = TOPIC_MAX_MESSAGE_BYTES - 64 * 1024;
-    await this.producer.send({
-      topic: this.topics.dlq,
-      acks: -1,
-      messages: letters.map((l) => ({
-        key: l.key,
-        // A value too large for the DLQ itself is truncated, never dropped; the header says so.
-        value: l.value && l.value.length > limit ? l.value.subarray(0, limit) : l.value,
-        headers: {
-          [HEADERS.dlqReason]: l.reason,
-          [HEADERS.dlqDetail]: l.detail,
-          [HEADERS.dlqTopic]: l.sourceTopic,
-          [HEADERS.dlqPartition]: String(l.sourcePartition),
-          [HEADERS.dlqOffset]: l.sourceOffset,
-          ...(l.value && l.value.length > limit
-            ? { 'ordersync-dlq-truncated-from': String(l.value.length) }
-            : {}),
-        },
-      })),
-    });
+    // One request per letter: several large letters together could exceed the topic's limit.
+    for (const message of letters.map((l) => ({
+      key: l.key,
+      // A value too large for the DLQ itself is truncated, never dropped; the header says so.
+      value: l.value && l.value.length > limit ? l.value.subarray(0, limit) : l.value,
+      headers: {
+        [HEADERS.dlqReason]: l.reason,
+        [HEADERS.dlqDetail]: l.detail,
+        [HEADERS.dlqTopic]: l.sourceTopic,
+        [HEADERS.dlqPartition]: String(l.sourcePartition),
+        [HEADERS.dlqOffset]: l.sourceOffset,
+        ...(l.value && l.value.length > limit
+          ? { 'ordersync-dlq-truncated-from': String(l.value.length) }
+          : {}),
+      },
+    }))) {
+      await this.producer.send({ topic: this.topics.dlq, acks: -1, messages: [message] });
+    }
   }
 }

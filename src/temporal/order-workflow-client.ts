@@ -62,7 +62,7 @@ export class OrderWorkflowClient {
   async *find(query: string): AsyncGenerator<{ orderId: string; channel: Channel | undefined }> {
     const seen = new Set<string>();
     for await (const wf of this.client.workflow.list({
-      query: `WorkflowType = "orderSyncWorkflow" AND (${query})`,
+      query: `WorkflowType = "orderSyncWorkflow" AND ExecutionStatus = "Running" AND (${query})`,
     })) {
       if (seen.has(wf.workflowId)) continue;
       seen.add(wf.workflowId);

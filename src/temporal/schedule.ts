@@ -18,7 +18,15 @@ export async function upsertPollSchedule(
   const handle = client.schedule.getHandle(opts.scheduleId);
   try {
     await handle.describe();
-    await handle.update((prev) => ({ ...prev, spec }));
+    await handle.update((prev) => ({
+      ...prev,
+      spec,
+      policies: {
+        ...prev.policies,
+        overlap: ScheduleOverlapPolicy.SKIP,
+        catchupWindow: opts.catchupWindowMs,
+      },
+    }));
     return false;
   } catch (err) {
     if (!(err instanceof ScheduleNotFoundError)) throw err;

@@ -120,9 +120,53 @@ describe('applyOrderEvents against MySQL', () => {
     const [create, update] = orderHistory(orderId, 1) as [OrderEvent, OrderEvent];
     // An unrepresentable date fails inside the transaction, after the creation was written.
     const broken = { ...update, occurredAt: '+275760-09-13T00:00:00.001Z' };
-    await expect(apply({ orderId, events: [create, broken] })).rejects.toThrow();
+    // A value MySQL cannot store is bad data: non-retryable, so the order blocks instead of looping.
+    await expect(apply({ orderId, events: [create, broken] })).rejects.toMatchObject({
+      name: 'InvalidOrderDataError',
+    });
     expect(await orderRow(orderId)).toBeUndefined();
     expect(await ledger(orderId)).toEqual([]);
+  });
+
+  it('records an invoice that arrives after a newer snapshot instead of losing it as stale', async () => {
+    const orderId = uniqueOrderId();
+    const [create, , invoice] = orderHistory(orderId, 1) as [OrderEvent, OrderEvent, OrderEvent];
+    const laterUpdate = { ...orderHistory(orderId, 4)[4]!, erpVersion: 5 };
+    await apply({ orderId, events: [create, laterUpdate] });
+    const r = await apply({ orderId, events: [invoice] });
+    expect(r.outcomes).toEqual([{ eventId: invoice.eventId, outcome: 'applied' }]);
+    expect(r.order).toMatchObject({ invoiced: true, erpVersion: 5 });
+    expect(await orderRow(orderId)).toMatchObject({
+      erp_version: 5,
+      last_event_type: 'order_updation',
+    });
+  });
+
+  it('rejects an invoice id or event id that already belongs to another order', async () => {
+    const first = uniqueOrderId();
+    const second = uniqueOrderId();
+    const [c1, i1] = orderHistory(first, 0) as [
+      OrderEvent,
+      OrderEvent & { data: { invoiceId: string } },
+    ];
+    await apply({ orderId: first, events: [c1, i1] });
+    const [c2, i2] = orderHistory(second, 0) as [
+      OrderEvent,
+      OrderEvent & { data: { invoiceId: string } },
+    ];
+    const stolenInvoice = {
+      ...i2,
+      data: { ...i2.data, invoiceId: i1.data.invoiceId },
+    } as OrderEvent;
+    const r = await apply({ orderId: second, events: [c2, stolenInvoice] });
+    expect(r.outcomes[0]).toEqual({ eventId: c2.eventId, outcome: 'applied' });
+    expect(r.outcomes[1]).toMatchObject({
+      outcome: 'rejected',
+      error: expect.stringMatching(/belongs to order/) as unknown,
+    });
+    const reusedEventId = { ...orderHistory(second, 1)[1]!, eventId: c1.eventId };
+    const r2 = await apply({ orderId: second, events: [reusedEventId] });
+    expect(r2.outcomes[0]).toMatchObject({ outcome: 'rejected' });
   });
 
   it('refuses an event of another order as a non-retryable error', async () => {

@@ -2,6 +2,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEADERS } from '../../src/contracts/events';
 import type { OrderEvent } from '../../src/contracts/events';
+import type { ErpEvent } from '../../src/erp/source';
 import { createKafka } from '../../src/kafka/client';
 import { OrderEventConsumer } from '../../src/kafka/consumer';
 import { EventProducer } from '../../src/kafka/producer';
@@ -130,5 +131,24 @@ describe('OrderEventConsumer on Kafka', () => {
       expect(m.headers[HEADERS.dlqDetail]?.length).toBeGreaterThan(0);
     }
     expect(consumer.stats).toMatchObject({ deadLettered: 3, handedOver: 4 });
+  });
+
+  it('dead-letters an ERP row it cannot produce, so one bad row never stops the poller', async () => {
+    const orderId = uniqueOrderId();
+    const [good] = orderHistory(orderId, 0);
+    const bogus = {
+      ...good!,
+      eventId: `${good!.eventId}-x`,
+      channel: 'pos-terminal',
+    } as unknown as ErpEvent;
+    const refused = await producer.sendEvents([
+      { ...good!, seq: 1 },
+      { ...bogus, seq: 2 },
+    ]);
+    expect(refused).toBe(1);
+    const dlq = await readAll(topics.dlq, 4);
+    const letter = dlq.find((m) => m.headers[HEADERS.dlqReason] === 'erp-row-unknown-channel');
+    expect(letter?.headers[HEADERS.dlqOffset]).toBe('2');
+    expect(letter?.key).toBe(orderId);
   });
 });

@@ -78,7 +78,10 @@ function fakeActivities(): Pick<
       };
     },
     async readOrderEventsFromErp({ orderId, fromVersion }) {
-      return (erp.get(orderId) ?? []).filter((e) => e.erpVersion >= fromVersion);
+      return {
+        events: (erp.get(orderId) ?? []).filter((e) => e.erpVersion >= fromVersion),
+        invalid: [],
+      };
     },
     async pollErpToKafka() {
       throw new Error('not used by these tests');

@@ -596,3 +596,12 @@ describe('byte-level decoding', () => {
     });
   });
 });
+
+describe('dates MySQL can store', () => {
+  it('refuses a timestamp whose UTC year leaves 1000-9999', () => {
+    const late = validEvent({ occurredAt: '9999-12-31T23:00:00-05:00' });
+    const r = decodeMessage(ORDER_ID, JSON.stringify(late), 1 << 20);
+    expect(r).toMatchObject({ ok: false, reason: 'schema' });
+    if (!r.ok) expect(r.detail).toMatch(/occurredAt.*year/);
+  });
+});

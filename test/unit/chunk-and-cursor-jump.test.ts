@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { advanceCursor } from '../../src/erp/cursor';
+import { chunkBySize } from '../../src/kafka/consumer';
+
+describe('chunkBySize', () => {
+  it('keeps order and splits before the limit is passed', () => {
+    const items = Array.from({ length: 10 }, (_, i) => ({ i, pad: 'x'.repeat(90) }));
+    const one = Buffer.byteLength(JSON.stringify(items[0]));
+    const chunks = chunkBySize(items, one * 3);
+    expect(chunks.map((c) => c.length)).toEqual([3, 3, 3, 1]);
+    expect(chunks.flat()).toEqual(items);
+  });
+
+  it('puts an item larger than the limit in a chunk of its own', () => {
+    const chunks = chunkBySize([{ a: 'x'.repeat(100) }, { b: 1 }], 10);
+    expect(chunks).toHaveLength(2);
+  });
+});
+
+describe('advanceCursor on a large sequence jump', () => {
+  it('builds at most maxGaps gaps instead of one per missing sequence', () => {
+    const next = advanceCursor({ position: 0, gaps: [] }, [50_000_000], 1000, {
+      gapTtlMs: 60_000,
+      maxGaps: 100,
+    });
+    expect(next.position).toBe(50_000_000);
+    expect(next.gaps).toHaveLength(100);
+    expect(next.gaps[0]!.seq).toBe(50_000_000 - 100);
+    expect(next.gaps.at(-1)!.seq).toBe(49_999_999);
+  });
+});
