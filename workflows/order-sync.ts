@@ -164,6 +164,7 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
     const keep = seenOrder.filter((id) => seen.has(id));
     seenOrder.splice(0, seenOrder.length, ...keep);
     pending.push(...events, ...kept);
+    pending.sort((a, b) => a.erpVersion - b.erpVersion);
     const result = await applyOrderEvents({
       orderId: input.orderId,
       events: [...pending],
@@ -241,7 +242,10 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
         invoiceWaitSince = null;
         await replay(req);
       } else {
-        const result = await applyOrderEvents({ orderId: input.orderId, events: [...pending] });
+        // Version order: arrival order normally equals it, but a re-delivered or
+        // DLQ-replayed event may arrive late; the stable sort puts it in place.
+        const batch = [...pending].sort((a, b) => a.erpVersion - b.erpVersion);
+        const result = await applyOrderEvents({ orderId: input.orderId, events: batch });
         recordResult(result);
         progressed = result.outcomes.some(
           (o) => o.outcome === 'applied' || o.outcome === 'skipped',
