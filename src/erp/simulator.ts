@@ -153,30 +153,28 @@ async function writeOrder(
   let snapshot: OrderSnapshot | null = null;
   const upsertOrder = async (s: OrderSnapshot, v: number) => {
     const now = toSqlDateTime(new Date().toISOString());
-    await conn.query(
-      `INSERT INTO orders (order_id, channel, status, customer, shipping_address, currency, total, version, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON DUPLICATE KEY UPDATE status = ?, customer = ?, shipping_address = ?, currency = ?, total = ?, version = ?, updated_at = ?`,
-      [
-        plan.orderId,
-        plan.channel,
-        s.status,
-        JSON.stringify(s.customer),
-        JSON.stringify(s.shippingAddress),
-        s.currency,
-        s.total,
-        v,
-        now,
-        now,
-        s.status,
-        JSON.stringify(s.customer),
-        JSON.stringify(s.shippingAddress),
-        s.currency,
-        s.total,
-        v,
-        now,
-      ],
-    );
+    const fields = [
+      s.status,
+      JSON.stringify(s.customer),
+      JSON.stringify(s.shippingAddress),
+      s.currency,
+      s.total,
+      v,
+      now,
+    ];
+    if (v === 1) {
+      await conn.query(
+        `INSERT INTO orders (status, customer, shipping_address, currency, total, version, updated_at, created_at, order_id, channel)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [...fields, now, plan.orderId, plan.channel],
+      );
+    } else {
+      await conn.query(
+        `UPDATE orders SET status = ?, customer = ?, shipping_address = ?, currency = ?, total = ?, version = ?, updated_at = ?
+         WHERE order_id = ?`,
+        [...fields, plan.orderId],
+      );
+    }
     if (v > 1) await conn.query('DELETE FROM order_lines WHERE order_id = ?', [plan.orderId]);
     await conn.query('INSERT INTO order_lines (order_id, line_no, sku, qty, unit_price) VALUES ?', [
       s.lines.map((l, i) => [plan.orderId, i + 1, l.sku, l.qty, l.unitPrice]),

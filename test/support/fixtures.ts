@@ -8,6 +8,15 @@ export type JsonObject = Record<string, unknown>;
 
 export const ORDER_ID = 'ORD-2026-000123';
 
+/** A valid shipping address, shared by the fixtures and the bad-input corpus. */
+export const SHIPPING_ADDRESS = {
+  line1: '12 MG Road',
+  line2: 'Flat 4B',
+  city: 'Bengaluru',
+  postalCode: '560001',
+  country: 'IN',
+} as const;
+
 /** A realistic order snapshot: two lines whose sum matches the total. */
 export function validSnapshot(): JsonObject {
   return {
@@ -19,13 +28,7 @@ export function validSnapshot(): JsonObject {
     currency: 'INR',
     total: '598.00',
     status: 'confirmed',
-    shippingAddress: {
-      line1: '12 MG Road',
-      line2: 'Flat 4B',
-      city: 'Bengaluru',
-      postalCode: '560001',
-      country: 'IN',
-    },
+    shippingAddress: { ...SHIPPING_ADDRESS },
   };
 }
 
