@@ -26,20 +26,8 @@ export class OrderMismatchError extends Error {
   }
 }
 
-/** Thrown by ERP reads when a change-log row cannot be turned into a valid event. */
-export class InvalidErpRowError extends Error {
-  override readonly name = 'InvalidErpRowError';
-  constructor(
-    message: string,
-    readonly seq: number,
-  ) {
-    super(message);
-  }
-}
-
 /** Error types the workflows list as non-retryable; the activity retry policy reads this list. */
 export const NON_RETRYABLE_ERROR_TYPES = [
   'InvalidOrderDataError',
   'OrderMismatchError',
-  'InvalidErpRowError',
 ] as const;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
+import type { Pool, PoolConnection } from 'mysql2/promise';
 import { CHANNELS } from '../contracts/events';
 import type { Channel, Invoice, OrderSnapshot } from '../contracts/events';
 import { splitStatements } from '../db/migrate';
@@ -289,13 +289,4 @@ export async function simulate(
     events: written,
     seconds: (Date.now() - started) / 1000,
   };
-}
-
-/** The ERP's current view of orders, for comparison with the target. */
-export async function erpOrderCount(reader: Pool, prefix: string): Promise<number> {
-  const [rows] = await reader.query<RowDataPacket[]>(
-    'SELECT COUNT(*) AS n FROM order_events WHERE order_id LIKE ?',
-    [`${prefix}%`],
-  );
-  return Number(rows[0]?.n ?? 0);
 }
