@@ -27,7 +27,4 @@ export class OrderMismatchError extends Error {
 }
 
 /** Error types the workflows list as non-retryable; the activity retry policy reads this list. */
-export const NON_RETRYABLE_ERROR_TYPES = [
-  'InvalidOrderDataError',
-  'OrderMismatchError',
-] as const;
+export const NON_RETRYABLE_ERROR_TYPES = ['InvalidOrderDataError', 'OrderMismatchError'] as const;
