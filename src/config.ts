@@ -195,6 +195,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return Object.freeze(cfg);
 }
 
+/** The ERP writer URL, which only the simulator and the demo need; a clear error when it is unset. */
+export function requireErpWriterUrl(cfg: Config, purpose: string): string {
+  if (!cfg.ORDERSYNC_ERP_WRITER_URL) {
+    throw new ConfigError(`${purpose} needs ORDERSYNC_ERP_WRITER_URL`, [
+      'ORDERSYNC_ERP_WRITER_URL',
+    ]);
+  }
+  return cfg.ORDERSYNC_ERP_WRITER_URL;
+}
+
 /** A URL with its password replaced, for logs and status output. */
 export function redactUrl(url: string): string {
   try {

@@ -6,7 +6,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import type { RowDataPacket } from 'mysql2/promise';
-import { ConfigError, dataDir, loadConfig } from '../config';
+import { dataDir, loadConfig, requireErpWriterUrl } from '../config';
 import type { Config } from '../config';
 import { createPool } from '../db/pool';
 import { initErpSchema, simulate } from '../erp/simulator';
@@ -52,12 +52,7 @@ async function count(
 
 async function demo(cfg: Config, o: { orders: number; once: boolean; timeout: number }) {
   const say = (m: string) => console.log(m);
-  if (!cfg.ORDERSYNC_ERP_WRITER_URL) {
-    throw new ConfigError('the demo writes ERP traffic and needs ORDERSYNC_ERP_WRITER_URL', [
-      'ORDERSYNC_ERP_WRITER_URL',
-    ]);
-  }
-  const writerUrl = cfg.ORDERSYNC_ERP_WRITER_URL;
+  const writerUrl = requireErpWriterUrl(cfg, 'the demo writes ERP traffic and');
   await runMigrations(cfg, say);
   const writer = createPool(writerUrl, { connectionLimit: 6 });
   const reader = createPool(cfg.ORDERSYNC_ERP_MYSQL_URL, { connectionLimit: 2 });

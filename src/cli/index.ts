@@ -1,11 +1,12 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ConfigError, loadConfig, parseDurationMs } from '../config';
+import { ConfigError, loadConfig, parseDurationMs, requireErpWriterUrl } from '../config';
 import type { Config } from '../config';
 import { CHANNELS } from '../contracts/events';
 import type { Channel } from '../contracts/events';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { DEFAULT_SIMULATE, initErpSchema, simulate } from '../erp/simulator';
+import type { SimulateOptions } from '../erp/simulator';
 import { createTemporalClient } from '../temporal/connection';
 import { OrderWorkflowClient } from '../temporal/order-workflow-client';
 import { describePollSchedule, upsertPollSchedule } from '../temporal/schedule';
@@ -221,21 +222,19 @@ export function buildProgram(): Command {
         .default(0),
     )
     .action(
-      async (o: {
-        orders: number;
-        rate: number;
-        updateProbability: number;
-        concurrency: number;
-        prefix: string;
-        lateCommitProbability: number;
-        poison: number;
-      }) => {
-        const c = cfg();
-        if (!c.ORDERSYNC_ERP_WRITER_URL)
-          throw new ConfigError('ORDERSYNC_ERP_WRITER_URL is needed to write ERP traffic', [
-            'ORDERSYNC_ERP_WRITER_URL',
-          ]);
-        const pool = createPool(c.ORDERSYNC_ERP_WRITER_URL, { connectionLimit: o.concurrency + 1 });
+      async (
+        o: Pick<
+          SimulateOptions,
+          | 'orders'
+          | 'rate'
+          | 'updateProbability'
+          | 'concurrency'
+          | 'prefix'
+          | 'lateCommitProbability'
+        > & { poison: number },
+      ) => {
+        const writerUrl = requireErpWriterUrl(cfg(), 'writing ERP traffic');
+        const pool = createPool(writerUrl, { connectionLimit: o.concurrency + 1 });
         try {
           await initErpSchema(pool);
           let lastPrint = 0;
@@ -263,9 +262,9 @@ export function buildProgram(): Command {
     .description("create the simulated ERP's tables")
     .action(async () => {
       const c = cfg();
-      if (!c.ORDERSYNC_ERP_WRITER_URL)
-        throw new ConfigError('ORDERSYNC_ERP_WRITER_URL is needed', ['ORDERSYNC_ERP_WRITER_URL']);
-      const pool = createPool(c.ORDERSYNC_ERP_WRITER_URL, { connectionLimit: 1 });
+      const pool = createPool(requireErpWriterUrl(c, 'creating the ERP schema'), {
+        connectionLimit: 1,
+      });
       try {
         await initErpSchema(pool);
         console.log('ERP schema ready');
