@@ -464,7 +464,8 @@ export const SCENARIOS: Record<string, Scenario> = {
     let i = 0;
     const cases = badInputCorpus(() => `${p.prefix}-X${String(++i).padStart(3, '0')}`);
     const topics = topicsFromConfig(p.cfg);
-    const producer = p.kafka.producer();
+    // Idempotent: a retried send must not put a second copy of a case on the topic.
+    const producer = p.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     for (const c of cases) {
       await producer.send({ topic: topics[c.channel], messages: [{ key: c.key, value: c.value }] });

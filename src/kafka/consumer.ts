@@ -51,6 +51,20 @@ class StoppedError extends Error {
   override readonly name = 'StoppedError';
 }
 
+/** Coordinator answers meaning this member must rejoin the group before it may commit. */
+const REJOIN_ERRORS = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'UNKNOWN_MEMBER_ID',
+]);
+
+/** True for a heartbeat failure that says the group has moved on without this member. */
+export function mustRejoin(err: unknown): boolean {
+  const type = (err as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && REJOIN_ERRORS.has(type);
+}
+
 /**
  * The Kafka transport: subscribes, validates, routes refused messages to the
  * DLQ, and commits an offset only when that message and every earlier one in
@@ -154,10 +168,13 @@ export class OrderEventConsumer {
     // Temporal payload limit allows (2 MB), in offset order.
     const orders = [...byOrder];
     let next = 0;
+    // When one lane gives the batch up, the others stop too instead of signalling on.
+    let abandoned = false;
+    const laneAlive = () => !abandoned && alive();
     const lanes = Array.from(
       { length: Math.min(this.options.signalConcurrency, orders.length) },
       async () => {
-        while (next < orders.length) {
+        while (next < orders.length && !abandoned) {
           const [orderId, events] = orders[next++]!;
           // One lane sends all of an order's chunks, in order.
           for (const chunk of chunkBySize(events, SIGNAL_BYTES)) {
@@ -166,8 +183,11 @@ export class OrderEventConsumer {
               `signal ${orderId}`,
               () => this.handler(orderId, chunk),
               heartbeat,
-              alive,
-            );
+              laneAlive,
+            ).catch((err: unknown) => {
+              abandoned = true;
+              throw err;
+            });
             faultPoint('consumer-after-signal');
           }
           this.stats.handedOver += events.length;
@@ -232,7 +252,15 @@ export class OrderEventConsumer {
       const until = Date.now() + delay;
       while (Date.now() < until) {
         if (!alive()) throw new StoppedError(what);
-        await heartbeat().catch(() => undefined);
+        // A rebalance must not wait for Temporal: give the batch up (uncommitted,
+        // so it is re-read) and let kafkajs rejoin. Other heartbeat failures, such
+        // as a broker restart, are retried with the hand-over.
+        await heartbeat().catch((err: unknown) => {
+          if (mustRejoin(err)) {
+            this.log(`${what}: group is rebalancing, giving up this batch to rejoin`);
+            throw err;
+          }
+        });
         await new Promise((r) => setTimeout(r, Math.min(1000, until - Date.now())));
       }
       delay = Math.min(delay * 2, 10_000);
