@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Integration and end-to-end suites share real servers; run files one at a time.
     fileParallelism: false,
+    // A test whose own waits (`eventually` bounds) add up to more sets a larger timeout,
+    // so on a loaded machine the wait that ran out is named instead of a bare timeout.
     testTimeout: 60_000,
     hookTimeout: 180_000,
     reporters: ['default'],

@@ -106,5 +106,5 @@ describe('the whole pipeline, real servers, separate processes', () => {
     expect(report.orderingViolations).toBe(0);
     expect(report.appliedEvents + report.skippedEvents).toBe(sim.events);
     expect(report.appliedEvents).toBe(sim.events); // no re-delivery may have reached MySQL as a second effect
-  });
+  }, 300_000);
 });

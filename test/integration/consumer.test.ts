@@ -153,7 +153,7 @@ describe('OrderEventConsumer on Kafka', () => {
       expect(m.headers[HEADERS.dlqDetail]?.length).toBeGreaterThan(0);
     }
     expect(consumer.stats).toMatchObject({ deadLettered: 3, handedOver: 4 });
-  });
+  }, 120_000);
 
   it('dead-letters an ERP row it cannot produce, so one bad row never stops the poller', async () => {
     const orderId = uniqueOrderId();
@@ -244,5 +244,5 @@ describe('OrderEventConsumer on Kafka', () => {
     } finally {
       await Promise.all([a.stop(), b.stop()]);
     }
-  });
+  }, 120_000);
 });

@@ -252,7 +252,7 @@ describe('orderSyncWorkflow', () => {
     for await (const wf of client.workflow.list({ query: `WorkflowId = "${orderId}"` }))
       runs.push(wf.runId);
     expect(runs.length).toBeGreaterThan(1);
-  });
+  }, 120_000);
 
   it('replays a recorded history deterministically (Worker.runReplayHistory)', async () => {
     const orderId = uniqueOrderId();
