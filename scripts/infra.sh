@@ -154,6 +154,10 @@ offsets.topic.num.partitions=12
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0
+# The node is its own controller. On a busy 2-core machine its heartbeat can wait
+# in the controller's queue past the default 9 s session; fencing the only broker
+# makes every partition leaderless (NOT_COORDINATOR, NOT_LEADER) until it recovers.
+broker.session.timeout.ms=30000
 num.network.threads=2
 num.io.threads=4
 log.retention.hours=168
