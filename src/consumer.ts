@@ -56,21 +56,16 @@ export async function runConsumer(
     brokers: cfg.ORDERSYNC_KAFKA_BROKERS,
   });
   const progress = setInterval(() => log.info('progress', { ...consumer.stats }), 10_000);
-  const crash = await new Promise<Error | null>((resolve) => {
+  // A member kafkajs gives up on is replaced inside OrderEventConsumer; this
+  // process ends only when asked to.
+  await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info(`received ${signal}; draining`);
-      resolve(null);
+      resolve();
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    void consumer.crashed.then(resolve);
   });
-  if (crash) {
-    // Exit non-zero so the supervisor (systemd, Kubernetes) starts a fresh member;
-    // nothing uncommitted is lost, it is re-read from the last committed offset.
-    log.error('kafka consumer crashed and will not restart by itself', { error: crash.message });
-    process.exitCode = 1;
-  }
   clearInterval(progress);
   await consumer.stop();
   await dlq.disconnect().catch(() => undefined);

@@ -23,6 +23,8 @@ export interface ConsumerStats {
   handedOver: number;
   deadLettered: number;
   retries: number;
+  /** Times a crashed kafkajs member was replaced by a fresh one. */
+  recoveries: number;
 }
 
 /** Bytes of events per signal, well under Temporal's default 2 MB payload limit. */
@@ -59,11 +61,21 @@ const REJOIN_ERRORS = new Set([
   'UNKNOWN_MEMBER_ID',
 ]);
 
-/** True for a heartbeat failure that says the group has moved on without this member. */
-export function mustRejoin(err: unknown): boolean {
-  const type = (err as { type?: unknown } | null)?.type;
-  return typeof type === 'string' && REJOIN_ERRORS.has(type);
+/**
+ * The coordinator's answer inside a kafkajs error when it says this member must
+ * rejoin the group; kafkajs wraps some of them (a refused commit) in a
+ * non-retriable error whose cause carries the type.
+ */
+export function rejoinError(err: unknown): Error | undefined {
+  for (const e of [err, (err as { cause?: unknown } | null)?.cause]) {
+    const type = (e as { type?: unknown } | null)?.type;
+    if (typeof type === 'string' && REJOIN_ERRORS.has(type)) return e as Error;
+  }
+  return undefined;
 }
+
+/** Longest pause before a crashed member's replacement joins; the first pause is 1 s and doubles. */
+const MAX_RECOVERY_DELAY_MS = 30_000;
 
 /**
  * The Kafka transport: subscribes, validates, routes refused messages to the
@@ -72,43 +84,55 @@ export function mustRejoin(err: unknown): boolean {
  * logic arrives as `handler`.
  */
 export class OrderEventConsumer {
-  private readonly consumer: Consumer;
+  private consumer: Consumer;
   private stopping = false;
-  readonly stats: ConsumerStats = { messages: 0, handedOver: 0, deadLettered: 0, retries: 0 };
+  /** Set when the coordinator asked for a rejoin: every batch in flight gives up. */
+  private rejoinPending = false;
+  private recovering: Promise<void> | null = null;
+  private failedReplacement: { member: Consumer; err: Error } | null = null;
+  readonly stats: ConsumerStats = {
+    messages: 0,
+    handedOver: 0,
+    deadLettered: 0,
+    retries: 0,
+    recoveries: 0,
+  };
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly topics: Topics,
     private readonly dlq: EventProducer,
     private readonly handler: OrderEventsHandler,
     private readonly options: ConsumerOptions,
   ) {
-    this.consumer = kafka.consumer({
-      groupId: options.groupId,
+    this.consumer = this.createMember();
+  }
+
+  private createMember(): Consumer {
+    const consumer = this.kafka.consumer({
+      groupId: this.options.groupId,
       // A member killed with -9 holds its partitions until its session expires;
-      // 10 s bounds that stall. Hand-over retries heartbeat, so slowness is not death.
+      // 10 s bounds that stall. kafkajs heartbeats only when asked, so batches
+      // heartbeat after every hand-over and while retrying one.
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
       maxBytesPerPartition: 10 * 1024 * 1024,
       allowAutoTopicCreation: false,
     });
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.rejoinPending = false;
+    });
+    consumer.on(consumer.events.CRASH, (e) => {
+      if (!e.payload.restart) this.recover(consumer, e.payload.error);
+    });
+    return consumer;
   }
 
   private log(msg: string) {
     this.options.log?.(msg);
   }
 
-  // Declared before `crashed`: fields initialise in order, and `crashed` replaces it.
-  private onCrash: (err: Error) => void = () => undefined;
-  /** Resolves if kafkajs gives up on this member (a crash it will not restart from). */
-  readonly crashed = new Promise<Error>((resolve) => {
-    this.onCrash = resolve;
-  });
-
   async start(): Promise<void> {
-    this.consumer.on(this.consumer.events.CRASH, (e) => {
-      if (!e.payload.restart) this.onCrash(e.payload.error);
-    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: eventTopics(this.topics), fromBeginning: true });
     await this.consumer.run({
@@ -118,7 +142,7 @@ export class OrderEventConsumer {
       // kafkajs passes plain closures typed as methods; they do not use `this`.
       // eslint-disable-next-line @typescript-eslint/unbound-method
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
-        const alive = () => !this.stopping && isRunning() && !isStale();
+        const alive = () => !this.stopping && !this.rejoinPending && isRunning() && !isStale();
         try {
           await this.processBatch(batch, heartbeat, alive, resolveOffset);
         } catch (err) {
@@ -129,10 +153,73 @@ export class OrderEventConsumer {
     });
   }
 
+  /**
+   * kafkajs gave this member up (for example it was fenced out of the group and
+   * its rejoin was refused). Nothing uncommitted is lost: a fresh member rejoins
+   * after a pause and re-reads from the committed offsets; the workflow ignores
+   * events it already has. The process stays up, as a consumer should.
+   */
+  private recover(crashed: Consumer, err: Error): void {
+    if (this.stopping || crashed !== this.consumer) return;
+    if (this.recovering) {
+      // A replacement that fails to join crashes inside its own start().
+      this.failedReplacement = { member: crashed, err };
+      return;
+    }
+    this.stats.recoveries++;
+    this.log(`kafka consumer crashed (${err.message}); a new member will join the group`);
+    this.recovering = (async () => {
+      for (let attempt = 1; !this.stopping; attempt++) {
+        const delay = Math.min(MAX_RECOVERY_DELAY_MS, 1000 * 2 ** Math.min(attempt - 1, 5));
+        for (const until = Date.now() + delay; Date.now() < until && !this.stopping;)
+          await new Promise((r) => setTimeout(r, 250));
+        if (this.stopping) return;
+        const member = this.createMember();
+        this.consumer = member;
+        this.rejoinPending = false;
+        let failure: Error | undefined;
+        try {
+          await this.start();
+          if (this.failedReplacement?.member === member) failure = this.failedReplacement.err;
+        } catch (e) {
+          failure = e as Error;
+        }
+        if (!failure) {
+          this.log(`kafka consumer rejoined the group (attempt ${attempt})`);
+          return;
+        }
+        this.log(`rejoin attempt ${attempt} failed: ${failure.message}`);
+        await member.disconnect().catch(() => undefined);
+      }
+    })().finally(() => {
+      this.recovering = null;
+      this.failedReplacement = null;
+    });
+  }
+
   /** Stop fetching, let in-flight hand-overs finish and commit, then leave the group. */
   async stop(): Promise<void> {
     this.stopping = true;
+    await this.recovering;
     await this.consumer.disconnect();
+  }
+
+  /**
+   * Heartbeats. An answer that says the group is rebalancing (or has dropped this
+   * member) abandons the batch, uncommitted, so kafkajs can rejoin at once
+   * instead of keeping the whole group waiting; other failures, such as a broker
+   * restart, are left to the caller's retries.
+   */
+  private async beat(heartbeat: () => Promise<void>, what: string): Promise<void> {
+    try {
+      await heartbeat();
+    } catch (err) {
+      const rejoin = rejoinError(err);
+      if (!rejoin) return;
+      if (!this.rejoinPending) this.log(`${what}: the group is rebalancing; giving up to rejoin`);
+      this.rejoinPending = true;
+      throw rejoin;
+    }
   }
 
   private async processBatch(
@@ -174,23 +261,27 @@ export class OrderEventConsumer {
     const lanes = Array.from(
       { length: Math.min(this.options.signalConcurrency, orders.length) },
       async () => {
-        while (next < orders.length && !abandoned) {
+        while (next < orders.length) {
+          if (abandoned || this.rejoinPending) throw new StoppedError('batch given up');
           const [orderId, events] = orders[next++]!;
-          // One lane sends all of an order's chunks, in order.
-          for (const chunk of chunkBySize(events, SIGNAL_BYTES)) {
-            faultPoint('consumer-before-signal');
-            await this.retrying(
-              `signal ${orderId}`,
-              () => this.handler(orderId, chunk),
-              heartbeat,
-              laneAlive,
-            ).catch((err: unknown) => {
-              abandoned = true;
-              throw err;
-            });
-            faultPoint('consumer-after-signal');
+          try {
+            // One lane sends all of an order's chunks, in order.
+            for (const chunk of chunkBySize(events, SIGNAL_BYTES)) {
+              faultPoint('consumer-before-signal');
+              await this.retrying(
+                `signal ${orderId}`,
+                () => this.handler(orderId, chunk),
+                heartbeat,
+                laneAlive,
+              );
+              faultPoint('consumer-after-signal');
+            }
+            this.stats.handedOver += events.length;
+            await this.beat(heartbeat, `signal ${orderId}`);
+          } catch (err) {
+            abandoned = true;
+            throw err;
           }
-          this.stats.handedOver += events.length;
         }
       },
     );
@@ -201,10 +292,22 @@ export class OrderEventConsumer {
     // Everything in this batch is handed over, so the whole batch may be committed.
     // resolveOffset moves this member's fetch position; commitOffsets makes it durable.
     resolveOffset(last.offset);
-    await this.consumer.commitOffsets([
-      { topic, partition, offset: (BigInt(last.offset) + 1n).toString() },
-    ]);
-    await heartbeat();
+    try {
+      await this.consumer.commitOffsets([
+        { topic, partition, offset: (BigInt(last.offset) + 1n).toString() },
+      ]);
+    } catch (err) {
+      const rejoin = rejoinError(err);
+      if (!rejoin) throw err;
+      // Fenced out of the group mid-batch. The events are handed over, so the
+      // partition's next owner re-reads them and the workflow ignores the repeats.
+      this.log(
+        `commit ${topic}/${partition}@${last.offset} refused (${rejoin.message}); rejoining`,
+      );
+      this.rejoinPending = true;
+      throw rejoin; // the unwrapped coordinator error, which kafkajs answers by rejoining
+    }
+    await this.beat(heartbeat, `${topic}/${partition}`);
   }
 
   private deadLetter(
@@ -227,6 +330,31 @@ export class OrderEventConsumer {
   }
 
   /**
+   * Runs one hand-over while heartbeating every second. kafkajs sends heartbeats
+   * only when asked, so a slow Temporal call (seconds on a loaded machine) would
+   * otherwise let the 10 s session lapse and fence this member out mid-batch.
+   * A rebalance noticed meanwhile is raised once the call has settled.
+   */
+  private async heartbeating(
+    fn: () => Promise<void>,
+    heartbeat: () => Promise<void>,
+    what: string,
+  ): Promise<void> {
+    let rejoin: Error | undefined;
+    const timer = setInterval(() => {
+      this.beat(heartbeat, what).catch((err: unknown) => {
+        rejoin ??= err as Error;
+      });
+    }, 1000);
+    try {
+      await fn();
+    } finally {
+      clearInterval(timer);
+    }
+    if (rejoin !== undefined) throw rejoin;
+  }
+
+  /**
    * Retries a hand-over until it succeeds, with capped exponential backoff,
    * heartbeating so the group keeps this member while Temporal or Kafka is down.
    */
@@ -241,9 +369,10 @@ export class OrderEventConsumer {
       // A stop request lets working hand-overs finish so the batch can commit;
       // only a failing one is abandoned (uncommitted, so it is re-read later).
       try {
-        await fn();
+        await this.heartbeating(fn, heartbeat, what);
         return;
       } catch (err) {
+        if (rejoinError(err)) throw err;
         this.stats.retries++;
         if (attempt === 1 || attempt % 10 === 0) {
           this.log(`${what} failed (attempt ${attempt}), retrying: ${(err as Error).message}`);
@@ -252,15 +381,8 @@ export class OrderEventConsumer {
       const until = Date.now() + delay;
       while (Date.now() < until) {
         if (!alive()) throw new StoppedError(what);
-        // A rebalance must not wait for Temporal: give the batch up (uncommitted,
-        // so it is re-read) and let kafkajs rejoin. Other heartbeat failures, such
-        // as a broker restart, are retried with the hand-over.
-        await heartbeat().catch((err: unknown) => {
-          if (mustRejoin(err)) {
-            this.log(`${what}: group is rebalancing, giving up this batch to rejoin`);
-            throw err;
-          }
-        });
+        // A rebalance must not wait for Temporal to come back.
+        await this.beat(heartbeat, what);
         await new Promise((r) => setTimeout(r, Math.min(1000, until - Date.now())));
       }
       delay = Math.min(delay * 2, 10_000);
