@@ -337,6 +337,26 @@ export const SCENARIOS: Record<string, Scenario> = {
     return result(p.name, report, produced, recovery, { notes: p.restarts });
   },
 
+  // A member that freezes (a long GC pause, a paused VM) between a hand-over and
+  // its commit, for longer than its 10 s session, is fenced out of the group;
+  // when it wakes, its heartbeats and its commit are refused. It must rejoin by
+  // itself rather than crash, and nothing may be lost or applied twice.
+  'consumer-stall': async (p) => {
+    const { report, recovery, produced } = await withTraffic(
+      p,
+      { consumers: { first: 'consumer-after-signal:15:stall-15000', second: undefined } },
+      async () => {
+        await sleep(3000);
+      },
+      { orders: 120, rate: 6 },
+    );
+    const alive = p.restarts.length === 0;
+    return result(p.name, report, produced, recovery, {
+      pass: alive,
+      notes: [alive ? 'no process crashed' : `processes restarted: ${p.restarts.join('; ')}`],
+    });
+  },
+
   duplicates: async (p) => {
     const { report: first, produced } = await withTraffic(p, {}, async () => undefined, {
       orders: 40,

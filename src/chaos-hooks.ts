@@ -1,11 +1,17 @@
 /**
- * Fault points for `npm run chaos`. Inert unless ORDERSYNC_CHAOS_FAULT is set
- * to `point:N`, in which case the process kills itself with SIGKILL the N-th
- * time it reaches that point: the closest a test can get to `kill -9` at an
- * exact instruction. Never set it in production.
+ * Fault points for `npm run chaos`. Inert unless ORDERSYNC_CHAOS_FAULT is set.
+ *
+ *   point:N            the N-th time the process reaches `point` it kills itself
+ *                      with SIGKILL: the closest a test can get to `kill -9` at
+ *                      an exact instruction.
+ *   point:N:stall-MS   instead it freezes for MS milliseconds (the event loop is
+ *                      blocked, as in a long GC pause or a paused VM), then goes on.
+ *
+ * Never set it in production.
  */
 const spec = process.env.ORDERSYNC_CHAOS_FAULT ?? '';
-const [armedPoint, armedAt] = spec.split(':');
+const [armedPoint, armedAt, action] = spec.split(':');
+const stallMs = /^stall-(\d+)$/.exec(action ?? '')?.[1];
 let hits = 0;
 
 export type FaultPoint = 'consumer-before-signal' | 'consumer-after-signal' | 'worker-in-apply-tx';
@@ -13,8 +19,13 @@ export type FaultPoint = 'consumer-before-signal' | 'consumer-after-signal' | 'w
 export function faultPoint(point: FaultPoint): void {
   if (point !== armedPoint) return;
   hits++;
-  if (hits === Number(armedAt ?? '1')) {
-    process.stderr.write(`[chaos] SIGKILL at ${point} #${hits}\n`);
-    process.kill(process.pid, 'SIGKILL');
+  if (hits !== Number(armedAt ?? '1')) return;
+  if (stallMs !== undefined) {
+    process.stderr.write(`[chaos] stalling ${stallMs} ms at ${point} #${hits}\n`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(stallMs));
+    process.stderr.write(`[chaos] stall at ${point} over\n`);
+    return;
   }
+  process.stderr.write(`[chaos] SIGKILL at ${point} #${hits}\n`);
+  process.kill(process.pid, 'SIGKILL');
 }

@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../chaos/scenarios';
 
 // The part of `npm run chaos` that fits in a few minutes: process kills at the
-// exact points that matter, duplicate delivery, a poison order and the bad-input
-// corpus. Server restarts and the 30 s MySQL outage run in the full `npm run chaos`.
+// exact points that matter, a consumer fenced out of its group by a stall,
+// duplicate delivery, a poison order and the bad-input corpus. Server restarts
+// and the 30 s MySQL outage run in the full `npm run chaos`.
 const SUBSET = [
   'consumer-kill-before-signal',
   'consumer-kill-after-signal',
   'worker-kill-in-apply-tx',
+  'consumer-stall',
   'duplicates',
   'poison',
   'bad-input',
