@@ -3,6 +3,7 @@ import type { CursorRepository } from '../src/db/cursor-repository';
 import type { ErpSource } from '../src/erp/source';
 import type { EventProducer } from '../src/kafka/producer';
 import { createApplyActivities } from './apply-order-events';
+import { createDeadLetterActivities } from './dead-letter';
 import { createPollActivities } from './poll-erp';
 import { createReadErpActivities } from './read-erp';
 
@@ -21,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createApplyActivities({ pool: deps.pool }),
     ...createReadErpActivities({ erp: deps.erp }),
+    ...createDeadLetterActivities({ producer: deps.producer }),
     ...createPollActivities({
       erp: deps.erp,
       cursors: deps.cursors,

@@ -21,6 +21,7 @@ import type { OrderEvent } from '../src/contracts/events';
 import { ORDER_CHANNEL, ORDER_SYNC_STATE } from '../src/contracts/search-attributes';
 import {
   DEFAULT_ORDER_SYNC_OPTIONS,
+  eventBytes,
   stateFromTarget,
   supersededSnapshots,
 } from '../src/contracts/workflow-types';
@@ -60,7 +61,7 @@ const local = proxyLocalActivities<Activities>(APPLY_OPTIONS);
 export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyncStatus> {
   const options = { ...DEFAULT_ORDER_SYNC_OPTIONS, ...input.options };
   const { applyOrderEvents } = options.localApply ? local : remote;
-  const { readOrderEventsFromErp } = remote;
+  const { readOrderEventsFromErp, deadLetterHeldEvents } = remote;
   const carried: CarriedState = input.carried ?? {
     state: 'new',
     appliedCount: 0,
@@ -76,6 +77,13 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
   const pending: OrderEvent[] = [...carried.pending];
   const seen = new Set<string>(carried.seen);
   const seenOrder: string[] = [...carried.seen];
+  // Bytes held in `pending`; past options.maxHeldBytes a blocked order dead-letters new events.
+  let heldBytes = 0;
+  const recount = () => {
+    heldBytes = pending.reduce((n, e) => n + eventBytes(e), 0);
+  };
+  recount();
+  const overflow: OrderEvent[] = [];
   let replayRequest: ReplayRequest | null = null;
   // The starter sets the initial attributes and continue-as-new carries them over.
   let publishedState: OrderSyncState | null = input.carried ? input.carried.publishedState : 'new';
@@ -103,7 +111,13 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
         skippedCount++;
         continue;
       }
+      const size = eventBytes(e);
+      if (state === 'blocked' && heldBytes + size > options.maxHeldBytes) {
+        overflow.push(e);
+        continue;
+      }
       pending.push(e);
+      heldBytes += size;
     }
   };
 
@@ -136,6 +150,7 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
       if (o.outcome === 'applied') appliedCount++;
       else skippedCount++;
     }
+    recount();
   };
 
   const block = (reason: string) => {
@@ -165,6 +180,7 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
     seenOrder.splice(0, seenOrder.length, ...keep);
     pending.push(...events, ...kept);
     pending.sort((a, b) => a.erpVersion - b.erpVersion);
+    recount();
     const result = await applyOrderEvents({
       orderId: input.orderId,
       events: [...pending],
@@ -186,7 +202,7 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
     if (!hasWork()) publish();
     if (state === 'blocked') {
       // Hold this order's later events until an operator replays it.
-      await condition(() => replayRequest !== null || canSuggested());
+      await condition(() => replayRequest !== null || overflow.length > 0 || canSuggested());
     } else if (invoiceWaitSince !== null) {
       const remaining = Math.max(0, invoiceWaitSince + options.invoiceWaitMs - Date.now());
       const woke = await condition(
@@ -205,6 +221,17 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
       if (!woke) break; // invoiced and idle: close; a later event starts a new run with the same id
     } else {
       await condition(() => hasWork() || canSuggested());
+    }
+
+    // Before any continue-as-new: the overflow is not part of the carried state.
+    if (overflow.length > 0) {
+      const events = overflow.splice(0);
+      await deadLetterHeldEvents({
+        orderId: input.orderId,
+        events,
+        reason: 'blocked-order-overflow',
+        detail: `order is blocked and already holds ${heldBytes} bytes of events (limit ${options.maxHeldBytes}); replay it once fixed`,
+      });
     }
 
     // A pending replay runs first: it is not part of the carried state.

@@ -54,6 +54,12 @@ export interface OrderSyncOptions {
    * it yet (it suggests at about 4k events by default). Tests set it low.
    */
   maxHistoryEvents: number;
+  /**
+   * Bytes of events (as JSON) a blocked order holds for its replay. Later ones go
+   * to the DLQ with reason `blocked-order-overflow`, so the queue that continue-as-new
+   * carries stays well under Temporal's 2 MB payload limit.
+   */
+  maxHeldBytes: number;
 }
 
 export const DEFAULT_ORDER_SYNC_OPTIONS: OrderSyncOptions = {
@@ -62,6 +68,7 @@ export const DEFAULT_ORDER_SYNC_OPTIONS: OrderSyncOptions = {
   seenLimit: 1000,
   localApply: false,
   maxHistoryEvents: 10_000,
+  maxHeldBytes: 1_000_000,
 };
 
 /** Carried across continue-as-new, so a new run resumes exactly where the old one stopped. */
@@ -124,4 +131,23 @@ export function supersededSnapshots(events: readonly OrderEvent[]): string[] {
     if (cur.type !== 'invoice_creation' && next.type !== 'invoice_creation') out.push(cur.eventId);
   }
   return out;
+}
+
+/**
+ * UTF-8 size of an event as JSON: what it costs in a Temporal payload. Pure, so
+ * workflow code can use it (no TextEncoder needed in the sandbox).
+ */
+export function eventBytes(event: OrderEvent): number {
+  const json = JSON.stringify(event);
+  let bytes = 0;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < json.length) {
+      bytes += 4; // a surrogate pair is one 4-byte code point
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
 }

@@ -1,7 +1,7 @@
 import { CompressionTypes, Partitioners } from 'kafkajs';
 import type { IHeaders, Kafka, Producer } from 'kafkajs';
 import { HEADERS, topicForChannel } from '../contracts/events';
-import type { Topics } from '../contracts/events';
+import type { OrderEvent, Topics } from '../contracts/events';
 import type { ErpEvent } from '../erp/source';
 import { TOPIC_MAX_MESSAGE_BYTES } from './topics';
 
@@ -91,6 +91,25 @@ export class EventProducer {
     }
     await this.sendDeadLetters(refused);
     return refused.length;
+  }
+
+  /**
+   * Dead-letters events that were valid but could not be kept (a blocked order's
+   * queue is full). The source is the event's channel topic, so
+   * `ordersync dlq replay` sends them back through the consumer.
+   */
+  async deadLetterEvents(events: readonly OrderEvent[], reason: string, detail: string) {
+    await this.sendDeadLetters(
+      events.map((e) => ({
+        key: Buffer.from(e.orderId),
+        value: Buffer.from(JSON.stringify(e)),
+        reason,
+        detail: `${detail}; event ${e.eventId} v${e.erpVersion}`,
+        sourceTopic: topicForChannel(this.topics, e.channel),
+        sourcePartition: -1,
+        sourceOffset: '-1',
+      })),
+    );
   }
 
   /** Copies refused messages to the DLQ with why and where they came from. */

@@ -245,4 +245,20 @@ describe('OrderEventConsumer on Kafka', () => {
       await Promise.all([a.stop(), b.stop()]);
     }
   }, 120_000);
+
+  it('dead-letters events a blocked order cannot hold, with the reason and their channel topic as source', async () => {
+    const orderId = uniqueOrderId();
+    const [event] = orderHistory(orderId, 0, 'store');
+    const before = (await admin.fetchTopicOffsets(topics.dlq)).reduce(
+      (n, p) => n + Number(p.high),
+      0,
+    );
+    await producer.deadLetterEvents([event!], 'blocked-order-overflow', 'queue full');
+    const dlq = await readAll(topics.dlq, before + 1);
+    const letter = dlq.find((m) => m.key === orderId);
+    expect(letter?.headers[HEADERS.dlqReason]).toBe('blocked-order-overflow');
+    // `ordersync dlq replay` sends a letter back to this topic, through the consumer.
+    expect(letter?.headers[HEADERS.dlqTopic]).toBe(topics.store);
+    expect(letter?.headers[HEADERS.dlqDetail]).toContain(event!.eventId);
+  });
 });

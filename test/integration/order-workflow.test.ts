@@ -5,6 +5,7 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities';
 import type { OrderEvent } from '../../src/contracts/events';
+import { eventBytes } from '../../src/contracts/workflow-types';
 import type { ApplyInput, ApplyResult, EventOutcome } from '../../src/contracts/workflow-types';
 import {
   eventsSignal,
@@ -28,12 +29,13 @@ interface FakeOrder {
 const db = new Map<string, FakeOrder>();
 const ledger: Array<{ orderId: string; eventId: string; version: number }> = [];
 const erp = new Map<string, OrderEvent[]>();
+const deadLettered: Array<{ orderId: string; events: OrderEvent[]; reason: string }> = [];
 let inFlight = 0;
 let maxInFlight = 0;
 
 function fakeActivities(): Pick<
   Activities,
-  'applyOrderEvents' | 'readOrderEventsFromErp' | 'pollErpToKafka'
+  'applyOrderEvents' | 'readOrderEventsFromErp' | 'pollErpToKafka' | 'deadLetterHeldEvents'
 > {
   return {
     async applyOrderEvents(input: ApplyInput): Promise<ApplyResult> {
@@ -82,6 +84,10 @@ function fakeActivities(): Pick<
         events: (erp.get(orderId) ?? []).filter((e) => e.erpVersion >= fromVersion),
         invalid: [],
       };
+    },
+    async deadLetterHeldEvents({ orderId, events, reason }) {
+      deadLettered.push({ orderId, events, reason });
+      return events.length;
     },
     async pollErpToKafka() {
       throw new Error('not used by these tests');
@@ -232,6 +238,50 @@ describe('orderSyncWorkflow', () => {
     expect(versionsOf(orderId)).toEqual([1, 3, 4]);
     expect(s.lastError).toBeNull();
     expect(s.pending).toEqual([]);
+  });
+
+  it('dead-letters what a blocked order cannot hold, and a replay still brings it to the ERP state', async () => {
+    const orderId = uniqueOrderId();
+    const [create, update, ...later] = orderHistory(orderId, 5) as [
+      OrderEvent,
+      OrderEvent & { data: { total: string } },
+      ...OrderEvent[],
+    ];
+    const poisoned = { ...update, data: { ...update.data, total: '666.00' } } as OrderEvent;
+    // Room for the poisoned event (it stays queued) and the next two, not for a third.
+    const options = {
+      maxHeldBytes: eventBytes(poisoned) + eventBytes(later[0]!) + eventBytes(later[1]!) + 10,
+    };
+    await deliver(orderId, [create, poisoned], options);
+    await eventually(async () => (await status(orderId)).state === 'blocked', 30_000, 'blocked');
+    await deliver(orderId, later, options);
+    const letters = await eventually(
+      async () => {
+        const mine = deadLettered.filter((d) => d.orderId === orderId);
+        return mine.flatMap((d) => d.events).length === later.length - 2 ? mine : undefined;
+      },
+      30_000,
+      'the overflow dead-lettered',
+    );
+    expect(letters.flatMap((d) => d.events).map((e) => e.erpVersion)).toEqual(
+      later.slice(2).map((e) => e.erpVersion),
+    );
+    expect(new Set(letters.map((d) => d.reason))).toEqual(new Set(['blocked-order-overflow']));
+    const held = await status(orderId);
+    expect(held.state).toBe('blocked');
+    expect(held.pending.map((p) => p.erpVersion)).toEqual([
+      2,
+      later[0]!.erpVersion,
+      later[1]!.erpVersion,
+    ]);
+
+    // The ERP corrects the poisoned snapshot in place; the replay re-reads every version.
+    const corrected = { ...update, data: { ...update.data } } as OrderEvent;
+    erp.set(orderId, [create, corrected, ...later]);
+    await client.workflow.getHandle(orderId).signal(replaySignal, {});
+    await eventually(async () => (await status(orderId)).state === 'invoiced', 30_000, 'invoiced');
+    // Snapshots followed by a newer snapshot are superseded; the last update and the invoice land.
+    expect(versionsOf(orderId)).toEqual([1, later.at(-2)!.erpVersion, later.at(-1)!.erpVersion]);
   });
 
   it('continues as new with its state and queue, and the next run carries on in order', async () => {

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import {
   ORDER_SYNC_STATES,
+  eventBytes,
   stateFromTarget,
   supersededSnapshots,
 } from '../../src/contracts/workflow-types';
@@ -174,6 +175,24 @@ describe('stateFromTarget', () => {
       const s = stateFromTarget(t);
       expect(ORDER_SYNC_STATES).toContain(s);
       expect(s).not.toBe('blocked');
+    }
+  });
+});
+
+describe('eventBytes', () => {
+  it('counts the UTF-8 bytes of the event as JSON, as a Temporal payload stores it', () => {
+    for (const name of ['Asha Rao', 'José Müller', '王小明', 'Zoë 🚚📦', 'lone \ud800 surrogate']) {
+      const data = snapshotData();
+      const event = {
+        eventId: 'E-1',
+        orderId: ORDER_ID,
+        channel: 'online',
+        type: 'order_creation',
+        erpVersion: 1,
+        occurredAt: '2026-11-01T12:00:00.000Z',
+        data: { ...data, customer: { ...data.customer, name } },
+      } as OrderEvent;
+      expect(eventBytes(event)).toBe(Buffer.byteLength(JSON.stringify(event), 'utf8'));
     }
   });
 });
