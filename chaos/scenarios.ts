@@ -6,7 +6,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Kafka, KafkaMessage } from 'kafkajs';
@@ -342,18 +342,29 @@ export const SCENARIOS: Record<string, Scenario> = {
   // when it wakes, its heartbeats and its commit are refused. It must rejoin by
   // itself rather than crash, and nothing may be lost or applied twice.
   'consumer-stall': async (p) => {
+    // Consumers append to one log; this run's part starts at its current end.
+    const logFile = path.join(dataDir(), 'logs', 'consumer.log');
+    const logFrom = existsSync(logFile) ? statSync(logFile).size : 0;
     const { report, recovery, produced } = await withTraffic(
       p,
       { consumers: { first: 'consumer-after-signal:15:stall-15000', second: undefined } },
-      async () => {
-        await sleep(3000);
-      },
+      // The fault is armed in the first consumer's environment; traffic alone triggers it.
+      async () => undefined,
       { orders: 120, rate: 6 },
     );
+    const stalled = readFileSync(logFile)
+      .subarray(logFrom)
+      .toString()
+      .includes('[chaos] stall at consumer-after-signal over');
     const alive = p.restarts.length === 0;
     return result(p.name, report, produced, recovery, {
-      pass: alive,
-      notes: [alive ? 'no process crashed' : `processes restarted: ${p.restarts.join('; ')}`],
+      pass: alive && stalled,
+      notes: [
+        stalled
+          ? 'the first consumer stalled 15 s after its 15th hand-over'
+          : 'THE STALL NEVER HAPPENED',
+        alive ? 'no process crashed' : `processes restarted: ${p.restarts.join('; ')}`,
+      ],
     });
   },
 
