@@ -19,25 +19,30 @@ let kafka: Kafka;
 let admin: Admin;
 let producer: EventProducer;
 
-/** Committed offset of one partition of the online topic (0 when nothing is committed). */
-const committed = async (partition: number): Promise<bigint> => {
+/** Committed offsets of the online topic by partition (0 where nothing is committed), in one request. */
+const committedOffsets = async (): Promise<Map<number, bigint>> => {
   const res = await admin.fetchOffsets({
     groupId: cfg.ORDERSYNC_CONSUMER_GROUP,
     topics: [topics.online],
   });
-  const p = res[0]!.partitions.find((x) => x.partition === partition);
-  return p === undefined || p.offset === '-1' ? 0n : BigInt(p.offset);
+  return new Map(
+    res[0]!.partitions.map((p) => [p.partition, p.offset === '-1' ? 0n : BigInt(p.offset)]),
+  );
 };
+
+const committed = async (partition: number): Promise<bigint> =>
+  (await committedOffsets()).get(partition) ?? 0n;
 
 /** Partitions of the online topic whose committed offset is behind the log end. */
 const uncommitted = async (): Promise<string[]> => {
-  const ends = await admin.fetchTopicOffsets(topics.online);
-  const behind: string[] = [];
-  for (const e of ends) {
-    const c = await committed(e.partition);
-    if (c !== BigInt(e.high)) behind.push(`${e.partition}: committed ${c} of ${e.high}`);
-  }
-  return behind;
+  const [ends, offsets] = await Promise.all([
+    admin.fetchTopicOffsets(topics.online),
+    committedOffsets(),
+  ]);
+  return ends.flatMap((e) => {
+    const c = offsets.get(e.partition) ?? 0n;
+    return c === BigInt(e.high) ? [] : [`${e.partition}: committed ${c} of ${e.high}`];
+  });
 };
 
 /** Messages on the online topic, summed over its partitions. */
