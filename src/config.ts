@@ -1,6 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_TOPICS } from './contracts/topics';
 
 /** Thrown at boot when an environment variable is missing or malformed. */
 export class ConfigError extends Error {
@@ -74,10 +75,10 @@ const envSchema = z.object({
   ORDERSYNC_KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
   ORDERSYNC_KAFKA_SASL_USERNAME: z.string().min(1).optional(),
   ORDERSYNC_KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
-  ORDERSYNC_TOPIC_ONLINE: z.string().min(1).default('ordersync.online'),
-  ORDERSYNC_TOPIC_STORE: z.string().min(1).default('ordersync.store'),
-  ORDERSYNC_TOPIC_INTERNATIONAL: z.string().min(1).default('ordersync.international'),
-  ORDERSYNC_TOPIC_DLQ: z.string().min(1).default('ordersync.dlq'),
+  ORDERSYNC_TOPIC_ONLINE: z.string().min(1).default(DEFAULT_TOPICS.online),
+  ORDERSYNC_TOPIC_STORE: z.string().min(1).default(DEFAULT_TOPICS.store),
+  ORDERSYNC_TOPIC_INTERNATIONAL: z.string().min(1).default(DEFAULT_TOPICS.international),
+  ORDERSYNC_TOPIC_DLQ: z.string().min(1).default(DEFAULT_TOPICS.dlq),
   ORDERSYNC_TOPIC_PARTITIONS: positiveInt.default(12),
   ORDERSYNC_CONSUMER_GROUP: z.string().min(1).default('ordersync-consumer'),
   ORDERSYNC_SIGNAL_CONCURRENCY: positiveInt.default(64),

@@ -4,6 +4,7 @@
  * topics too, so everything here is validated, nothing assumed.
  */
 import { z } from 'zod';
+import type { RefusedMessageReason, Topics } from './topics';
 
 export const CHANNELS = ['online', 'store', 'international'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -135,8 +136,7 @@ export type Invoice = z.infer<typeof invoiceSchema>;
 export type OrderEventInput = z.input<typeof orderEventSchema>;
 
 /** Why a message was refused; becomes the `reason` header of its DLQ copy. */
-export type RejectReason =
-  'empty-value' | 'oversized' | 'unparsable-json' | 'schema' | 'missing-key' | 'key-mismatch';
+export type RejectReason = RefusedMessageReason;
 
 // ignoreBOM keeps a byte-order mark in the text, so a BOM-prefixed value is refused
 // as unparsable whether it arrives as a Buffer or a string.
@@ -198,25 +198,10 @@ export function decodeMessage(
   return { ok: true, event: parsed.data };
 }
 
-/** Topic names per channel, plus the dead-letter topic. */
-export interface Topics {
-  readonly online: string;
-  readonly store: string;
-  readonly international: string;
-  readonly dlq: string;
-}
+// Topic names, headers and DLQ reasons live in ./topics.
+export { HEADERS } from './topics';
+export type { Topics };
 
 export function topicForChannel(topics: Topics, channel: Channel): string {
   return topics[channel];
 }
-
-/** Headers on every produced event, so tools can route without parsing the value. */
-export const HEADERS = {
-  eventId: 'ordersync-event-id',
-  eventType: 'ordersync-event-type',
-  dlqReason: 'ordersync-dlq-reason',
-  dlqDetail: 'ordersync-dlq-detail',
-  dlqTopic: 'ordersync-dlq-source-topic',
-  dlqPartition: 'ordersync-dlq-source-partition',
-  dlqOffset: 'ordersync-dlq-source-offset',
-} as const;

@@ -2,6 +2,7 @@ import { CompressionTypes, Partitioners } from 'kafkajs';
 import type { IHeaders, Kafka, Producer } from 'kafkajs';
 import { HEADERS, topicForChannel } from '../contracts/events';
 import type { OrderEvent, Topics } from '../contracts/events';
+import { DLQ_REASONS } from '../contracts/topics';
 import type { ErpEvent } from '../erp/source';
 import { TOPIC_MAX_MESSAGE_BYTES } from './topics';
 
@@ -64,7 +65,7 @@ export class EventProducer {
         refused.push({
           key: typeof e.orderId === 'string' ? Buffer.from(e.orderId) : null,
           value: Buffer.from(value),
-          reason: topic ? 'erp-row-oversized' : 'erp-row-unknown-channel',
+          reason: topic ? DLQ_REASONS.erpRowOversized : DLQ_REASONS.erpRowUnknownChannel,
           detail: topic
             ? `${Buffer.byteLength(value)} bytes`
             : `channel ${JSON.stringify(String(e.channel)).slice(0, 40)}`,
@@ -128,7 +129,7 @@ export class EventProducer {
         [HEADERS.dlqPartition]: String(l.sourcePartition),
         [HEADERS.dlqOffset]: l.sourceOffset,
         ...(l.value && l.value.length > limit
-          ? { 'ordersync-dlq-truncated-from': String(l.value.length) }
+          ? { [HEADERS.dlqTruncatedFrom]: String(l.value.length) }
           : {}),
       },
     }))) {

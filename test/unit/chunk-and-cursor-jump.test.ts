@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { advanceCursor } from '../../src/erp/cursor';
-import { chunkBySize } from '../../src/kafka/consumer';
+import { chunkBySize } from '../../src/kafka/order-event-handler';
 
 describe('chunkBySize', () => {
   it('keeps order and splits before the limit is passed', () => {

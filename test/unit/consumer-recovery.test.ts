@@ -3,7 +3,8 @@ import type { Kafka } from 'kafkajs';
 import { KafkaJSNonRetriableError, KafkaJSProtocolError } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import type { Topics } from '../../src/contracts/events';
-import { OrderEventConsumer, rejoinError } from '../../src/kafka/consumer';
+import { OrderEventConsumer } from '../../src/kafka/consumer';
+import { rejoinError } from '../../src/kafka/group-errors';
 import type { EventProducer } from '../../src/kafka/producer';
 
 // kafkajs's group membership is faked here to drive the crash path on demand; the
