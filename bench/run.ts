@@ -18,7 +18,7 @@ import { Command, Option } from 'commander';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { dataDir } from '../src/config';
 import type { Config } from '../src/config';
-import { startProcess, stopProcess } from '../src/cli/demo';
+import { startProcess, stopProcess } from '../src/cli/processes';
 import { CursorRepository } from '../src/db/cursor-repository';
 import { migrate } from '../src/db/migrate';
 import { createPool } from '../src/db/pool';

@@ -1,10 +1,7 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
 import type { RowDataPacket } from 'mysql2/promise';
 import { dataDir, loadConfig, requireErpWriterUrl } from '../config';
 import type { Config } from '../config';
@@ -13,33 +10,9 @@ import { initErpSchema, simulate } from '../erp/simulator';
 import { createTemporalClient } from '../temporal/connection';
 import { upsertPollSchedule } from '../temporal/schedule';
 import { verified, verify } from '../verify';
-import { runMigrations } from './index';
-
-const BIN = path.join(__dirname, '..', '..', 'bin', 'ordersync');
-
-/** Starts `ordersync <role>` as its own process, as an operator would, with logs in the data dir. */
-export function startProcess(
-  role: string,
-  args: string[] = [],
-  env: NodeJS.ProcessEnv = process.env,
-): ChildProcess {
-  const logs = path.join(dataDir(), 'logs');
-  mkdirSync(logs, { recursive: true });
-  const out = openSync(path.join(logs, `${role}.log`), 'a');
-  return spawn(process.execPath, [BIN, role, ...args], {
-    stdio: ['ignore', out, out],
-    env,
-  });
-}
-
-export async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(timer);
-}
+import { positive } from './args';
+import { runMigrations } from './migrate';
+import { startProcess, stopProcess } from './processes';
 
 async function count(
   pool: ReturnType<typeof createPool>,
@@ -162,13 +135,6 @@ async function demo(cfg: Config, o: { orders: number; once: boolean; timeout: nu
     await stopAll();
   }
 }
-
-const positive = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0)
-    throw new InvalidArgumentError(`${name} must be a positive integer`);
-  return n;
-};
 
 export function registerDemoCommand(program: Command): void {
   program

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startProcess, stopProcess } from '../../src/cli/demo';
+import { startProcess, stopProcess } from '../../src/cli/processes';
 import { CursorRepository } from '../../src/db/cursor-repository';
 import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';

@@ -1,0 +1,82 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import type { Config } from '../config';
+import { describePollSchedule, upsertPollSchedule } from '../temporal/schedule';
+import { durationArg } from './args';
+import { withTemporal } from './with-temporal';
+
+export function registerScheduleCommands(program: Command, cfg: () => Config): void {
+  const schedule = program
+    .command('schedule')
+    .description('manage the ERP poll Schedule (id from ORDERSYNC_SCHEDULE_ID)');
+  schedule
+    .command('create')
+    .description('create the Schedule, or update its interval if it exists')
+    .addOption(
+      new Option('--every <duration>', 'poll interval').argParser(durationArg).default(5000, '5s'),
+    )
+    .addOption(
+      new Option('--catchup-window <duration>', 'how far back missed runs are caught up')
+        .argParser(durationArg)
+        .default(60_000, '1m'),
+    )
+    .action(async (o: { every: number; catchupWindow: number }) => {
+      await withTemporal(cfg(), async (_orders, client) => {
+        const c = cfg();
+        const created = await upsertPollSchedule(client, {
+          scheduleId: c.ORDERSYNC_SCHEDULE_ID,
+          taskQueue: c.ORDERSYNC_TASK_QUEUE,
+          everyMs: o.every,
+          catchupWindowMs: o.catchupWindow,
+        });
+        console.log(
+          `${created ? 'created' : 'updated'} schedule ${c.ORDERSYNC_SCHEDULE_ID}: every ${o.every} ms, overlap SKIP`,
+        );
+      });
+    });
+  schedule
+    .command('describe')
+    .description('show the Schedule and its recent runs')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => {
+      await withTemporal(cfg(), async (_orders, client) => {
+        const d = await describePollSchedule(client, cfg().ORDERSYNC_SCHEDULE_ID);
+        const summary = {
+          scheduleId: d.scheduleId,
+          paused: d.state.paused,
+          note: d.state.note,
+          intervals: d.spec.intervals,
+          overlap: d.policies.overlap,
+          catchupWindowMs: d.policies.catchupWindow,
+          actionsTaken: d.info.numActionsTaken,
+          recentRuns: d.info.recentActions.map((a) => ({
+            scheduledAt: a.scheduledAt,
+            workflowId: a.action.workflow.workflowId,
+          })),
+          nextRuns: d.info.nextActionTimes.slice(0, 3),
+        };
+        console.log(o.json ? JSON.stringify(summary, null, 2) : summary);
+      });
+    });
+  for (const [name, description] of [
+    ['pause', 'stop polling until unpaused'],
+    ['unpause', 'resume polling'],
+    ['trigger', 'poll once now'],
+    ['delete', 'delete the Schedule'],
+  ] as const) {
+    schedule
+      .command(name)
+      .description(description)
+      .action(async () => {
+        await withTemporal(cfg(), async (_orders, client) => {
+          const id = cfg().ORDERSYNC_SCHEDULE_ID;
+          const h = client.schedule.getHandle(id);
+          if (name === 'pause') await h.pause('paused from the ordersync CLI');
+          else if (name === 'unpause') await h.unpause('unpaused from the ordersync CLI');
+          else if (name === 'trigger') await h.trigger();
+          else await h.delete();
+          console.log(`${name}: ${id}`);
+        });
+      });
+  }
+}
