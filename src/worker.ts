@@ -10,6 +10,7 @@ import { EventProducer } from './kafka/producer';
 import { ensureTopics, topicsFromConfig } from './kafka/topics';
 import { createLogger } from './log';
 import { createWorkerConnection } from './temporal/connection';
+import { prebuiltWorkflowBundle } from './temporal/workflow-bundle';
 
 export interface WorkerOptions {
   maxConcurrentActivities: number;
@@ -22,6 +23,7 @@ export interface WorkerOptions {
  */
 export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void> {
   const log = createLogger('worker');
+  const workflowBundle = prebuiltWorkflowBundle(); // before any connection: a missing bundle fails fast
   const topics = topicsFromConfig(cfg);
   const pool = createPool(cfg.ORDERSYNC_MYSQL_URL, {
     connectionLimit: cfg.ORDERSYNC_MYSQL_POOL_SIZE,
@@ -41,7 +43,7 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
       connection,
       namespace: cfg.ORDERSYNC_TEMPORAL_NAMESPACE,
       taskQueue: cfg.ORDERSYNC_TASK_QUEUE,
-      workflowsPath: require.resolve('../workflows'),
+      workflowBundle,
       activities: createActivities({
         pool,
         erp: new MysqlErpSource(erpPool),

@@ -9,6 +9,7 @@ import { createPool } from '../db/pool';
 import { initErpSchema, simulate } from '../erp/simulator';
 import { createTemporalClient } from '../temporal/connection';
 import { upsertPollSchedule } from '../temporal/schedule';
+import { buildWorkflowBundle } from '../temporal/workflow-bundle';
 import { verified, verify } from '../verify';
 import { positive } from './args';
 import { runMigrations } from './migrate';
@@ -39,6 +40,7 @@ async function demo(cfg: Config, o: { orders: number; once: boolean; timeout: nu
     catchupWindowMs: 60_000,
   });
   say(`schedule ${cfg.ORDERSYNC_SCHEDULE_ID}: every 2 s`);
+  await buildWorkflowBundle({ log: say }); // a no-op when the bundle matches the sources
   const children = [startProcess('worker'), startProcess('consumer')];
   say(
     `started worker (pid ${children[0]!.pid}) and consumer (pid ${children[1]!.pid}); logs in ${path.join(dataDir(), 'logs')}`,

@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const ROOT = path.join(__dirname, '..', '..');
+const BUNDLE = path.join(ROOT, 'dist', 'workflow-bundle.js');
+/** Hash of the sources the bundle was built from, written next to it. */
+const STAMP = `${BUNDLE}.sources-sha256`;
+
+/**
+ * What the bundle may contain: the workflows and every pure module under src/
+ * they can reach, plus the locked dependency versions (the SDK's workflow
+ * runtime is bundled in too). Hashing all of src/ over-approximates, so a
+ * change never goes unbundled; a needless rebuild costs seconds.
+ */
+const SOURCE_DIRS = ['workflows', 'src'];
+const SOURCE_FILES = ['package-lock.json'];
+
+/** Raised when the worker starts without a bundle that matches the sources. */
+export class WorkflowBundleError extends Error {
+  override readonly name = 'WorkflowBundleError';
+}
+
+function listTs(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.ts'))
+    .map((e) => path.join(e.parentPath, e.name));
+}
+
+/** SHA-256 over the bundle's possible inputs, names and contents, in a stable order. */
+export function workflowSourcesHash(): string {
+  const files = [
+    ...SOURCE_DIRS.flatMap((d) => listTs(path.join(ROOT, d))),
+    ...SOURCE_FILES.map((f) => path.join(ROOT, f)),
+  ].sort();
+  const h = createHash('sha256');
+  for (const f of files) h.update(path.relative(ROOT, f)).update('\0').update(readFileSync(f));
+  return h.digest('hex');
+}
+
+function bundleState(): 'fresh' | 'stale' | 'missing' {
+  if (!existsSync(BUNDLE) || !existsSync(STAMP)) return 'missing';
+  return readFileSync(STAMP, 'utf8').trim() === workflowSourcesHash() ? 'fresh' : 'stale';
+}
+
+/**
+ * The pre-built bundle for `Worker.create({ workflowBundle })`. Fails with a
+ * WorkflowBundleError when it is missing or older than the sources, so a
+ * worker never runs workflow code other than what is checked out.
+ */
+export function prebuiltWorkflowBundle(): { codePath: string } {
+  const state = bundleState();
+  if (state !== 'fresh')
+    throw new WorkflowBundleError(
+      `the workflow bundle ${path.relative(ROOT, BUNDLE)} is ${state === 'missing' ? 'missing' : 'out of date with the sources'}; run \`npm run build:workflows\` (scripts/ensure.sh does it for npm run demo/test)`,
+    );
+  return { codePath: BUNDLE };
+}
+
+/** Bundles workflows/index.ts into dist/ unless the bundle already matches the sources. */
+export async function buildWorkflowBundle(
+  opts: { force?: boolean; log?: (m: string) => void } = {},
+): Promise<'built' | 'up-to-date'> {
+  if (!opts.force && bundleState() === 'fresh') return 'up-to-date';
+  const hash = workflowSourcesHash();
+  // Loaded only here: webpack is a build-time dependency of the worker package.
+  const { bundleWorkflowCode } = await import('@temporalio/worker');
+  const started = Date.now();
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: path.join(ROOT, 'workflows', 'index.ts'),
+  });
+  mkdirSync(path.dirname(BUNDLE), { recursive: true });
+  writeFileSync(BUNDLE, code);
+  writeFileSync(STAMP, `${hash}\n`);
+  opts.log?.(
+    `workflow bundle: ${path.relative(ROOT, BUNDLE)} (${Math.round(code.length / 1024)} KiB) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
+  return 'built';
+}
