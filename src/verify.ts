@@ -38,6 +38,23 @@ const canon = (v: unknown) => canonical(jsonColumn(v));
  * every order whose id starts with `prefix`, and checks the apply ledger.
  * `erp` and `app` may be different servers, so the comparison happens here.
  */
+/**
+ * The ordering check shared by every oracle: in apply order, each apply whose
+ * version is not above the highest version already applied for its order.
+ */
+export function countOrderingViolations(
+  applies: Iterable<{ orderId: string; version: number }>,
+): number {
+  const highest = new Map<string, number>();
+  let violations = 0;
+  for (const { orderId, version } of applies) {
+    const top = highest.get(orderId) ?? 0;
+    if (version <= top) violations++;
+    highest.set(orderId, Math.max(version, top));
+  }
+  return violations;
+}
+
 export async function verify(erp: Pool, app: Pool, prefix: string): Promise<VerifyReport> {
   const like = `${prefix}%`;
   const [erpOrders] = await erp.query<Row[]>(
@@ -109,19 +126,15 @@ export async function verify(erp: Pool, app: Pool, prefix: string): Promise<Veri
   }
 
   const counts = new Map<string, number>();
-  const lastVersion = new Map<string, number>();
-  let orderingViolations = 0;
-  let applied = 0;
   for (const r of ledger) {
     const id = String(r.event_id);
     counts.set(id, (counts.get(id) ?? 0) + 1);
-    if (r.outcome !== 'applied') continue;
-    applied++;
-    const order = String(r.order_id);
-    const v = Number(r.erp_version);
-    if (v <= (lastVersion.get(order) ?? 0)) orderingViolations++;
-    lastVersion.set(order, v);
   }
+  const applies = ledger
+    .filter((r) => r.outcome === 'applied')
+    .map((r) => ({ orderId: String(r.order_id), version: Number(r.erp_version) }));
+  const applied = applies.length;
+  const orderingViolations = countOrderingViolations(applies);
   const unaccounted = erpEvents.filter((e) => !counts.has(String(e.event_id))).length;
   const duplicates = [...counts.values()].filter((n) => n > 1).length;
   return {

@@ -7,7 +7,7 @@ import { HEADERS } from '../contracts/events';
 import { createKafka } from '../kafka/client';
 import { topicsFromConfig } from '../kafka/topics';
 
-interface DlqEntry {
+export interface DlqEntry {
   partition: number;
   offset: string;
   message: KafkaMessage;
@@ -16,7 +16,7 @@ interface DlqEntry {
 const header = (m: KafkaMessage, name: string) => m.headers?.[name]?.toString() ?? '';
 
 /** Reads the whole DLQ as it is now, without joining the consumer group or committing anything. */
-async function readDlq(cfg: Config): Promise<DlqEntry[]> {
+export async function readDlq(cfg: Config): Promise<DlqEntry[]> {
   const kafka = createKafka(cfg, '-dlq-reader');
   const topic = topicsFromConfig(cfg).dlq;
   const admin = kafka.admin();

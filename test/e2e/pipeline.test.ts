@@ -1,78 +1,33 @@
 import type { ChildProcess } from 'node:child_process';
-import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startProcess, stopProcess } from '../../src/cli/processes';
-import { CursorRepository } from '../../src/db/cursor-repository';
-import { migrate } from '../../src/db/migrate';
-import { createPool } from '../../src/db/pool';
 import { MysqlErpSource } from '../../src/erp/mysql-source';
-import { initErpSchema, simulate } from '../../src/erp/simulator';
 import { createKafka } from '../../src/kafka/client';
 import { EventProducer } from '../../src/kafka/producer';
-import { ensureTopics, topicsFromConfig } from '../../src/kafka/topics';
-import { upsertPollSchedule } from '../../src/temporal/schedule';
-import { verify } from '../../src/verify';
-import { eventually, testEnv } from '../support/env';
+import { topicsFromConfig } from '../../src/kafka/topics';
+import { TestPipeline } from '../support/pipeline';
 
 // simulator → Schedule → poll → Kafka → two consumers and two workers, each its
 // own process → MySQL. Out-of-order ERP commits and duplicate delivery included.
-const { cfg, env, runId } = testEnv('e2e');
-const prefix = `E2E-${runId}`;
-let writer: Pool;
-let reader: Pool;
-let app: Pool;
-let client: Client;
+let p: TestPipeline;
+let prefix: string;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  const migrator = createPool(cfg.ORDERSYNC_MYSQL_MIGRATE_URL!, { connectionLimit: 1 });
-  await migrate(migrator);
-  await migrator.end();
-  writer = createPool(cfg.ORDERSYNC_ERP_WRITER_URL!, { connectionLimit: 8 });
-  reader = createPool(cfg.ORDERSYNC_ERP_MYSQL_URL, { connectionLimit: 2 });
-  app = createPool(cfg.ORDERSYNC_MYSQL_URL, { connectionLimit: 2 });
-  await initErpSchema(writer);
-  // Start this run's cursor at the current end of the shared test change log.
-  const [rows] = await reader.query<RowDataPacket[]>(
-    'SELECT COALESCE(MAX(seq), 0) AS s FROM order_events',
-  );
-  await new CursorRepository(app).save(cfg.ORDERSYNC_CURSOR_NAME, {
-    position: Number(rows[0]!.s),
-    gaps: [],
-  });
-
-  const kafka = createKafka(cfg, '-e2e');
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, topicsFromConfig(cfg), cfg.ORDERSYNC_TOPIC_PARTITIONS);
-  await admin.disconnect();
-
-  for (const role of ['worker', 'worker', 'consumer', 'consumer'])
-    children.push(startProcess(role, [], env));
-  const connection = await Connection.connect({ address: cfg.ORDERSYNC_TEMPORAL_ADDRESS });
-  client = new Client({ connection, namespace: cfg.ORDERSYNC_TEMPORAL_NAMESPACE });
-  await upsertPollSchedule(client, {
-    scheduleId: cfg.ORDERSYNC_SCHEDULE_ID,
-    taskQueue: cfg.ORDERSYNC_TASK_QUEUE,
-    everyMs: 1000,
-    catchupWindowMs: 60_000,
-  });
+  p = await TestPipeline.create('e2e');
+  prefix = `E2E-${p.runId}`;
+  for (const role of ['worker', 'worker', 'consumer', 'consumer'] as const)
+    children.push(p.start(role));
+  await p.schedule();
 });
 
 afterAll(async () => {
-  await client?.schedule
-    .getHandle(cfg.ORDERSYNC_SCHEDULE_ID)
-    .delete()
-    .catch(() => undefined);
-  await Promise.all(children.map(stopProcess));
-  await client?.connection.close();
-  await Promise.all([writer?.end(), reader?.end(), app?.end()]);
+  await p?.close();
 });
 
 describe('the whole pipeline, real servers, separate processes', () => {
   it('brings every order to the ERP state, in version order, each event with one effect', async () => {
-    const sim = await simulate(writer, {
+    const { cfg, reader } = p;
+    const sim = await p.simulate({
       orders: 120,
       prefix,
       concurrency: 6,
@@ -90,16 +45,9 @@ describe('the whole pipeline, real servers, separate processes', () => {
       await producer.sendEvents(await erp.fetchOrderEvents(orderId, 1));
     await producer.disconnect();
 
-    const report = await eventually(
-      async () => {
-        for (const c of children)
-          if (c.exitCode !== null) throw new Error(`a child process exited with ${c.exitCode}`);
-        const r = await verify(reader, app, prefix);
-        return r.unaccounted === 0 && r.mismatched.length === 0 ? r : undefined;
-      },
-      240_000,
-      'the target to equal the ERP',
-    );
+    const report = await p.converge(prefix, 240_000, 'the target to equal the ERP', {
+      alive: children,
+    });
     expect(report.orders).toBe(120);
     expect(report.matching).toBe(120);
     expect(report.duplicates).toBe(0);

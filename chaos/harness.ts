@@ -1,0 +1,177 @@
+/**
+ * What every chaos scenario stands on: a TestPipeline (test/support) whose
+ * worker and consumer processes run under a small supervisor that restarts
+ * what dies, as systemd or Kubernetes would, plus the shared result shape.
+ */
+import type { ChildProcess } from 'node:child_process';
+import type { KafkaMessage } from 'kafkajs';
+import type { SimulateOptions } from '../src/erp/simulator';
+import type { VerifyReport } from '../src/verify';
+import { TestPipeline } from '../test/support/pipeline';
+import type { Role } from '../test/support/pipeline';
+
+export interface ScenarioResult {
+  scenario: string;
+  produced: number;
+  applied: number;
+  skipped: number;
+  dlq: number;
+  lost: number;
+  duplicates: number;
+  recoverySeconds: number;
+  pass: boolean;
+  notes: string[];
+}
+
+export const log = (msg: string) => process.stderr.write(`[chaos] ${msg}\n`);
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One isolated pipeline: its own processes, supervised so that a crashed or killed one is started again. */
+export class ChaosPipeline {
+  readonly children = new Map<string, ChildProcess>();
+  readonly restarts: string[] = [];
+  private supervising = true;
+
+  private constructor(
+    readonly name: string,
+    readonly base: TestPipeline,
+    readonly prefix: string,
+  ) {}
+
+  static async create(name: string): Promise<ChaosPipeline> {
+    const base = await TestPipeline.create(`chaos-${name}`);
+    return new ChaosPipeline(name, base, `C${base.runId.replace(/[^A-Za-z0-9]/g, '').slice(-12)}`);
+  }
+
+  get cfg() {
+    return this.base.cfg;
+  }
+  get env() {
+    return this.base.env;
+  }
+  get client() {
+    return this.base.client;
+  }
+  get writer() {
+    return this.base.writer;
+  }
+  get reader() {
+    return this.base.reader;
+  }
+  get app() {
+    return this.base.app;
+  }
+  get kafka() {
+    return this.base.kafka;
+  }
+
+  /** Starts `ordersync <role>` under supervision; `fault` arms a chaos hook in that process only. */
+  start(id: string, role: Role, fault?: string) {
+    const child = this.base.start(role, fault ? { ORDERSYNC_CHAOS_FAULT: fault } : {});
+    this.children.set(id, child);
+    child.once('exit', (code, signal) => {
+      if (!this.supervising || this.children.get(id) !== child) return;
+      this.restarts.push(`${id} exited (${signal ?? code}); restarted`);
+      log(`${this.name}: ${id} exited (${signal ?? code}); restarting it without the fault`);
+      setTimeout(() => this.supervising && this.start(id, role), 500);
+    });
+  }
+
+  async stop(id: string) {
+    const child = this.children.get(id);
+    this.children.delete(id);
+    if (child) await this.base.stop(child);
+  }
+
+  schedule() {
+    return this.base.schedule(1000);
+  }
+
+  simulate(opts: Partial<SimulateOptions>) {
+    return this.base.simulate({ prefix: this.prefix, concurrency: 4, ...opts });
+  }
+
+  /** Waits until the target equals the ERP for this prefix and every ERP event has a ledger row. */
+  converge(timeoutMs = 240_000): Promise<VerifyReport> {
+    return this.base.converge(this.prefix, timeoutMs, `${this.name} to converge`);
+  }
+
+  erpEvents(): Promise<number> {
+    return this.base.erpEvents(this.prefix);
+  }
+
+  dlq(): Promise<KafkaMessage[]> {
+    return this.base.deadLetters();
+  }
+
+  async close() {
+    this.supervising = false;
+    await this.base.close();
+  }
+}
+
+export type Scenario = (p: ChaosPipeline) => Promise<ScenarioResult>;
+
+/** A scenario's result from the oracle's report; `extra.pass` adds the scenario's own checks. */
+export function result(
+  name: string,
+  report: VerifyReport,
+  produced: number,
+  recoverySeconds: number,
+  extra: Partial<ScenarioResult> = {},
+): ScenarioResult {
+  const lost = report.unaccounted;
+  const pass =
+    report.mismatched.length === 0 &&
+    report.duplicates === 0 &&
+    report.orderingViolations === 0 &&
+    lost === 0 &&
+    (extra.pass ?? true);
+  return {
+    scenario: name,
+    produced,
+    applied: report.appliedEvents,
+    skipped: report.skippedEvents,
+    dlq: extra.dlq ?? 0,
+    lost,
+    duplicates: report.duplicates,
+    recoverySeconds: Math.round(recoverySeconds * 10) / 10,
+    pass,
+    notes: [
+      ...(extra.notes ?? []),
+      ...(report.orderingViolations > 0
+        ? [`${report.orderingViolations} ordering violations`]
+        : []),
+    ],
+  };
+}
+
+/** Standard shape: start processes, fault during traffic, converge. */
+export async function withTraffic(
+  p: ChaosPipeline,
+  setup: {
+    consumers?: Record<string, string | undefined>;
+    workers?: Record<string, string | undefined>;
+  },
+  fault: (traffic: Promise<unknown>) => Promise<void>,
+  traffic: Partial<SimulateOptions> = { orders: 60, rate: 40 },
+) {
+  for (const [id, f] of Object.entries(setup.workers ?? { worker: undefined }))
+    p.start(id, 'worker', f);
+  for (const [id, f] of Object.entries(setup.consumers ?? { consumer: undefined }))
+    p.start(id, 'consumer', f);
+  await p.schedule();
+  const sim = p.simulate(traffic);
+  await fault(sim);
+  await sim;
+  const faultEnd = Date.now();
+  const report = await p.converge();
+  return { report, recovery: (Date.now() - faultEnd) / 1000, produced: await p.erpEvents() };
+}
+
+/** Starts the usual worker and consumer and the poll Schedule, for scenarios that drive traffic themselves. */
+export async function startDefault(p: ChaosPipeline) {
+  p.start('worker', 'worker');
+  p.start('consumer', 'consumer');
+  await p.schedule();
+}

@@ -1,0 +1,71 @@
+// Three orders with a wrong total block alone while the others converge; the
+// ERP is corrected and the orders are replayed through the CLI.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import type { RowDataPacket } from 'mysql2/promise';
+import { OrderWorkflowClient } from '../../src/temporal/order-workflow-client';
+import { verify } from '../../src/verify';
+import { eventually } from '../../test/support/env';
+import { result, startDefault } from '../harness';
+import type { Scenario } from '../harness';
+
+const BIN = path.join(__dirname, '..', '..', 'bin', 'ordersync');
+
+export const poison: Scenario = async (p) => {
+  await startDefault(p);
+  const sim = await p.simulate({ orders: 30, poisonOrders: 3 });
+  const poisoned = sim.orderIds.slice(0, 3);
+  const orders = new OrderWorkflowClient(p.client, {
+    taskQueue: p.cfg.ORDERSYNC_TASK_QUEUE,
+    workflowOptions: {},
+  });
+  for (const id of poisoned) {
+    await eventually(
+      async () => (await orders.status(id)).state === 'blocked',
+      120_000,
+      `${id} to be blocked`,
+    );
+  }
+  // The others proceed: every non-poisoned order reaches the ERP state.
+  const others = await eventually(
+    async () => {
+      const r = await verify(p.reader, p.app, p.prefix);
+      const bad = new Set(r.mismatched.map((m) => m.orderId));
+      return poisoned.every((id) => bad.has(id)) && bad.size === poisoned.length ? r : undefined;
+    },
+    120_000,
+    'the healthy orders to converge',
+  );
+  // Correct the data in the ERP: the poisoned snapshot is the order's last
+  // update; its total (in the change log and the orders table) becomes the
+  // sum of its lines. Then replay each order.
+  for (const id of poisoned) {
+    const [lines] = await p.writer.query<RowDataPacket[]>(
+      'SELECT SUM(qty * unit_price) AS t FROM order_lines WHERE order_id = ?',
+      [id],
+    );
+    const total = Number(lines[0]!.t).toFixed(2);
+    const [last] = await p.writer.query<RowDataPacket[]>(
+      "SELECT MAX(version) AS v FROM order_events WHERE order_id = ? AND type <> 'invoice_creation'",
+      [id],
+    );
+    await p.writer.query('UPDATE orders SET total = ? WHERE order_id = ?', [total, id]);
+    await p.writer.query(
+      "UPDATE order_events SET payload = JSON_SET(payload, '$.total', ?) WHERE order_id = ? AND version = ?",
+      [total, id, Number(last[0]!.v)],
+    );
+  }
+  const fixedAt = Date.now();
+  for (const id of poisoned) {
+    execFileSync(process.execPath, [BIN, 'replay', id], {
+      env: p.env,
+      stdio: 'ignore',
+    });
+  }
+  const report = await p.converge();
+  return result(p.name, report, await p.erpEvents(), (Date.now() - fixedAt) / 1000, {
+    notes: [
+      `${poisoned.length} poisoned orders blocked alone (${others.matching} others matched), replayed after the ERP fix`,
+    ],
+  });
+};

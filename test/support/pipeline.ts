@@ -1,0 +1,175 @@
+/**
+ * One isolated ordersync pipeline on the real local servers, shared by the e2e
+ * tests, the chaos scenarios and the benchmark: migrated test databases, this
+ * run's own topics, task queue, consumer group, Schedule and poll cursor (set
+ * to the current end of the shared change log), a Temporal client, worker and
+ * consumer processes, the ERP simulator, the oracle and the DLQ reader.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { Client, Connection } from '@temporalio/client';
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { Config } from '../../src/config';
+import { readDlq } from '../../src/cli/dlq';
+import { startProcess, stopProcess } from '../../src/cli/processes';
+import { CursorRepository } from '../../src/db/cursor-repository';
+import { migrate } from '../../src/db/migrate';
+import { createPool } from '../../src/db/pool';
+import { initErpSchema, simulate } from '../../src/erp/simulator';
+import type { SimulateOptions } from '../../src/erp/simulator';
+import { createKafka } from '../../src/kafka/client';
+import { ensureTopics, topicsFromConfig } from '../../src/kafka/topics';
+import { upsertPollSchedule } from '../../src/temporal/schedule';
+import { buildWorkflowBundle } from '../../src/temporal/workflow-bundle';
+import { verify } from '../../src/verify';
+import type { VerifyReport } from '../../src/verify';
+import { eventually, testEnv } from './env';
+
+export interface PipelineOptions {
+  /** Connections of the ERP writer pool the simulator uses (default 8). */
+  writerConnections?: number;
+  /** Partitions of this run's topics; also passed to the processes (default from testEnv). */
+  topicPartitions?: number;
+}
+
+export type Role = 'worker' | 'consumer';
+
+export class TestPipeline {
+  private readonly running = new Set<ChildProcess>();
+
+  private constructor(
+    readonly label: string,
+    readonly cfg: Config,
+    readonly env: NodeJS.ProcessEnv,
+    readonly runId: string,
+    readonly writer: Pool,
+    readonly reader: Pool,
+    readonly app: Pool,
+    readonly kafka: Kafka,
+    readonly client: Client,
+  ) {}
+
+  static async create(label: string, opts: PipelineOptions = {}): Promise<TestPipeline> {
+    const base = testEnv(label);
+    const env = opts.topicPartitions
+      ? { ...base.env, ORDERSYNC_TOPIC_PARTITIONS: String(opts.topicPartitions) }
+      : base.env;
+    const cfg = opts.topicPartitions
+      ? { ...base.cfg, ORDERSYNC_TOPIC_PARTITIONS: opts.topicPartitions }
+      : base.cfg;
+    // Worker processes load the pre-built bundle; rebuild it if the sources changed.
+    await buildWorkflowBundle();
+    const migrator = createPool(cfg.ORDERSYNC_MYSQL_MIGRATE_URL!, { connectionLimit: 1 });
+    await migrate(migrator);
+    await migrator.end();
+    const writer = createPool(cfg.ORDERSYNC_ERP_WRITER_URL!, {
+      connectionLimit: opts.writerConnections ?? 8,
+    });
+    const reader = createPool(cfg.ORDERSYNC_ERP_MYSQL_URL, { connectionLimit: 2 });
+    const app = createPool(cfg.ORDERSYNC_MYSQL_URL, { connectionLimit: 2 });
+    await initErpSchema(writer);
+    // Start this run's cursor at the current end of the shared test change log.
+    const [top] = await reader.query<RowDataPacket[]>(
+      'SELECT COALESCE(MAX(seq), 0) AS s FROM order_events',
+    );
+    await new CursorRepository(app).save(cfg.ORDERSYNC_CURSOR_NAME, {
+      position: Number(top[0]!.s),
+      gaps: [],
+    });
+    const kafka = createKafka(cfg, `-${label}`);
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, topicsFromConfig(cfg), cfg.ORDERSYNC_TOPIC_PARTITIONS);
+    await admin.disconnect();
+    const connection = await Connection.connect({ address: cfg.ORDERSYNC_TEMPORAL_ADDRESS });
+    const client = new Client({ connection, namespace: cfg.ORDERSYNC_TEMPORAL_NAMESPACE });
+    return new TestPipeline(label, cfg, env, base.runId, writer, reader, app, kafka, client);
+  }
+
+  /** Starts `ordersync <role>` as its own process with this pipeline's environment plus `extraEnv`. */
+  start(role: Role, extraEnv: NodeJS.ProcessEnv = {}): ChildProcess {
+    const child = startProcess(role, [], { ...this.env, ...extraEnv });
+    this.running.add(child);
+    child.once('exit', () => this.running.delete(child));
+    return child;
+  }
+
+  async stop(child: ChildProcess): Promise<void> {
+    await stopProcess(child);
+  }
+
+  /** Creates (or updates) this run's ERP poll Schedule. */
+  async schedule(everyMs = 1000): Promise<void> {
+    await upsertPollSchedule(this.client, {
+      scheduleId: this.cfg.ORDERSYNC_SCHEDULE_ID,
+      taskQueue: this.cfg.ORDERSYNC_TASK_QUEUE,
+      everyMs,
+      catchupWindowMs: 60_000,
+    });
+  }
+
+  /** Writes simulated ERP traffic through this pipeline's writer pool. */
+  simulate(opts: Partial<SimulateOptions>) {
+    return simulate(this.writer, opts);
+  }
+
+  /** The oracle for orders whose id starts with `prefix` (see src/verify.ts). */
+  verify(prefix: string): Promise<VerifyReport> {
+    return verify(this.reader, this.app, prefix);
+  }
+
+  /**
+   * Waits until the target equals the ERP for `prefix` and every ERP event has a
+   * ledger row. Fails at once if one of `watch.alive` exits; `watch.progress`
+   * sees every intermediate report.
+   */
+  async converge(
+    prefix: string,
+    timeoutMs: number,
+    what: string,
+    watch: { alive?: Iterable<ChildProcess>; progress?: (r: VerifyReport) => void } = {},
+  ): Promise<VerifyReport> {
+    return eventually(
+      async () => {
+        for (const c of watch.alive ?? [])
+          if (c.exitCode !== null) throw new Error(`a child process exited with ${c.exitCode}`);
+        const r = await this.verify(prefix);
+        watch.progress?.(r);
+        return r.unaccounted === 0 && r.mismatched.length === 0 ? r : undefined;
+      },
+      timeoutMs,
+      what,
+    );
+  }
+
+  /** Events in the ERP change log for `prefix`. */
+  async erpEvents(prefix: string): Promise<number> {
+    const [r] = await this.reader.query<RowDataPacket[]>(
+      'SELECT COUNT(*) AS n FROM order_events WHERE order_id LIKE ?',
+      [`${prefix}%`],
+    );
+    return Number(r[0]?.n ?? 0);
+  }
+
+  /** Every message in this run's DLQ now, read without joining a group. */
+  async deadLetters(): Promise<KafkaMessage[]> {
+    return (await readDlq(this.cfg)).map((e) => e.message);
+  }
+
+  /** Deletes the Schedule, stops the processes, deletes the topics and closes every connection. */
+  async close(): Promise<void> {
+    await this.client.schedule
+      .getHandle(this.cfg.ORDERSYNC_SCHEDULE_ID)
+      .delete()
+      .catch(() => undefined);
+    await Promise.all([...this.running].map(stopProcess));
+    const admin = this.kafka.admin();
+    await admin.connect();
+    await admin
+      .deleteTopics({ topics: Object.values<string>({ ...topicsFromConfig(this.cfg) }) })
+      .catch(() => undefined);
+    await admin.disconnect();
+    await this.client.connection.close();
+    await Promise.all([this.writer.end(), this.reader.end(), this.app.end()]);
+  }
+}
