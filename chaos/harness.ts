@@ -31,38 +31,34 @@ export class ChaosPipeline {
   readonly children = new Map<string, ChildProcess>();
   readonly restarts: string[] = [];
   private supervising = true;
+  // The base pipeline's servers and configuration, under the names scenarios use.
+  readonly cfg: TestPipeline['cfg'];
+  readonly env: TestPipeline['env'];
+  readonly client: TestPipeline['client'];
+  readonly writer: TestPipeline['writer'];
+  readonly reader: TestPipeline['reader'];
+  readonly app: TestPipeline['app'];
+  readonly kafka: TestPipeline['kafka'];
 
   private constructor(
     readonly name: string,
     readonly base: TestPipeline,
     readonly prefix: string,
-  ) {}
+  ) {
+    ({
+      cfg: this.cfg,
+      env: this.env,
+      client: this.client,
+      writer: this.writer,
+      reader: this.reader,
+      app: this.app,
+      kafka: this.kafka,
+    } = base);
+  }
 
   static async create(name: string): Promise<ChaosPipeline> {
     const base = await TestPipeline.create(`chaos-${name}`);
     return new ChaosPipeline(name, base, `C${base.runId.replace(/[^A-Za-z0-9]/g, '').slice(-12)}`);
-  }
-
-  get cfg() {
-    return this.base.cfg;
-  }
-  get env() {
-    return this.base.env;
-  }
-  get client() {
-    return this.base.client;
-  }
-  get writer() {
-    return this.base.writer;
-  }
-  get reader() {
-    return this.base.reader;
-  }
-  get app() {
-    return this.base.app;
-  }
-  get kafka() {
-    return this.base.kafka;
   }
 
   /** Starts `ordersync <role>` under supervision; `fault` arms a chaos hook in that process only. */
