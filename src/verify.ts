@@ -1,5 +1,5 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { jsonColumn } from './db/time';
+import { jsonColumn } from './db/json-column';
 
 export interface VerifyReport {
   orders: number;

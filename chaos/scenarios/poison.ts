@@ -2,10 +2,10 @@
 // ERP is corrected and the orders are replayed through the CLI.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import type { RowDataPacket } from 'mysql2/promise';
 import { OrderWorkflowClient } from '../../src/temporal/order-workflow-client';
 import { verify } from '../../src/verify';
 import { eventually } from '../../test/support/env';
+import { fixPoisonedOrder } from '../../test/support/erp-fixes';
 import { result, startDefault } from '../harness';
 import type { Scenario } from '../harness';
 
@@ -36,25 +36,8 @@ export const poison: Scenario = async (p) => {
     120_000,
     'the healthy orders to converge',
   );
-  // Correct the data in the ERP: the poisoned snapshot is the order's last
-  // update; its total (in the change log and the orders table) becomes the
-  // sum of its lines. Then replay each order.
-  for (const id of poisoned) {
-    const [lines] = await p.writer.query<RowDataPacket[]>(
-      'SELECT SUM(qty * unit_price) AS t FROM order_lines WHERE order_id = ?',
-      [id],
-    );
-    const total = Number(lines[0]!.t).toFixed(2);
-    const [last] = await p.writer.query<RowDataPacket[]>(
-      "SELECT MAX(version) AS v FROM order_events WHERE order_id = ? AND type <> 'invoice_creation'",
-      [id],
-    );
-    await p.writer.query('UPDATE orders SET total = ? WHERE order_id = ?', [total, id]);
-    await p.writer.query(
-      "UPDATE order_events SET payload = JSON_SET(payload, '$.total', ?) WHERE order_id = ? AND version = ?",
-      [total, id, Number(last[0]!.v)],
-    );
-  }
+  // Correct the data in the ERP, then replay each order.
+  for (const id of poisoned) await fixPoisonedOrder(p.writer, id);
   const fixedAt = Date.now();
   for (const id of poisoned) {
     execFileSync(process.execPath, [BIN, 'replay', id], {

@@ -1,7 +1,7 @@
 import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { EMPTY_CURSOR } from '../erp/cursor';
 import type { PollCursor } from '../erp/cursor';
-import { jsonColumn } from './time';
+import { jsonColumn } from './json-column';
 
 /** The durable poll cursor, kept in the target database next to what it produced. */
 export class CursorRepository {

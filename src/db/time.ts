@@ -11,8 +11,3 @@ export function fromSqlDateTime(value: string): string {
   const [hms = '00:00:00', frac = ''] = time.split('.');
   return `${date}T${hms}.${frac.padEnd(3, '0').slice(0, 3)}Z`;
 }
-
-/** JSON columns come back parsed from MySQL and as text from MariaDB. */
-export function jsonColumn<T>(value: unknown): T {
-  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
-}

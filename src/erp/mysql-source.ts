@@ -1,5 +1,6 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { fromSqlDateTime, jsonColumn } from '../db/time';
+import { jsonColumn } from '../db/json-column';
+import { fromSqlDateTime } from '../db/time';
 import { advanceCursor, DEFAULT_GAP_POLICY } from './cursor';
 import type { GapPolicy, PollCursor } from './cursor';
 import type { ErpEvent, ErpSource } from './source';
@@ -63,9 +64,5 @@ export class MysqlErpSource implements ErpSource {
       [orderId, fromVersion],
     );
     return rows.map(toEvent);
-  }
-
-  async close() {
-    await this.pool.end();
   }
 }

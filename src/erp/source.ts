@@ -13,7 +13,6 @@ export interface ErpSource {
   ): Promise<{ events: ErpEvent[]; nextCursor: PollCursor }>;
   /** One order's events from `fromVersion` on, in version order; used by replay. */
   fetchOrderEvents(orderId: string, fromVersion: number): Promise<ErpEvent[]>;
-  close(): Promise<void>;
 }
 
 /** A change-log entry shaped as the Kafka contract's value (not yet validated). */

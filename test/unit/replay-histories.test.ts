@@ -1,0 +1,52 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
+import { historyDataConverter } from '../histories/data-converter';
+
+// Histories recorded from real runs (test/histories/record.ts) replayed against
+// the workflow code as it is now: a change that would break running workflows
+// fails here. Needs no server. After a deliberate, versioned change, re-record
+// with `npm run record-histories`.
+const DIR = path.join(__dirname, '..', 'histories');
+const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
+const load = (f: string) =>
+  JSON.parse(readFileSync(path.join(DIR, f), 'utf8')) as { workflowId: string; history: unknown };
+
+describe('recorded workflow histories', () => {
+  it('cover a normal order, a waiting invoice, continue-as-new and a blocked-then-replayed order', () => {
+    const names = files.map((f) => f.replace(/\.json$/, ''));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'normal-order',
+        'invoice-waited',
+        'continue-as-new-run1',
+        'continue-as-new-run2',
+        'blocked-then-replayed',
+      ]),
+    );
+  });
+
+  it('replay deterministically against the current workflow code', async () => {
+    const bundle = await bundleWorkflowCode({
+      workflowsPath: path.join(__dirname, '..', '..', 'workflows', 'index.ts'),
+      logger: new DefaultLogger('WARN'),
+    });
+    const histories = files.map((f) => {
+      const { workflowId, history } = load(f);
+      return { workflowId, history: historyFromJSON(history) };
+    });
+    const failures: string[] = [];
+    let replayed = 0;
+    for await (const r of Worker.runReplayHistories(
+      { workflowBundle: bundle, dataConverter: historyDataConverter },
+      histories,
+    )) {
+      replayed++;
+      if (r.error) failures.push(`${r.workflowId}/${r.runId}: ${r.error.message}`);
+    }
+    expect(failures).toEqual([]);
+    expect(replayed).toBe(files.length);
+  }, 60_000);
+});
