@@ -13,7 +13,6 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { orderEventSchema } from '../../src/contracts/events';
 import type { OrderSyncState } from '../../src/contracts/workflow-types';
 import { workflowOptionsFromConfig } from '../../src/consumer';
@@ -24,6 +23,8 @@ import { fixPoisonedOrder } from '../support/erp-fixes';
 import { orderHistory, uniqueOrderId } from '../support/order-events';
 import { TestPipeline } from '../support/pipeline';
 import { historyDataConverter } from './data-converter';
+import { encodeHistory } from './history-file';
+import type { HistoryFile } from './history-file';
 
 const DIR = __dirname;
 const log = (m: string) => process.stderr.write(`[record] ${m}\n`);
@@ -46,16 +47,25 @@ async function main() {
       120_000,
       `${orderId} ${state}`,
     );
-  const recorded: Record<string, { workflowId: string; runId: string; history: unknown }> = {};
+  const recorded: Record<string, HistoryFile> = {};
   /** Every run of the order's workflow, oldest first, as a name → history entry. */
-  const save = async (name: string, orderId: string) => {
-    const runs: string[] = [];
-    for await (const wf of client.workflow.list({ query: `WorkflowId = "${orderId}"` }))
-      runs.unshift(wf.runId);
+  const save = async (name: string, orderId: string, minRuns = 1) => {
+    // Visibility lags a little behind the runs themselves.
+    const runs = await eventually(
+      async () => {
+        const found: { runId: string; startTime: Date }[] = [];
+        for await (const wf of client.workflow.list({ query: `WorkflowId = "${orderId}"` }))
+          found.push(wf);
+        found.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+        return found.length >= minRuns ? found.map((r) => r.runId) : undefined;
+      },
+      30_000,
+      `${minRuns} run(s) of ${orderId} to be listed`,
+    );
     for (const [i, runId] of runs.entries()) {
       const history = await client.workflow.getHandle(orderId, runId).fetchHistory();
       const key = runs.length > 1 ? `${name}-run${i + 1}` : name;
-      recorded[key] = { workflowId: orderId, runId, history: JSON.parse(historyToJSON(history)) };
+      recorded[key] = encodeHistory(orderId, runId, history);
     }
     // Recorded; an invoiced workflow would otherwise idle on this run's task queue for a day.
     await client.workflow
@@ -87,9 +97,17 @@ async function main() {
 
     const long = uniqueOrderId('HIST-C');
     const can = orders({ maxHistoryEvents: 40 });
-    for (const e of orderHistory(long, 8)) await can.deliver(long, e.channel, [e]);
+    // One event at a time, each applied before the next, so the history grows past 40 events.
+    for (const [i, e] of orderHistory(long, 12).entries()) {
+      await can.deliver(long, e.channel, [e]);
+      await eventually(
+        async () => (await can.status(long)).applied === i + 1,
+        60_000,
+        `event ${i + 1} of ${long} to be applied`,
+      );
+    }
     await reach(long, 'invoiced', can);
-    await save('continue-as-new', long);
+    await save('continue-as-new', long, 2);
 
     const prefix = `HIST-B-${p.runId.replace(/[^A-Za-z0-9]/g, '').slice(-8)}`;
     const sim = await p.simulate({ orders: 1, poisonOrders: 1, prefix, concurrency: 1 });

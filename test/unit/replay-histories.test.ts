@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { historyDataConverter } from '../histories/data-converter';
+import { decodeHistory } from '../histories/history-file';
+import type { HistoryFile } from '../histories/history-file';
 
 // Histories recorded from real runs (test/histories/record.ts) replayed against
 // the workflow code as it is now: a change that would break running workflows
@@ -11,8 +12,7 @@ import { historyDataConverter } from '../histories/data-converter';
 // with `npm run record-histories`.
 const DIR = path.join(__dirname, '..', 'histories');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
-const load = (f: string) =>
-  JSON.parse(readFileSync(path.join(DIR, f), 'utf8')) as { workflowId: string; history: unknown };
+const load = (f: string) => JSON.parse(readFileSync(path.join(DIR, f), 'utf8')) as HistoryFile;
 
 describe('recorded workflow histories', () => {
   it('cover a normal order, a waiting invoice, continue-as-new and a blocked-then-replayed order', () => {
@@ -33,10 +33,7 @@ describe('recorded workflow histories', () => {
       workflowsPath: path.join(__dirname, '..', '..', 'workflows', 'index.ts'),
       logger: new DefaultLogger('WARN'),
     });
-    const histories = files.map((f) => {
-      const { workflowId, history } = load(f);
-      return { workflowId, history: historyFromJSON(history) };
-    });
+    const histories = files.map((f) => decodeHistory(load(f)));
     const failures: string[] = [];
     let replayed = 0;
     for await (const r of Worker.runReplayHistories(
