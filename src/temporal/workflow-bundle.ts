@@ -64,10 +64,11 @@ export async function buildWorkflowBundle(
   if (!opts.force && bundleState() === 'fresh') return 'up-to-date';
   const hash = workflowSourcesHash();
   // Loaded only here: webpack is a build-time dependency of the worker package.
-  const { bundleWorkflowCode } = await import('@temporalio/worker');
+  const { bundleWorkflowCode, DefaultLogger } = await import('@temporalio/worker');
   const started = Date.now();
   const { code } = await bundleWorkflowCode({
     workflowsPath: path.join(ROOT, 'workflows', 'index.ts'),
+    logger: new DefaultLogger('WARN'), // webpack's statistics are noise in the demo's output
   });
   mkdirSync(path.dirname(BUNDLE), { recursive: true });
   writeFileSync(BUNDLE, code);
