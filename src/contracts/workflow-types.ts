@@ -23,7 +23,10 @@ export type EventOutcome =
 /** The target row as the apply activity left it, so the workflow derives its state from MySQL. */
 export interface TargetOrderState {
   exists: boolean;
+  /** Highest ERP version of any applied event, invoices included. */
   erpVersion: number;
+  /** ERP version of the snapshot the row holds (the stale guard); 0 before a run that knew it. */
+  snapshotVersion?: number;
   lastEventType: EventType | null;
   invoiced: boolean;
 }
