@@ -1,7 +1,7 @@
 import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { faultPoint } from '../src/chaos-hooks';
 import { planApply, rejectAt } from '../src/contracts/apply-plan';
-import type { ApplyPlan, PlanInput, PlannedWrite } from '../src/contracts/apply-plan';
+import type { ApplyPlan, LedgerRow, PlanInput, PlannedWrite } from '../src/contracts/apply-plan';
 import type { EventType } from '../src/contracts/events';
 import type { ApplyInput, ApplyResult } from '../src/contracts/workflow-types';
 import { toSqlDateTime } from '../src/db/time';
@@ -134,13 +134,18 @@ export function createApplyActivities({ pool, hooks }: ApplyDeps) {
     );
     const row = orderRows[0];
     const ids = events.map((e) => e.eventId);
-    const ledger = new Map<string, string>();
+    const ledger = new Map<string, LedgerRow>();
     if (ids.length > 0) {
       const [rows] = await conn.query<RowDataPacket[]>(
-        'SELECT event_id, order_id FROM applied_events WHERE event_id IN (?)',
+        'SELECT event_id, order_id, outcome, reason FROM applied_events WHERE event_id IN (?)',
         [ids],
       );
-      for (const r of rows) ledger.set(String(r.event_id), String(r.order_id));
+      for (const r of rows) {
+        ledger.set(String(r.event_id), {
+          orderId: String(r.order_id),
+          stale: r.outcome === 'skipped' && r.reason === 'stale',
+        });
+      }
     }
     const batchInvoices = events.flatMap((e) =>
       e.type === 'invoice_creation' ? [e.data.invoiceId] : [],
@@ -195,10 +200,14 @@ export function createApplyActivities({ pool, hooks }: ApplyDeps) {
       const recorded = plan.steps.filter((s) => s.record);
       if (recorded.length > 0) {
         const now = toSqlDateTime(new Date().toISOString());
-        // One multi-row insert: rows get consecutive seq values in apply order.
+        // One multi-row insert: rows get consecutive seq values in apply order. A
+        // row that replaces an earlier stale one keeps its seq (the plan never
+        // records over another order's row or a non-stale one).
         await conn.query(
           `INSERT INTO applied_events (event_id, order_id, type, erp_version, outcome, reason, applied_at)
-           VALUES ?`,
+           VALUES ?
+           ON DUPLICATE KEY UPDATE outcome = VALUES(outcome), reason = VALUES(reason),
+             applied_at = VALUES(applied_at)`,
           [
             recorded.map(({ event, outcome }) => [
               event.eventId,

@@ -34,12 +34,23 @@ export interface PlanInput {
   events: readonly OrderEvent[];
   supersede?: readonly string[];
   order: CurrentOrder | null;
-  /** The ledger rows of the batch's event ids: event id → order id that holds it. */
-  ledger: ReadonlyMap<string, string>;
+  /** The ledger rows of the batch's event ids, by event id. */
+  ledger: ReadonlyMap<string, LedgerRow>;
   /** This order's invoices and any invoice the batch names: invoice id → order id. */
   invoices: ReadonlyMap<string, string>;
   /** Whether the order has any invoice already (invoices may hold only the batch's ids). */
   invoiced?: boolean;
+}
+
+/** What the ledger holds for one event id. */
+export interface LedgerRow {
+  orderId: string;
+  /**
+   * Recorded as skipped/stale. Such an event is decided again rather than
+   * taken as a duplicate: before the snapshot guard ignored invoices, a snapshot
+   * could be wrongly skipped as stale, and a replay must be able to apply it.
+   */
+  stale: boolean;
 }
 
 export type SnapshotEvent = OrderEvent & { data: OrderSnapshot };
@@ -61,7 +72,10 @@ export type PlannedWrite =
 export interface PlanStep {
   event: OrderEvent;
   outcome: EventOutcome;
-  /** Write a ledger row (`applied`, or skipped for a reason worth recording). */
+  /**
+   * Write a ledger row (`applied`, or skipped for a reason worth recording); it
+   * replaces the event's earlier `stale` row if it has one.
+   */
   record: boolean;
   write?: PlannedWrite;
   /** The order as it stands after this step. */
@@ -126,7 +140,11 @@ export function planApply(input: PlanInput): ApplyPlan {
   let invoiced = input.invoiced ?? [...invoiceOwners.values()].some((o) => o === orderId);
   const initial = targetOf(order, invoiced);
   const handled = new Set<string>();
-  for (const [eventId, owner] of input.ledger) if (owner === orderId) handled.add(eventId);
+  for (const [eventId, row] of input.ledger) {
+    if (row.orderId === orderId && !row.stale) handled.add(eventId);
+  }
+  // Recorded as stale before: a new ledger row would collide, so record only a change.
+  const recordedStale = (e: OrderEvent) => input.ledger.get(e.eventId)?.stale === true;
   const steps: PlanStep[] = [];
   const push = (
     event: OrderEvent,
@@ -153,7 +171,7 @@ export function planApply(input: PlanInput): ApplyPlan {
           e.eventId,
         );
       }
-      const ledgerOwner = input.ledger.get(e.eventId);
+      const ledgerOwner = input.ledger.get(e.eventId)?.orderId;
       if (ledgerOwner !== undefined && ledgerOwner !== orderId) {
         throw new InvalidOrderDataError(
           `event ${e.eventId} reuses an id that belongs to order ${ledgerOwner}`,
@@ -199,7 +217,7 @@ export function planApply(input: PlanInput): ApplyPlan {
       }
       const snapshot = e as SnapshotEvent;
       if (order && order.snapshotVersion >= e.erpVersion) {
-        skip(e, 'stale', true);
+        skip(e, 'stale', !recordedStale(e));
         continue;
       }
       checkSnapshot(snapshot);

@@ -213,6 +213,30 @@ describe('applyOrderEvents against MySQL', () => {
     expect(again.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'stale' });
   });
 
+  it('repairs a row the old guard left behind: a snapshot recorded stale after an invoice applies on replay', async () => {
+    const orderId = uniqueOrderId();
+    const [create, update, invoice] = orderHistory(orderId, 1) as [
+      OrderEvent,
+      OrderEvent,
+      OrderEvent,
+    ];
+    await apply({ orderId, events: [create, invoice] });
+    // What the old code wrote for a late v2: a stale ledger row and snapshot v1 under version 3.
+    await pool.query(
+      `INSERT INTO applied_events (event_id, order_id, type, erp_version, outcome, reason, applied_at)
+       VALUES (?, ?, ?, 2, 'skipped', 'stale', UTC_TIMESTAMP(3))`,
+      [update.eventId, orderId, update.type],
+    );
+    const replayed = await apply({ orderId, events: [create, update, invoice] });
+    expect(replayed.outcomes.map((o) => o.outcome)).toEqual(['skipped', 'applied', 'skipped']);
+    expect(await orderRow(orderId)).toMatchObject({ snapshot_version: 2, total: '21.00' });
+    expect((await ledger(orderId)).map((l) => `${l.v}:${l.outcome}`)).toEqual([
+      '1:applied',
+      '3:applied',
+      '2:applied',
+    ]);
+  });
+
   it('keeps order ids that differ only in case apart: two rows, two ledgers', async () => {
     const lower = `SO-a1-${uniqueOrderId().toLowerCase()}`;
     const upper = lower.toUpperCase();

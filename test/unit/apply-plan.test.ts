@@ -67,7 +67,9 @@ describe('planApply', () => {
   });
 
   it('treats a ledger hit of this order as a duplicate without a new ledger row, also within a batch', () => {
-    const p = plan([create, create], { ledger: new Map([[create.eventId, ORDER]]) });
+    const p = plan([create, create], {
+      ledger: new Map([[create.eventId, { orderId: ORDER, stale: false }]]),
+    });
     expect(outcomes(p)).toEqual(['skipped:duplicate', 'skipped:duplicate']);
     expect(p.steps.every((s) => !s.record)).toBe(true);
     expect(outcomes(plan([create, create]))).toEqual(['applied', 'skipped:duplicate']);
@@ -93,7 +95,7 @@ describe('planApply', () => {
     ['an event of another order', {}, { ...create, orderId: 'SO-OTHER' }],
     [
       'an event id the ledger holds for another order',
-      { ledger: new Map([[create.eventId, 'X']]) },
+      { ledger: new Map([[create.eventId, { orderId: 'X', stale: false }]]) },
       create,
     ],
   ])('rejects %s', (_label, extra, event) => {
@@ -108,6 +110,16 @@ describe('planApply', () => {
     expect(outcomes(plan([invoice], { order: { ...created, currency: 'USD' } }))).toEqual([
       'rejected',
     ]);
+  });
+
+  it('decides again an event the ledger recorded as stale, and applies it when the guard allows', () => {
+    const ledger = new Map([[update.eventId, { orderId: ORDER, stale: true }]]);
+    const p = plan([update], { order: afterInvoiceV3, ledger });
+    expect(outcomes(p)).toEqual(['applied']);
+    expect(p.steps[0]!.record).toBe(true);
+    const still = plan([update], { order: { ...afterInvoiceV3, snapshotVersion: 2 }, ledger });
+    expect(outcomes(still)).toEqual(['skipped:stale']);
+    expect(still.steps[0]!.record).toBe(false);
   });
 
   it('skips superseded snapshots and records them', () => {
