@@ -5,20 +5,15 @@
  */
 import {
   ActivityFailure,
-  ApplicationFailure,
   condition,
   makeContinueAsNewFunc,
   defineQuery,
   defineSignal,
-  proxyActivities,
-  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ActivityOptions, LocalActivityOptions, RetryPolicy } from '@temporalio/workflow';
 import type { OrderEvent } from '../src/contracts/events';
-import { NON_RETRYABLE_ERROR_TYPES } from '../src/contracts/errors';
 import { ORDER_CHANNEL, ORDER_SYNC_STATE } from '../src/contracts/search-attributes';
 import {
   resolveOrderSyncOptions,
@@ -33,7 +28,14 @@ import type {
   OrderSyncStatus,
   ReplayRequest,
 } from '../src/contracts/workflow-types';
-import type { Activities } from '../activities';
+import {
+  applyRemote,
+  deadLetterHeldEvents,
+  failureReason,
+  isBadData,
+  localApply,
+  readOrderEventsFromErp,
+} from './activities';
 import { OrderQueue } from './order-queue';
 
 /** New events for this order, in the order the consumer read them. */
@@ -41,43 +43,6 @@ export const eventsSignal = defineSignal<[OrderEvent[]]>('events');
 /** Re-read the order's events from the ERP and re-apply them idempotently. */
 export const replaySignal = defineSignal<[ReplayRequest]>('replay');
 export const statusQuery = defineQuery<OrderSyncStatus>('status');
-
-/** Transient failures (MySQL or Kafka down, deadlock) retry; bad data does not. */
-const TRANSIENT_RETRY: RetryPolicy = {
-  initialInterval: '500ms',
-  backoffCoefficient: 2,
-  maximumInterval: '30s',
-  nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
-};
-/** The regular apply: retries without limit; a retrying activity adds nothing to the history. */
-const APPLY_OPTIONS: ActivityOptions = { startToCloseTimeout: '30s', retry: TRANSIENT_RETRY };
-/** One page of a replay's ERP read. */
-const ERP_READ_OPTIONS: ActivityOptions = { startToCloseTimeout: '60s', retry: TRANSIENT_RETRY };
-/** Moving overflow to the DLQ: retried until Kafka takes it. */
-const DEAD_LETTER_OPTIONS: ActivityOptions = { startToCloseTimeout: '30s', retry: TRANSIENT_RETRY };
-/**
- * The local apply (no activity-task round trip through the server): a bounded
- * number of attempts, then the regular apply takes over.
- */
-const localApplyOptions = (attempts: number): LocalActivityOptions => ({
-  startToCloseTimeout: '30s',
-  retry: { ...TRANSIENT_RETRY, maximumAttempts: attempts },
-});
-
-const { applyOrderEvents: applyRemote } = proxyActivities<Activities>(APPLY_OPTIONS);
-const { readOrderEventsFromErp } = proxyActivities<Activities>(ERP_READ_OPTIONS);
-const { deadLetterHeldEvents } = proxyActivities<Activities>(DEAD_LETTER_OPTIONS);
-
-const isBadData = (err: ActivityFailure): boolean =>
-  err.cause instanceof ApplicationFailure &&
-  (err.cause.nonRetryable || NON_RETRYABLE_ERROR_TYPES.includes(err.cause.type ?? ''));
-
-/** Why an activity failed for good, for `lastError`. */
-function failureReason(err: ActivityFailure): string {
-  const cause = err.cause;
-  if (cause instanceof ApplicationFailure) return `${cause.type ?? 'Error'}: ${cause.message}`;
-  return `${err.activityType ?? 'activity'} failed (${cause?.name ?? err.name}): ${cause?.message ?? err.message}`;
-}
 
 const FRESH: CarriedState = {
   state: 'new',
@@ -94,9 +59,7 @@ const FRESH: CarriedState = {
 export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyncStatus> {
   const { orderId, channel } = input;
   const options = resolveOrderSyncOptions(input.options);
-  const { applyOrderEvents: applyLocal } = proxyLocalActivities<Activities>(
-    localApplyOptions(options.localApplyAttempts),
-  );
+  const applyLocal = localApply(options.localApplyAttempts);
   const carried = input.carried ?? FRESH;
   const queue = new OrderQueue(
     orderId,
