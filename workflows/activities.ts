@@ -4,12 +4,13 @@
  * Workflow code: imports only `@temporalio/workflow`, types and pure modules.
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
   proxyActivities,
   proxyLocalActivities,
+  TemporalFailure,
 } from '@temporalio/workflow';
-import type { ActivityOptions, LocalActivityOptions, RetryPolicy ,
-  ActivityFailure} from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions, RetryPolicy } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { NON_RETRYABLE_ERROR_TYPES } from '../src/contracts/errors';
 
@@ -39,15 +40,31 @@ export const { applyOrderEvents: applyRemote } = proxyActivities<Activities>(APP
 export const { readOrderEventsFromErp } = proxyActivities<Activities>(ERP_READ_OPTIONS);
 export const { deadLetterHeldEvents } = proxyActivities<Activities>(DEAD_LETTER_OPTIONS);
 
-export const isBadData = (err: ActivityFailure): boolean =>
-  err.cause instanceof ApplicationFailure &&
-  (err.cause.nonRetryable || NON_RETRYABLE_ERROR_TYPES.includes(err.cause.type ?? ''));
+/**
+ * Whether `err` is an activity that failed for good. A regular activity fails
+ * with an `ActivityFailure`; a local activity whose attempts ran out fails with
+ * its bare cause (an `ApplicationFailure` or a `TimeoutFailure`).
+ */
+export const activityFailed = (err: unknown): err is TemporalFailure =>
+  err instanceof TemporalFailure;
+
+const causeOf = (err: TemporalFailure): Error | undefined =>
+  err instanceof ActivityFailure ? err.cause : err;
+
+export function isBadData(err: TemporalFailure): boolean {
+  const cause = causeOf(err);
+  return (
+    cause instanceof ApplicationFailure &&
+    (cause.nonRetryable || NON_RETRYABLE_ERROR_TYPES.includes(cause.type ?? ''))
+  );
+}
 
 /** Why an activity failed for good, for `lastError`. */
-export function failureReason(err: ActivityFailure): string {
-  const cause = err.cause;
+export function failureReason(err: TemporalFailure): string {
+  const cause = causeOf(err);
   if (cause instanceof ApplicationFailure) return `${cause.type ?? 'Error'}: ${cause.message}`;
-  return `${err.activityType ?? 'activity'} failed (${cause?.name ?? err.name}): ${cause?.message ?? err.message}`;
+  const what = err instanceof ActivityFailure ? err.activityType : 'activity';
+  return `${what} failed (${cause?.name ?? err.name}): ${cause?.message ?? err.message}`;
 }
 
 /** The local apply with at most `attempts` attempts; call it inside the workflow function. */

@@ -4,7 +4,6 @@
  * order's creation, updates and invoice can never be applied concurrently.
  */
 import {
-  ActivityFailure,
   condition,
   makeContinueAsNewFunc,
   defineQuery,
@@ -29,6 +28,7 @@ import type {
   ReplayRequest,
 } from '../src/contracts/workflow-types';
 import {
+  activityFailed,
   applyRemote,
   deadLetterHeldEvents,
   failureReason,
@@ -122,21 +122,36 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
   };
   const hasWork = () => replayRequest !== null || queue.length > 0;
 
-  /** Until it is empty: signals handled while a letter is written may add more. */
-  const drainOverflow = async () => {
-    while (overflow.length > 0) {
+  /**
+   * Writes overflow to the DLQ as it appears, beside the main loop, so it is
+   * written even while an apply is retrying. Continue-as-new waits until it is idle.
+   */
+  let writingLetters = false;
+  const writeLetters = async (): Promise<void> => {
+    for (;;) {
+      await condition(() => overflow.length > 0);
+      writingLetters = true;
       const events = overflow.splice(0);
-      await deadLetterHeldEvents({
-        orderId,
-        events,
-        reason: 'blocked-order-overflow',
-        detail: `order is blocked and already holds ${queue.heldBytes} bytes of events (limit ${options.maxHeldBytes}); replay it once fixed`,
-      });
+      try {
+        await deadLetterHeldEvents({
+          orderId,
+          events,
+          reason: 'blocked-order-overflow',
+          detail: `order is blocked and already holds ${queue.heldBytes} bytes of events (limit ${options.maxHeldBytes}); replay it once fixed`,
+        });
+      } catch (err) {
+        overflow.unshift(...events); // only a cancelled activity ends up here; try again
+        if (!activityFailed(err)) throw err;
+      } finally {
+        writingLetters = false;
+      }
     }
   };
+  void writeLetters();
 
   const continueAsNew = async (): Promise<never> => {
-    await drainOverflow(); // nothing runs between this and the command below
+    // Every overflowing event written first; nothing runs between this and the command.
+    await condition(() => overflow.length === 0 && !writingLetters);
     const next: CarriedState = {
       state,
       appliedCount,
@@ -157,11 +172,12 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
   };
 
   /**
-   * The regular apply. While it retries (MySQL down for hours) signals keep
-   * arriving; when continue-as-new falls due the run moves on without waiting,
-   * carrying the batch, which the next run applies again idempotently.
+   * The regular apply after the local one gave up: MySQL is likely down, maybe
+   * for hours. Signals keep arriving meanwhile; when continue-as-new falls due
+   * the run moves on without waiting, carrying the batch, which the next run
+   * applies again idempotently.
    */
-  const applyRegular = async (req: ApplyInput): Promise<ApplyResult> => {
+  const applyAfterOutage = async (req: ApplyInput): Promise<ApplyResult> => {
     let done = false;
     const call = applyRemote(req).finally(() => (done = true));
     // Resolves (and is dropped) once the call is done, so waits do not pile up.
@@ -171,13 +187,13 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
   };
 
   const apply = async (req: ApplyInput): Promise<ApplyResult> => {
-    if (!options.localApply) return applyRegular(req);
+    if (!options.localApply) return applyRemote(req);
     try {
       return await applyLocal(req);
     } catch (err) {
-      if (!(err instanceof ActivityFailure) || isBadData(err)) throw err;
+      if (!activityFailed(err) || isBadData(err)) throw err;
       // Local attempts used up: the regular activity retries without growing this history.
-      return applyRegular(req);
+      return applyAfterOutage(req);
     }
   };
 
@@ -247,7 +263,7 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
 
   /** Waits for something to do; false when the run should close (idle, nothing held). */
   const waitForWork = async (): Promise<boolean> => {
-    const wake = () => replayRequest !== null || overflow.length > 0 || continueAsNewDue();
+    const wake = () => replayRequest !== null || continueAsNewDue();
     if (state === 'blocked') {
       // Hold this order's later events until an operator replays it.
       await condition(wake);
@@ -272,7 +288,6 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
     // Publish only when idle: events queued behind each other do not each cost an upsert.
     if (!hasWork()) publish();
     if (!(await waitForWork())) break;
-    await drainOverflow();
     // A pending replay runs first: it is not part of the carried state.
     if (continueAsNewDue() && replayRequest === null) await continueAsNew();
     if (replayRequest === null) {
@@ -298,9 +313,10 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
     } catch (err) {
       // Bad data that escaped as an error, or any other activity failure: the
       // order blocks with the reason instead of failing the run.
-      if (!(err instanceof ActivityFailure)) throw err;
+      if (!activityFailed(err)) throw err;
       block(failureReason(err));
     }
   }
+  await condition(() => overflow.length === 0 && !writingLetters);
   return status();
 }
