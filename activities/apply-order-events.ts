@@ -1,107 +1,25 @@
 import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { faultPoint } from '../src/chaos-hooks';
-import type { Invoice, OrderEvent, OrderSnapshot } from '../src/contracts/events';
-import { InvalidOrderDataError, OrderMismatchError } from '../src/contracts/errors';
-import type {
-  ApplyInput,
-  ApplyResult,
-  EventOutcome,
-  SkipReason,
-  TargetOrderState,
-} from '../src/contracts/workflow-types';
+import { planApply, rejectAt } from '../src/contracts/apply-plan';
+import type { ApplyPlan, LedgerRow, PlanInput, PlannedWrite } from '../src/contracts/apply-plan';
+import type { EventType } from '../src/contracts/events';
+import type { ApplyInput, ApplyResult } from '../src/contracts/workflow-types';
 import { toSqlDateTime } from '../src/db/time';
 
 interface OrderRow extends RowDataPacket {
   erp_version: number;
+  snapshot_version: number;
   last_event_type: string;
   currency: string;
 }
 
-interface LedgerEntry {
-  event: OrderEvent;
-  outcome: 'applied' | 'skipped';
-  reason: SkipReason | null;
-}
-
-const cents = (amount: string): number => Math.round(Number(amount) * 100);
-
-/** Business rules the schema cannot express; a breach is bad data, not a transient fault. */
-function checkSnapshot(e: OrderEvent & { data: OrderSnapshot }): void {
-  const sum = e.data.lines.reduce((acc, l) => acc + l.qty * cents(l.unitPrice), 0);
-  if (sum !== cents(e.data.total)) {
-    throw new InvalidOrderDataError(
-      `order ${e.orderId} v${e.erpVersion}: total ${e.data.total} is not the sum of its lines ${(sum / 100).toFixed(2)}`,
-      e.eventId,
-    );
-  }
-}
-
-function checkInvoice(e: OrderEvent & { data: Invoice }, orderCurrency: string): void {
-  if (e.data.currency !== orderCurrency) {
-    throw new InvalidOrderDataError(
-      `invoice ${e.data.invoiceId}: currency ${e.data.currency} differs from order currency ${orderCurrency}`,
-      e.eventId,
-    );
-  }
-  if (cents(e.data.tax) > cents(e.data.amount)) {
-    throw new InvalidOrderDataError(`invoice ${e.data.invoiceId}: tax exceeds amount`, e.eventId);
-  }
-}
-
-/** Checks only what can be checked before knowing whether the event is a duplicate or stale. */
-function checkEvent(e: OrderEvent, orderCurrency: string | null): void {
-  if (e.type === 'invoice_creation') {
-    if (orderCurrency !== null) checkInvoice(e, orderCurrency);
-  } else {
-    checkSnapshot(e);
-  }
-}
-
-async function writeSnapshot(
-  conn: PoolConnection,
-  e: OrderEvent & { data: OrderSnapshot },
-  exists: boolean,
-): Promise<void> {
-  const d = e.data;
-  const at = toSqlDateTime(e.occurredAt);
-  const values = [
-    e.channel,
-    d.status,
-    JSON.stringify(d.customer),
-    JSON.stringify(d.shippingAddress),
-    JSON.stringify(d.lines),
-    d.currency,
-    d.total,
-    e.erpVersion,
-    e.type,
-    at,
-  ];
-  if (exists) {
-    await conn.query(
-      `UPDATE orders SET channel = ?, status = ?, customer = ?, shipping_address = ?, \`lines\` = ?,
-         currency = ?, total = ?, erp_version = ?, last_event_type = ?, updated_at = ?
-       WHERE order_id = ?`,
-      [...values, e.orderId],
-    );
-  } else {
-    // Upsert semantics: an update for an order the target lacks creates it from the snapshot.
-    await conn.query(
-      `INSERT INTO orders (channel, status, customer, shipping_address, \`lines\`, currency, total,
-         erp_version, last_event_type, updated_at, created_at, order_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [...values, at, e.orderId],
-    );
-  }
-}
-
 /**
- * mysql2 errors carry the full statement with its values (customer names,
- * addresses); activity failures are logged and stored in workflow history, so
- * only the code and message travel on.
+ * MySQL errors that mean one event's data cannot be stored (too long, bad
+ * date, out of range); retrying cannot help, so the event is rejected. Not
+ * ER_DUP_ENTRY: every id the apply writes is checked in the plan first, so a
+ * duplicate key can only come from a concurrent writer and is retried.
  */
-/** MySQL errors that mean the data cannot be stored; retrying them would loop forever. */
 const DATA_ERRORS = new Set([
-  'ER_DUP_ENTRY',
   'ER_DATA_TOO_LONG',
   'ER_TRUNCATED_WRONG_VALUE',
   'ER_TRUNCATED_WRONG_VALUE_FOR_FIELD',
@@ -110,14 +28,18 @@ const DATA_ERRORS = new Set([
   'ER_BAD_NULL_ERROR',
 ]);
 
-function withoutSql(err: unknown, eventIds: string): unknown {
+/** Whether `err` says the data itself cannot be stored (a RangeError is a date we cannot format). */
+export function isDataError(err: unknown): err is Error {
   const code = (err as { code?: string } | null)?.code;
-  if (err instanceof Error && (err instanceof RangeError || (code && DATA_ERRORS.has(code)))) {
-    return new InvalidOrderDataError(
-      `data cannot be stored (${code ?? err.name}): ${err.message}`,
-      eventIds,
-    );
-  }
+  return err instanceof RangeError || (err instanceof Error && !!code && DATA_ERRORS.has(code));
+}
+
+/**
+ * mysql2 errors carry the full statement with its values (customer names,
+ * addresses); activity failures are logged and stored in workflow history, so
+ * only the code and message travel on.
+ */
+export function withoutSql(err: unknown): unknown {
   if (err instanceof Error && 'sql' in err) {
     const clean = new Error(err.message);
     clean.name = (err as { code?: string }).code ?? err.name;
@@ -126,188 +48,214 @@ function withoutSql(err: unknown, eventIds: string): unknown {
   return err;
 }
 
-export interface ApplyDeps {
-  pool: Pool;
+/** A write of plan step `index` failed; carries the cause out of the transaction. */
+class StepWriteError extends Error {
+  constructor(
+    readonly index: number,
+    override readonly cause: unknown,
+  ) {
+    super('step write failed');
+  }
 }
 
-export function createApplyActivities({ pool }: ApplyDeps) {
-  /**
-   * Applies a batch of one order's events in one transaction, in the given
-   * order. Idempotent: the `applied_events` ledger turns a retried attempt
-   * into "skipped: duplicate", and the order row's erp_version refuses to go
-   * backwards ("skipped: stale").
-   */
-  async function applyOrderEvents(input: ApplyInput): Promise<ApplyResult> {
+async function writeStep(conn: PoolConnection, orderId: string, w: PlannedWrite): Promise<void> {
+  const e = w.event;
+  const at = toSqlDateTime(e.occurredAt);
+  if (w.kind === 'invoice') {
+    const d = w.event.data;
+    await conn.query(
+      `INSERT INTO invoices (invoice_id, order_id, number, amount, tax, currency, issued_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      [d.invoiceId, orderId, d.number, d.amount, d.tax, d.currency, toSqlDateTime(d.issuedAt)],
+    );
+    await conn.query(
+      'UPDATE orders SET erp_version = ?, last_event_type = ?, updated_at = ? WHERE order_id = ?',
+      [w.erpVersion, w.lastEventType, at, orderId],
+    );
+    return;
+  }
+  const d = w.event.data;
+  const values = [
+    e.channel,
+    d.status,
+    JSON.stringify(d.customer),
+    JSON.stringify(d.shippingAddress),
+    JSON.stringify(d.lines),
+    d.currency,
+    d.total,
+    w.erpVersion,
+    e.erpVersion,
+    w.lastEventType,
+    at,
+  ];
+  if (w.insert) {
+    // Upsert semantics: an update for an order the target lacks creates it from the snapshot.
+    await conn.query(
+      `INSERT INTO orders (channel, status, customer, shipping_address, \`lines\`, currency, total,
+         erp_version, snapshot_version, last_event_type, updated_at, created_at, order_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [...values, at, orderId],
+    );
+  } else {
+    await conn.query(
+      `UPDATE orders SET channel = ?, status = ?, customer = ?, shipping_address = ?, \`lines\` = ?,
+         currency = ?, total = ?, erp_version = ?, snapshot_version = ?, last_event_type = ?,
+         updated_at = ?
+       WHERE order_id = ?`,
+      [...values, orderId],
+    );
+  }
+}
+
+export interface ApplyHooks {
+  /** Runs inside the transaction after the reads, before any write (tests hold an apply here). */
+  afterReads?: (orderId: string) => Promise<void>;
+}
+
+export interface ApplyDeps {
+  pool: Pool;
+  hooks?: ApplyHooks;
+}
+
+export function createApplyActivities({ pool, hooks }: ApplyDeps) {
+  /** Reads the order's row, ledger and invoices inside the transaction, after taking the order's lock. */
+  async function readState(conn: PoolConnection, input: ApplyInput): Promise<PlanInput> {
     const { orderId, events } = input;
-    const supersede = new Set(input.supersede ?? []);
+    // The lock row exists (or is created, and so locked) before the order row
+    // does, so two overlapping first applies of a new order wait for each other.
+    await conn.query(
+      'INSERT INTO order_locks (order_id) VALUES (?) ON DUPLICATE KEY UPDATE order_id = order_id',
+      [orderId],
+    );
+    const [orderRows] = await conn.query<OrderRow[]>(
+      `SELECT erp_version, snapshot_version, last_event_type, currency
+         FROM orders WHERE order_id = ? FOR UPDATE`,
+      [orderId],
+    );
+    const row = orderRows[0];
+    const ids = events.map((e) => e.eventId);
+    const ledger = new Map<string, LedgerRow>();
+    if (ids.length > 0) {
+      const [rows] = await conn.query<RowDataPacket[]>(
+        'SELECT event_id, order_id, outcome, reason FROM applied_events WHERE event_id IN (?)',
+        [ids],
+      );
+      for (const r of rows) {
+        ledger.set(String(r.event_id), {
+          orderId: String(r.order_id),
+          stale: r.outcome === 'skipped' && r.reason === 'stale',
+        });
+      }
+    }
+    const batchInvoices = events.flatMap((e) =>
+      e.type === 'invoice_creation' ? [e.data.invoiceId] : [],
+    );
+    const [inv] = await conn.query<RowDataPacket[]>(
+      batchInvoices.length > 0
+        ? 'SELECT invoice_id, order_id FROM invoices WHERE order_id = ? OR invoice_id IN (?)'
+        : 'SELECT invoice_id, order_id FROM invoices WHERE order_id = ?',
+      batchInvoices.length > 0 ? [orderId, batchInvoices] : [orderId],
+    );
+    const invoices = new Map(inv.map((r) => [String(r.invoice_id), String(r.order_id)]));
+    return {
+      orderId,
+      events,
+      supersede: input.supersede,
+      ledger,
+      invoices,
+      order: row
+        ? {
+            erpVersion: Number(row.erp_version),
+            snapshotVersion: Number(row.snapshot_version),
+            lastEventType: row.last_event_type as EventType,
+            currency: row.currency,
+          }
+        : null,
+    };
+  }
+
+  /** One transaction: lock, read, plan (or the given plan cut), write, commit. */
+  async function attempt(
+    input: ApplyInput,
+    cut?: { index: number; error: string },
+  ): Promise<ApplyPlan> {
     const conn = await pool.getConnection();
     try {
       // READ COMMITTED: a locking read of a not-yet-existing order takes no gap
       // lock, so two new orders' applies cannot deadlock on the same index gap.
-      // Per-order exclusion comes from the workflow and the row lock below.
       await conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
       await conn.beginTransaction();
-      const [orderRows] = await conn.query<OrderRow[]>(
-        'SELECT erp_version, last_event_type, currency FROM orders WHERE order_id = ? FOR UPDATE',
-        [orderId],
-      );
-      let order = orderRows[0]
-        ? {
-            erpVersion: Number(orderRows[0].erp_version),
-            lastEventType: orderRows[0].last_event_type,
-            currency: orderRows[0].currency,
-          }
-        : null;
-      const ids = events.map((e) => e.eventId);
-      const done = new Set<string>();
-      // An event id the ledger holds for another order is a producer bug, not a duplicate.
-      const foreign = new Map<string, string>();
-      if (ids.length > 0) {
-        const [ledger] = await conn.query<RowDataPacket[]>(
-          'SELECT event_id, order_id FROM applied_events WHERE event_id IN (?)',
-          [ids],
-        );
-        for (const r of ledger) {
-          if (String(r.order_id) === orderId) done.add(String(r.event_id));
-          else foreign.set(String(r.event_id), String(r.order_id));
-        }
-      }
-      const batchInvoices = events.flatMap((e) =>
-        e.type === 'invoice_creation' ? [e.data.invoiceId] : [],
-      );
-      const [inv] = await conn.query<RowDataPacket[]>(
-        batchInvoices.length > 0
-          ? 'SELECT invoice_id, order_id FROM invoices WHERE order_id = ? OR invoice_id IN (?)'
-          : 'SELECT invoice_id, order_id FROM invoices WHERE order_id = ?',
-        batchInvoices.length > 0 ? [orderId, batchInvoices] : [orderId],
-      );
-      const invoiceIds = new Set(
-        inv.filter((r) => String(r.order_id) === orderId).map((r) => String(r.invoice_id)),
-      );
-      const otherOrdersInvoices = new Map(
-        inv
-          .filter((r) => String(r.order_id) !== orderId)
-          .map((r) => [String(r.invoice_id), String(r.order_id)]),
-      );
-
-      const outcomes: EventOutcome[] = [];
-      const ledger: LedgerEntry[] = [];
-      const skip = (event: OrderEvent, reason: SkipReason, record: boolean) => {
-        outcomes.push({ eventId: event.eventId, outcome: 'skipped', reason });
-        if (record) ledger.push({ event, outcome: 'skipped', reason });
-        done.add(event.eventId);
-      };
-
-      for (const e of events) {
-        if (e.orderId !== orderId) {
-          throw new OrderMismatchError(
-            `event ${e.eventId} belongs to ${e.orderId}, not ${orderId}`,
-            e.eventId,
-          );
-        }
-        if (done.has(e.eventId)) {
-          skip(e, 'duplicate', false);
-          continue;
-        }
-        if (supersede.has(e.eventId)) {
-          skip(e, 'superseded', true);
-          continue;
-        }
-        if (e.type === 'invoice_creation' && !order) {
-          outcomes.push({ eventId: e.eventId, outcome: 'deferred' });
-          continue;
-        }
-        // The version guard protects the order snapshot. An invoice is its own
-        // record: it is a duplicate only if its id exists, so one that arrives
-        // after a newer snapshot is still recorded rather than lost.
-        if (e.type !== 'invoice_creation' && order && order.erpVersion >= e.erpVersion) {
-          skip(e, 'stale', true);
-          continue;
-        }
-        if (e.type === 'invoice_creation' && invoiceIds.has(e.data.invoiceId)) {
-          skip(e, 'duplicate', true);
-          continue;
-        }
+      const state = await readState(conn, input);
+      await hooks?.afterReads?.(input.orderId);
+      let plan = planApply(state);
+      if (cut) plan = rejectAt(plan, cut.index, cut.error);
+      for (const [index, step] of plan.steps.entries()) {
+        if (!step.write) continue;
         try {
-          const owner =
-            foreign.get(e.eventId) ??
-            (e.type === 'invoice_creation' ? otherOrdersInvoices.get(e.data.invoiceId) : undefined);
-          if (owner !== undefined) {
-            throw new InvalidOrderDataError(
-              `event ${e.eventId} reuses an id that belongs to order ${owner}`,
-              e.eventId,
-            );
-          }
-          checkEvent(e, order?.currency ?? null);
+          await writeStep(conn, input.orderId, step.write);
         } catch (err) {
-          if (!(err instanceof InvalidOrderDataError)) throw err;
-          // Keep what came before in this batch; stop at the bad event.
-          outcomes.push({ eventId: e.eventId, outcome: 'rejected', error: err.message });
-          break;
+          throw new StepWriteError(index, err);
         }
-        if (e.type === 'invoice_creation') {
-          await conn.query(
-            `INSERT INTO invoices (invoice_id, order_id, number, amount, tax, currency, issued_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)`,
-            [
-              e.data.invoiceId,
-              orderId,
-              e.data.number,
-              e.data.amount,
-              e.data.tax,
-              e.data.currency,
-              toSqlDateTime(e.data.issuedAt),
-            ],
-          );
-          invoiceIds.add(e.data.invoiceId);
-          if (e.erpVersion > order!.erpVersion) {
-            await conn.query(
-              'UPDATE orders SET erp_version = ?, last_event_type = ?, updated_at = ? WHERE order_id = ?',
-              [e.erpVersion, e.type, toSqlDateTime(e.occurredAt), orderId],
-            );
-            order = { ...order!, erpVersion: e.erpVersion, lastEventType: e.type };
-          }
-        } else {
-          await writeSnapshot(conn, e, order !== null);
-          order = { erpVersion: e.erpVersion, lastEventType: e.type, currency: e.data.currency };
-        }
-        outcomes.push({ eventId: e.eventId, outcome: 'applied' });
-        ledger.push({ event: e, outcome: 'applied', reason: null });
-        done.add(e.eventId);
       }
-
-      if (ledger.length > 0) {
-        // One multi-row insert: rows get consecutive seq values in apply order.
+      const recorded = plan.steps.filter((s) => s.record);
+      if (recorded.length > 0) {
+        const now = toSqlDateTime(new Date().toISOString());
+        // One multi-row insert: rows get consecutive seq values in apply order. A
+        // row that replaces an earlier stale one keeps its seq (the plan never
+        // records over another order's row or a non-stale one).
         await conn.query(
           `INSERT INTO applied_events (event_id, order_id, type, erp_version, outcome, reason, applied_at)
-           VALUES ?`,
+           VALUES ?
+           ON DUPLICATE KEY UPDATE outcome = VALUES(outcome), reason = VALUES(reason),
+             applied_at = VALUES(applied_at)`,
           [
-            ledger.map((l) => [
-              l.event.eventId,
-              orderId,
-              l.event.type,
-              l.event.erpVersion,
-              l.outcome,
-              l.reason,
-              toSqlDateTime(new Date().toISOString()),
+            recorded.map(({ event, outcome }) => [
+              event.eventId,
+              input.orderId,
+              event.type,
+              event.erpVersion,
+              outcome.outcome,
+              outcome.outcome === 'skipped' ? outcome.reason : null,
+              now,
             ]),
           ],
         );
       }
       faultPoint('worker-in-apply-tx');
       await conn.commit();
-      const target: TargetOrderState = {
-        exists: order !== null,
-        erpVersion: order?.erpVersion ?? 0,
-        lastEventType: (order?.lastEventType as TargetOrderState['lastEventType']) ?? null,
-        invoiced: invoiceIds.size > 0,
-      };
-      return { outcomes, order: target };
+      return plan;
     } catch (err) {
       await conn.rollback().catch(() => undefined);
-      throw withoutSql(err, events.map((e) => e.eventId).join(','));
+      throw err;
     } finally {
       conn.release();
+    }
+  }
+
+  /**
+   * Applies a batch of one order's events in one transaction, in the given
+   * order, as `planApply` decides. Idempotent: the `applied_events` ledger turns
+   * a retried attempt into "skipped: duplicate". Bad data comes back as a
+   * `rejected` outcome, never as a thrown error: when MySQL refuses to store an
+   * event, the transaction is rolled back and run again up to that event, which
+   * is then rejected. Anything thrown is transient and retried.
+   */
+  async function applyOrderEvents(input: ApplyInput): Promise<ApplyResult> {
+    try {
+      let plan: ApplyPlan;
+      try {
+        plan = await attempt(input);
+      } catch (err) {
+        if (!(err instanceof StepWriteError) || !isDataError(err.cause)) throw err;
+        const { code } = err.cause as { code?: string };
+        plan = await attempt(input, {
+          index: err.index,
+          error: `data cannot be stored (${code ?? err.cause.name}): ${err.cause.message}`,
+        });
+      }
+      return { outcomes: plan.steps.map((s) => s.outcome), order: plan.order };
+    } catch (err) {
+      throw withoutSql(err instanceof StepWriteError ? err.cause : err);
     }
   }
 

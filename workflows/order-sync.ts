@@ -1,40 +1,42 @@
 /**
  * One workflow per order; its workflow id is the order id. Events arrive by
- * signal, are queued, and are applied one batch at a time, so one order's
- * creation, updates and invoice can never be applied concurrently.
+ * signal, wait in an `OrderQueue`, and are applied one batch at a time, so one
+ * order's creation, updates and invoice can never be applied concurrently.
  */
 import {
-  ActivityFailure,
-  ApplicationFailure,
   condition,
   makeContinueAsNewFunc,
   defineQuery,
   defineSignal,
-  proxyActivities,
-  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ActivityOptions } from '@temporalio/workflow';
 import type { OrderEvent } from '../src/contracts/events';
 import { ORDER_CHANNEL, ORDER_SYNC_STATE } from '../src/contracts/search-attributes';
 import {
-  DEFAULT_ORDER_SYNC_OPTIONS,
-  eventBytes,
+  resolveOrderSyncOptions,
   stateFromTarget,
   supersededSnapshots,
 } from '../src/contracts/workflow-types';
 import type {
+  ApplyInput,
   ApplyResult,
   CarriedState,
   OrderSyncInput,
-  OrderSyncState,
   OrderSyncStatus,
   ReplayRequest,
 } from '../src/contracts/workflow-types';
-import type { Activities } from '../activities';
-import { NON_RETRYABLE_ERROR_TYPES } from '../src/contracts/errors';
+import {
+  activityFailed,
+  applyRemote,
+  deadLetterHeldEvents,
+  failureReason,
+  isBadData,
+  localApply,
+  readOrderEventsFromErp,
+} from './activities';
+import { OrderQueue } from './order-queue';
 
 /** New events for this order, in the order the consumer read them. */
 export const eventsSignal = defineSignal<[OrderEvent[]]>('events');
@@ -42,224 +44,256 @@ export const eventsSignal = defineSignal<[OrderEvent[]]>('events');
 export const replaySignal = defineSignal<[ReplayRequest]>('replay');
 export const statusQuery = defineQuery<OrderSyncStatus>('status');
 
-const APPLY_OPTIONS: ActivityOptions = {
-  startToCloseTimeout: '30s',
-  retry: {
-    initialInterval: '500ms',
-    backoffCoefficient: 2,
-    maximumInterval: '30s',
-    // Transient failures (MySQL down, deadlock) retry forever; bad data does not.
-    nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
-  },
+const FRESH: CarriedState = {
+  state: 'new',
+  appliedCount: 0,
+  skippedCount: 0,
+  pending: [],
+  seen: [],
+  lastError: null,
+  target: null,
+  invoiceWaitSince: null,
+  publishedState: 'new',
 };
 
-const remote = proxyActivities<Activities>(APPLY_OPTIONS);
-// A local activity runs in the worker that holds the workflow: no activity task
-// round trip through the server, which is what limits throughput here.
-const local = proxyLocalActivities<Activities>(APPLY_OPTIONS);
-
 export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyncStatus> {
-  const options = { ...DEFAULT_ORDER_SYNC_OPTIONS, ...input.options };
-  const { applyOrderEvents } = options.localApply ? local : remote;
-  const { readOrderEventsFromErp, deadLetterHeldEvents } = remote;
-  const carried: CarriedState = input.carried ?? {
-    state: 'new',
-    appliedCount: 0,
-    skippedCount: 0,
-    pending: [],
-    seen: [],
-    lastError: null,
-    target: null,
-    invoiceWaitSince: null,
-    publishedState: 'new',
-  };
-  let { state, appliedCount, skippedCount, lastError, target, invoiceWaitSince } = carried;
-  const pending: OrderEvent[] = [...carried.pending];
-  const seen = new Set<string>(carried.seen);
-  const seenOrder: string[] = [...carried.seen];
-  // Bytes held in `pending`; past options.maxHeldBytes a blocked order dead-letters new events.
-  let heldBytes = 0;
-  const recount = () => {
-    heldBytes = pending.reduce((n, e) => n + eventBytes(e), 0);
-  };
-  recount();
+  const { orderId, channel } = input;
+  const options = resolveOrderSyncOptions(input.options);
+  const applyLocal = localApply(options.localApplyAttempts);
+  const carried = input.carried ?? FRESH;
+  const queue = new OrderQueue(
+    orderId,
+    { maxBytes: options.maxHeldBytes, seenLimit: options.seenLimit },
+    carried,
+  );
+  let { state, appliedCount, skippedCount, lastError, target, invoiceWaitSince, publishedState } =
+    carried;
   const overflow: OrderEvent[] = [];
   let replayRequest: ReplayRequest | null = null;
-  // The starter sets the initial attributes and continue-as-new carries them over.
-  let publishedState: OrderSyncState | null = input.carried ? input.carried.publishedState : 'new';
+  // Signals received; an invoice waiting for its order retries only after a new one.
+  let arrivals = 0;
+  let arrivalsAtWait = 0;
 
-  const remember = (eventId: string) => {
-    if (seen.has(eventId)) return;
-    seen.add(eventId);
-    seenOrder.push(eventId);
-    while (seenOrder.length > options.seenLimit) seen.delete(seenOrder.shift()!);
-  };
+  const status = (): OrderSyncStatus => ({
+    orderId,
+    channel,
+    state,
+    applied: appliedCount,
+    skipped: skippedCount,
+    pending: queue.events().map(({ eventId, type, erpVersion }) => ({ eventId, type, erpVersion })),
+    lastError,
+    erpVersion: target?.erpVersion ?? 0,
+  });
 
   const publish = () => {
     if (publishedState === state) return;
     publishedState = state;
     upsertSearchAttributes([
-      { key: ORDER_CHANNEL, value: input.channel },
+      { key: ORDER_CHANNEL, value: channel },
       { key: ORDER_SYNC_STATE, value: state },
     ]);
   };
-
-  const enqueue = (events: OrderEvent[]) => {
-    for (const e of events) {
-      if (e.orderId !== input.orderId) continue; // the consumer guarantees this; never trust it
-      if (seen.has(e.eventId) || pending.some((p) => p.eventId === e.eventId)) {
-        skippedCount++;
-        continue;
-      }
-      const size = eventBytes(e);
-      if (state === 'blocked' && heldBytes + size > options.maxHeldBytes) {
-        overflow.push(e);
-        continue;
-      }
-      pending.push(e);
-      heldBytes += size;
-    }
-  };
-
-  setHandler(eventsSignal, enqueue);
-  setHandler(replaySignal, (req) => {
-    replayRequest = req;
-  });
-  setHandler(statusQuery, () => ({
-    orderId: input.orderId,
-    channel: input.channel,
-    state,
-    applied: appliedCount,
-    skipped: skippedCount,
-    pending: pending.map(({ eventId, type, erpVersion }) => ({ eventId, type, erpVersion })),
-    lastError,
-    erpVersion: target?.erpVersion ?? 0,
-  }));
-
-  const recordResult = (result: ApplyResult) => {
-    target = result.order;
-    for (const o of result.outcomes) {
-      if (o.outcome === 'deferred') continue;
-      if (o.outcome === 'rejected') {
-        block(`InvalidOrderDataError: ${o.error}`);
-        continue;
-      }
-      const i = pending.findIndex((p) => p.eventId === o.eventId);
-      if (i >= 0) pending.splice(i, 1);
-      remember(o.eventId);
-      if (o.outcome === 'applied') appliedCount++;
-      else skippedCount++;
-    }
-    recount();
-  };
-
   const block = (reason: string) => {
     state = 'blocked';
     lastError = reason;
     publish();
   };
 
-  const replay = async (req: ReplayRequest) => {
-    const { events, invalid } = await readOrderEventsFromErp({
-      orderId: input.orderId,
-      fromVersion: req.fromVersion ?? 1,
-    });
-    if (invalid.length > 0) {
+  setHandler(eventsSignal, (events) => {
+    arrivals++;
+    const { repeats, overflow: over } = queue.offer(events);
+    skippedCount += repeats;
+    if (over.length === 0) return;
+    overflow.push(...over);
+    if (state !== 'blocked') {
       block(
-        `replay found ${invalid.length} invalid ERP event(s): ${invalid[0]!.eventId}: ${invalid[0]!.error}`,
+        `queue full: ${queue.heldBytes} bytes held (limit ${options.maxHeldBytes}); later events were dead-lettered; replay the order`,
       );
-      return;
     }
-    // Fresh ERP copies replace queued ones (the ERP may have been corrected);
-    // the ledger in MySQL makes already-applied events no-ops.
-    const fresh = new Set(events.map((e) => e.eventId));
-    const kept = pending.filter((p) => !fresh.has(p.eventId));
-    pending.length = 0;
-    for (const e of events) seen.delete(e.eventId);
-    const keep = seenOrder.filter((id) => seen.has(id));
-    seenOrder.splice(0, seenOrder.length, ...keep);
-    pending.push(...events, ...kept);
-    pending.sort((a, b) => a.erpVersion - b.erpVersion);
-    recount();
-    const result = await applyOrderEvents({
-      orderId: input.orderId,
-      events: [...pending],
-      supersede: supersededSnapshots(pending),
-    });
-    recordResult(result);
-  };
+  });
+  setHandler(replaySignal, (req) => {
+    replayRequest = req;
+  });
+  setHandler(statusQuery, status);
 
-  // While an invoice waits for its order, only a newly arrived event is worth another attempt.
-  let arrivalsMark = 0;
-  const canSuggested = () => {
+  const continueAsNewDue = () => {
     const info = workflowInfo();
     return info.continueAsNewSuggested || info.historyLength >= options.maxHistoryEvents;
   };
+  const hasWork = () => replayRequest !== null || queue.length > 0;
 
-  for (;;) {
-    const hasWork = () => replayRequest !== null || pending.length > 0;
-    // Publish only when idle: events queued behind each other do not each cost an upsert.
-    if (!hasWork()) publish();
+  /**
+   * Writes overflow to the DLQ as it appears, beside the main loop, so it is
+   * written even while an apply is retrying. Continue-as-new waits until it is idle.
+   */
+  let writingLetters = false;
+  const writeLetters = async (): Promise<void> => {
+    for (;;) {
+      await condition(() => overflow.length > 0);
+      writingLetters = true;
+      const events = overflow.splice(0);
+      try {
+        await deadLetterHeldEvents({
+          orderId,
+          events,
+          reason: 'blocked-order-overflow',
+          detail: `order is blocked and already holds ${queue.heldBytes} bytes of events (limit ${options.maxHeldBytes}); replay it once fixed`,
+        });
+      } catch (err) {
+        overflow.unshift(...events); // only a cancelled activity ends up here; try again
+        if (!activityFailed(err)) throw err;
+      } finally {
+        writingLetters = false;
+      }
+    }
+  };
+  void writeLetters();
+
+  const continueAsNew = async (): Promise<never> => {
+    // Every overflowing event written first; nothing runs between this and the command.
+    await condition(() => overflow.length === 0 && !writingLetters);
+    const next: CarriedState = {
+      state,
+      appliedCount,
+      skippedCount,
+      ...queue.snapshot(),
+      lastError,
+      target,
+      invoiceWaitSince,
+      publishedState,
+    };
+    // Pass the attributes explicitly rather than rely on the server copying them.
+    return makeContinueAsNewFunc<typeof orderSyncWorkflow>({
+      typedSearchAttributes: [
+        { key: ORDER_CHANNEL, value: channel },
+        { key: ORDER_SYNC_STATE, value: publishedState },
+      ],
+    })({ orderId, channel, options, carried: next });
+  };
+
+  /**
+   * The regular apply after the local one gave up: MySQL is likely down, maybe
+   * for hours. Signals keep arriving meanwhile; when continue-as-new falls due
+   * the run moves on without waiting, carrying the batch, which the next run
+   * applies again idempotently.
+   */
+  const applyAfterOutage = async (req: ApplyInput): Promise<ApplyResult> => {
+    let done = false;
+    const call = applyRemote(req).finally(() => (done = true));
+    // Resolves (and is dropped) once the call is done, so waits do not pile up.
+    const due = condition(() => done || continueAsNewDue()).then(() => !done);
+    if (await Promise.race([call.then(() => false), due])) return continueAsNew();
+    return call;
+  };
+
+  const apply = async (req: ApplyInput): Promise<ApplyResult> => {
+    if (!options.localApply) return applyRemote(req);
+    try {
+      return await applyLocal(req);
+    } catch (err) {
+      if (!activityFailed(err) || isBadData(err)) throw err;
+      // Local attempts used up: the regular activity retries without growing this history.
+      return applyAfterOutage(req);
+    }
+  };
+
+  const record = (result: ApplyResult) => {
+    target = result.order;
+    const counts = queue.settle(result.outcomes);
+    appliedCount += counts.applied;
+    skippedCount += counts.skipped;
+    const rejected = result.outcomes.find((o) => o.outcome === 'rejected');
+    if (rejected?.outcome === 'rejected') block(`InvalidOrderDataError: ${rejected.error}`);
+  };
+
+  /** Re-reads the order from the ERP page by page and applies each page. */
+  const replay = async (req: ReplayRequest) => {
+    let fromVersion = req.fromVersion ?? 1;
+    // The last event of a page waits for the next page, so a snapshot followed
+    // by a snapshot is superseded also across a page boundary.
+    let held: OrderEvent[] = [];
+    for (;;) {
+      const page = await readOrderEventsFromErp({
+        orderId,
+        fromVersion,
+        maxBytes: options.replayPageBytes,
+      });
+      if (page.invalid.length > 0) {
+        const first = page.invalid[0]!;
+        block(
+          `replay found ${page.invalid.length} invalid ERP event(s): ${first.eventId}: ${first.error}`,
+        );
+        return;
+      }
+      const events = [...held, ...page.events];
+      held = page.nextVersion === null ? [] : events.splice(-1);
+      queue.takeOver([...events, ...held]);
+      if (events.length > 0) {
+        record(
+          await apply({ orderId, events, supersede: supersededSnapshots([...events, ...held]) }),
+        );
+        if (state === 'blocked') return;
+      }
+      if (page.nextVersion === null) return;
+      fromVersion = page.nextVersion;
+    }
+  };
+
+  /** After an apply: the state MySQL shows, or why the queue is still not empty. */
+  const settleState = (progressed: boolean) => {
+    if (state === 'blocked') return;
+    state = stateFromTarget(target);
+    lastError = null;
+    if (queue.length === 0) {
+      invoiceWaitSince = null;
+    } else if (!target?.exists) {
+      if (queue.events().every((p) => p.type === 'invoice_creation')) {
+        // Only invoices are left: they wait for their order's creation.
+        invoiceWaitSince ??= Date.now();
+        arrivalsAtWait = arrivals;
+      } else {
+        invoiceWaitSince = null; // an order event arrived during the apply; go again
+      }
+    } else if (progressed) {
+      invoiceWaitSince = null; // an invoice that preceded its creation in this batch goes next round
+    } else {
+      block(`apply left ${queue.length} event(s) unapplied on an existing order`);
+    }
+  };
+
+  /** Waits for something to do; false when the run should close (idle, nothing held). */
+  const waitForWork = async (): Promise<boolean> => {
+    const wake = () => replayRequest !== null || continueAsNewDue();
     if (state === 'blocked') {
       // Hold this order's later events until an operator replays it.
-      await condition(() => replayRequest !== null || overflow.length > 0 || canSuggested());
-    } else if (invoiceWaitSince !== null) {
+      await condition(wake);
+      return true;
+    }
+    if (invoiceWaitSince !== null) {
       const remaining = Math.max(0, invoiceWaitSince + options.invoiceWaitMs - Date.now());
-      const woke = await condition(
-        () => replayRequest !== null || pending.length > arrivalsMark || canSuggested(),
-        remaining,
-      );
-      if (!woke) {
+      if (!(await condition(() => wake() || arrivals > arrivalsAtWait, remaining))) {
         invoiceWaitSince = null;
         block(
           `invoice waited ${Math.round(options.invoiceWaitMs / 1000)}s for an order creation that never arrived`,
         );
-        continue;
       }
-    } else if (state === 'invoiced') {
-      const woke = await condition(() => hasWork() || canSuggested(), options.idleCloseMs);
-      if (!woke) break; // invoiced and idle: close; a later event starts a new run with the same id
-    } else {
-      await condition(() => hasWork() || canSuggested());
+      return true;
     }
+    // Idle and not blocked: close; a later event starts a new run with the same
+    // id, which carries on from MySQL (ledger, snapshot guard, invoices).
+    return (await condition(() => wake() || hasWork(), options.idleCloseMs)) || hasWork();
+  };
 
-    // Before any continue-as-new: the overflow is not part of the carried state.
-    if (overflow.length > 0) {
-      const events = overflow.splice(0);
-      await deadLetterHeldEvents({
-        orderId: input.orderId,
-        events,
-        reason: 'blocked-order-overflow',
-        detail: `order is blocked and already holds ${heldBytes} bytes of events (limit ${options.maxHeldBytes}); replay it once fixed`,
-      });
-    }
-
+  for (;;) {
+    // Publish only when idle: events queued behind each other do not each cost an upsert.
+    if (!hasWork()) publish();
+    if (!(await waitForWork())) break;
     // A pending replay runs first: it is not part of the carried state.
-    if (canSuggested() && replayRequest === null) {
-      const next: CarriedState = {
-        state,
-        appliedCount,
-        skippedCount,
-        pending,
-        seen: seenOrder,
-        lastError,
-        target,
-        invoiceWaitSince,
-        publishedState,
-      };
-      // Pass the attributes explicitly rather than rely on the server copying them.
-      await makeContinueAsNewFunc<typeof orderSyncWorkflow>({
-        typedSearchAttributes: [
-          { key: ORDER_CHANNEL, value: input.channel },
-          { key: ORDER_SYNC_STATE, value: publishedState ?? state },
-        ],
-      })({ ...input, carried: next });
+    if (continueAsNewDue() && replayRequest === null) await continueAsNew();
+    if (replayRequest === null) {
+      if (state === 'blocked' || queue.length === 0) continue;
+      if (invoiceWaitSince !== null && arrivals === arrivalsAtWait) continue;
     }
-    if (state === 'blocked' && replayRequest === null) continue;
-    if (invoiceWaitSince !== null && replayRequest === null && pending.length <= arrivalsMark)
-      continue;
-
-    let progressed = true;
     try {
       if (replayRequest !== null) {
         const req: ReplayRequest = replayRequest;
@@ -268,52 +302,21 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
         lastError = null;
         invoiceWaitSince = null;
         await replay(req);
+        settleState(true);
       } else {
-        // Version order: arrival order normally equals it, but a re-delivered or
-        // DLQ-replayed event may arrive late; the stable sort puts it in place.
-        const batch = [...pending].sort((a, b) => a.erpVersion - b.erpVersion);
-        const result = await applyOrderEvents({ orderId: input.orderId, events: batch });
-        recordResult(result);
-        progressed = result.outcomes.some(
-          (o) => o.outcome === 'applied' || o.outcome === 'skipped',
+        const result = await apply({ orderId, events: queue.batch() });
+        record(result);
+        settleState(
+          result.outcomes.some((o) => o.outcome === 'applied' || o.outcome === 'skipped'),
         );
       }
-      if (state === 'blocked') continue;
-      state = stateFromTarget(target);
-      lastError = null;
-      if (pending.length === 0) {
-        invoiceWaitSince = null;
-      } else if (!target?.exists) {
-        if (pending.every((p) => p.type === 'invoice_creation')) {
-          // Only invoices are left: they wait for their order's creation.
-          invoiceWaitSince ??= Date.now();
-          arrivalsMark = pending.length;
-        } else {
-          invoiceWaitSince = null; // an order event arrived during the apply; go again
-        }
-      } else if (progressed) {
-        // An invoice that preceded its creation in this batch is retried next round.
-        invoiceWaitSince = null;
-      } else {
-        block(`apply left ${pending.length} event(s) unapplied on an existing order`);
-      }
     } catch (err) {
-      if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
-        block(`${err.cause.type ?? 'Error'}: ${err.cause.message}`);
-      } else {
-        throw err;
-      }
+      // Bad data that escaped as an error, or any other activity failure: the
+      // order blocks with the reason instead of failing the run.
+      if (!activityFailed(err)) throw err;
+      block(failureReason(err));
     }
   }
-
-  return {
-    orderId: input.orderId,
-    channel: input.channel,
-    state,
-    applied: appliedCount,
-    skipped: skippedCount,
-    pending: [],
-    lastError,
-    erpVersion: target?.erpVersion ?? 0,
-  };
+  await condition(() => overflow.length === 0 && !writingLetters);
+  return status();
 }

@@ -14,7 +14,8 @@ export type EventType = (typeof EVENT_TYPES)[number];
 
 /** Upper bounds that keep one order's state small enough for a workflow history and a MySQL row. */
 export const LIMITS = {
-  idLength: 64,
+  idLength: 128,
+  emailLength: 254,
   textLength: 512,
   lines: 500,
   maxQty: 1_000_000,
@@ -22,11 +23,30 @@ export const LIMITS = {
   maxErpVersion: 2 ** 31 - 1,
 } as const;
 
+/**
+ * Ids (order, event, customer, invoice, SKU) are what real ERPs write, e.g.
+ * `SO/2025-26/000123` or `#1001`: any 1-128 characters without control
+ * characters or surrounding whitespace. They are compared byte for byte
+ * everywhere (binary collation in MySQL, Buffer comparison of Kafka keys).
+ */
 const id = z
   .string()
   .min(1)
   .max(LIMITS.idLength)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'only letters, digits and . _ : -');
+  .refine((s) => !/\p{Cc}/u.test(s), 'control characters')
+  .refine((s) => s.trim() === s, 'leading or trailing whitespace')
+  .refine((s) => s.isWellFormed(), 'lone surrogate');
+
+/**
+ * Optional; when present one `@` with something on both sides, at most 254
+ * characters, stored exactly as written (`a&b@example.com`, `user@bücher.de`).
+ */
+const email = z
+  .string()
+  .max(LIMITS.emailLength)
+  .refine((s) => /^[^@]+@[^@]+$/.test(s), 'one @ with a non-empty local part and domain')
+  .refine((s) => !/[\p{Cc}\s]/u.test(s), 'whitespace or control characters')
+  .refine((s) => s.isWellFormed(), 'lone surrogate');
 
 // No C0 control characters other than tab, newline and carriage return, and no
 // lone UTF-16 surrogates (MySQL's utf8mb4 cannot store them); other unicode is fine.
@@ -43,23 +63,26 @@ const requiredText = text.refine((s) => s.trim().length > 0, 'must not be blank'
 /**
  * Money travels as a decimal string ("12.50") or a JSON number, with at most two
  * decimals and below 10^12, so it fits DECIMAL(14,2) exactly; it is stored as a
- * two-decimal string. Anything else (hex, exponents, a third decimal) is refused
- * rather than rounded.
+ * two-decimal string. A number is judged by its shortest decimal form (what
+ * `String(n)` prints, which is how the JSON text wrote it), never by float
+ * arithmetic, so 10000000000.03 passes exactly as "10000000000.03" does.
+ * Anything else (hex, exponents, a third decimal) is refused rather than rounded.
  */
+const DECIMAL_2 = /^(\d{1,12})(?:\.(\d{1,2}))?$/;
+const twoPlaces = (decimal: string): string => {
+  const [, whole, frac = ''] = DECIMAL_2.exec(decimal)!;
+  return `${BigInt(whole!).toString()}.${frac.padEnd(2, '0')}`;
+};
 const amount = z
   .union([
-    z.string().regex(/^\d{1,12}(\.\d{1,2})?$/, 'a decimal with at most 2 places, below 10^12'),
+    z.string().regex(DECIMAL_2, 'a decimal with at most 2 places, below 10^12'),
     z
       .number()
       .finite()
       .min(0)
-      .lt(LIMITS.maxAmount)
-      // Binary floating-point noise (0.1 + 0.2) is rounded; a real third decimal is refused.
-      .refine((n) => Math.abs(Math.round(n * 100) - n * 100) < 1e-6, 'at most 2 decimal places'),
+      .refine((n) => DECIMAL_2.test(String(n)), 'a decimal with at most 2 places, below 10^12'),
   ])
-  .transform((v) =>
-    typeof v === 'number' ? v.toFixed(2) : (Math.round(Number(v) * 100) / 100).toFixed(2),
-  );
+  .transform((v) => twoPlaces(String(v)));
 
 const currency = z.string().regex(/^[A-Z]{3}$/, 'ISO-4217 code');
 
@@ -86,7 +109,7 @@ export const addressSchema = z.strictObject({
 export const customerSchema = z.strictObject({
   id,
   name: requiredText,
-  email: z.email().max(254),
+  email: email.optional(),
 });
 
 export const ORDER_STATUSES = [
@@ -187,8 +210,11 @@ export function decodeMessage(
   if (key === null || key === undefined || key.length === 0) {
     return { ok: false, reason: 'missing-key', detail: 'message key must be the orderId' };
   }
-  const keyText = key.toString();
-  if (keyText !== parsed.data.orderId) {
+  // Byte for byte: a key that is not the UTF-8 encoding of orderId is refused,
+  // even one that decodes to the same text with replacement characters.
+  const keyBytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
+  if (!keyBytes.equals(Buffer.from(parsed.data.orderId, 'utf8'))) {
+    const keyText = keyBytes.toString('utf8');
     return {
       ok: false,
       reason: 'key-mismatch',

@@ -23,7 +23,10 @@ export type EventOutcome =
 /** The target row as the apply activity left it, so the workflow derives its state from MySQL. */
 export interface TargetOrderState {
   exists: boolean;
+  /** Highest ERP version of any applied event, invoices included. */
   erpVersion: number;
+  /** ERP version of the snapshot the row holds (the stale guard); 0 before a run that knew it. */
+  snapshotVersion?: number;
   lastEventType: EventType | null;
   invoiced: boolean;
 }
@@ -43,23 +46,31 @@ export interface ApplyInput {
 export interface OrderSyncOptions {
   /** How long an invoice may wait for its order's creation before the order is Blocked. */
   invoiceWaitMs: number;
-  /** How long an invoiced order's workflow stays open with nothing to do. */
+  /** How long an order's workflow that is not blocked stays open with nothing to do. */
   idleCloseMs: number;
   /** How many recent event ids the workflow remembers for dedupe. */
   seenLimit: number;
   /** Apply through a local activity (no server round trip) instead of a regular one. */
   localApply: boolean;
   /**
+   * Attempts of the local apply before it falls back to a regular activity,
+   * which retries without limit and without growing the history (a local
+   * activity that retries for hours keeps its workflow task alive and does).
+   */
+  localApplyAttempts: number;
+  /**
    * Continue-as-new at this history length even if the server has not suggested
    * it yet (it suggests at about 4k events by default). Tests set it low.
    */
   maxHistoryEvents: number;
   /**
-   * Bytes of events (as JSON) a blocked order holds for its replay. Later ones go
-   * to the DLQ with reason `blocked-order-overflow`, so the queue that continue-as-new
-   * carries stays well under Temporal's 2 MB payload limit.
+   * Bytes of events (as JSON) the workflow queues, in any state. Later ones go
+   * to the DLQ with reason `blocked-order-overflow` and the order is Blocked, so
+   * the queue that continue-as-new carries stays well under Temporal's 2 MB limit.
    */
   maxHeldBytes: number;
+  /** Bytes of ERP events one replay read returns at most (a replay reads page by page). */
+  replayPageBytes: number;
 }
 
 export const DEFAULT_ORDER_SYNC_OPTIONS: OrderSyncOptions = {
@@ -67,9 +78,25 @@ export const DEFAULT_ORDER_SYNC_OPTIONS: OrderSyncOptions = {
   idleCloseMs: 24 * 60 * 60 * 1000,
   seenLimit: 1000,
   localApply: false,
+  localApplyAttempts: 5,
   maxHistoryEvents: 10_000,
   maxHeldBytes: 1_000_000,
+  replayPageBytes: 512 * 1024,
 };
+
+/**
+ * Every option with a value: the starter resolves them into the workflow's
+ * input at the first start, and continue-as-new carries them, so a deploy that
+ * changes a default never changes a running workflow's decisions on replay.
+ */
+export function resolveOrderSyncOptions(partial: Partial<OrderSyncOptions> = {}): OrderSyncOptions {
+  const resolved = { ...DEFAULT_ORDER_SYNC_OPTIONS };
+  for (const key of Object.keys(resolved) as Array<keyof OrderSyncOptions>) {
+    const value = partial[key];
+    if (value !== undefined) (resolved as Record<string, unknown>)[key] = value;
+  }
+  return resolved;
+}
 
 /** Carried across continue-as-new, so a new run resumes exactly where the old one stopped. */
 export interface CarriedState {
@@ -82,12 +109,13 @@ export interface CarriedState {
   target: TargetOrderState | null;
   invoiceWaitSince: number | null;
   /** The OrderSyncState search attribute as last written; continue-as-new carries attributes over. */
-  publishedState: OrderSyncState | null;
+  publishedState: OrderSyncState;
 }
 
 export interface OrderSyncInput {
   orderId: string;
   channel: Channel;
+  /** Complete when ordersync starts the workflow; a partial set is resolved once, at the first run. */
   options?: Partial<OrderSyncOptions>;
   carried?: CarriedState;
 }

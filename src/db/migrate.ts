@@ -25,7 +25,9 @@ export interface MigrationReport {
 
 /**
  * Applies `migrations/NNN_name.sql` in order, once each, recording them in
- * `schema_migrations`. Files are idempotent DDL, so a crash mid-file is safe to re-run.
+ * `schema_migrations`. Files are idempotent DDL, so a crash mid-file is safe to
+ * re-run; `ADD COLUMN` (which MySQL cannot guard with IF NOT EXISTS) counts as
+ * done when the column already exists.
  */
 export async function migrate(
   pool: Pool,
@@ -50,7 +52,9 @@ export async function migrate(
     }
     log(`applying ${file}`);
     for (const stmt of splitStatements(readFileSync(path.join(MIGRATIONS_DIR, file), 'utf8'))) {
-      await pool.query(stmt);
+      await pool.query(stmt).catch((err: unknown) => {
+        if ((err as { code?: string }).code !== 'ER_DUP_FIELDNAME') throw err;
+      });
     }
     await pool.query(
       'INSERT INTO schema_migrations (name, applied_at) VALUES (?, UTC_TIMESTAMP(3))',

@@ -58,10 +58,10 @@ export class MysqlErpSource implements ErpSource {
     return { events, nextCursor };
   }
 
-  async fetchOrderEvents(orderId: string, fromVersion: number) {
+  async fetchOrderEvents(orderId: string, fromVersion: number, limit: number) {
     const [rows] = await this.pool.query<EventRow[]>(
-      `SELECT ${COLUMNS} FROM order_events WHERE order_id = ? AND version >= ? ORDER BY version`,
-      [orderId, fromVersion],
+      `SELECT ${COLUMNS} FROM order_events WHERE order_id = ? AND version >= ? ORDER BY version LIMIT ?`,
+      [orderId, fromVersion, limit],
     );
     return rows.map(toEvent);
   }

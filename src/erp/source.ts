@@ -11,8 +11,8 @@ export interface ErpSource {
     cursor: PollCursor,
     limit: number,
   ): Promise<{ events: ErpEvent[]; nextCursor: PollCursor }>;
-  /** One order's events from `fromVersion` on, in version order; used by replay. */
-  fetchOrderEvents(orderId: string, fromVersion: number): Promise<ErpEvent[]>;
+  /** One order's events from `fromVersion` on, in version order, at most `limit`; used by replay. */
+  fetchOrderEvents(orderId: string, fromVersion: number, limit: number): Promise<ErpEvent[]>;
 }
 
 /** A change-log entry shaped as the Kafka contract's value (not yet validated). */

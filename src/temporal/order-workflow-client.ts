@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Channel, OrderEvent } from '../contracts/events';
 import { ORDER_CHANNEL, ORDER_SYNC_STATE } from '../contracts/search-attributes';
+import { resolveOrderSyncOptions } from '../contracts/workflow-types';
 import type { OrderSyncOptions, OrderSyncStatus, ReplayRequest } from '../contracts/workflow-types';
 import {
   eventsSignal,
@@ -19,17 +20,22 @@ export interface OrderWorkflowClientOptions {
 
 /** Everything ordersync asks of per-order workflows, in one place for the consumer and the CLI. */
 export class OrderWorkflowClient {
+  /** Every option resolved here, so a running workflow never reads a default from code. */
+  private readonly workflowOptions: OrderSyncOptions;
+
   constructor(
     private readonly client: Client,
     private readonly options: OrderWorkflowClientOptions,
-  ) {}
+  ) {
+    this.workflowOptions = resolveOrderSyncOptions(options.workflowOptions);
+  }
 
   /** Starts the order's workflow if needed and queues the events; resolves once Temporal has persisted the signal. */
   async deliver(orderId: string, channel: Channel, events: OrderEvent[]): Promise<void> {
     await this.client.workflow.signalWithStart(orderSyncWorkflow, {
       workflowId: orderWorkflowId(orderId),
       taskQueue: this.options.taskQueue,
-      args: [{ orderId, channel, options: this.options.workflowOptions }],
+      args: [{ orderId, channel, options: this.workflowOptions }],
       signal: eventsSignal,
       signalArgs: [events],
       typedSearchAttributes: [
@@ -48,7 +54,7 @@ export class OrderWorkflowClient {
     await this.client.workflow.signalWithStart(orderSyncWorkflow, {
       workflowId: orderWorkflowId(orderId),
       taskQueue: this.options.taskQueue,
-      args: [{ orderId, channel, options: this.options.workflowOptions }],
+      args: [{ orderId, channel, options: this.workflowOptions }],
       signal: replaySignal,
       signalArgs: [req],
       typedSearchAttributes: [

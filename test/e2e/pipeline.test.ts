@@ -42,7 +42,7 @@ describe('the whole pipeline, real servers, separate processes', () => {
     await producer.connect();
     const erp = new MysqlErpSource(reader);
     for (const orderId of sim.orderIds.slice(0, 30))
-      await producer.sendEvents(await erp.fetchOrderEvents(orderId, 1));
+      await producer.sendEvents(await erp.fetchOrderEvents(orderId, 1, 10_000));
     await producer.disconnect();
 
     const report = await p.converge(prefix, 240_000, 'the target to equal the ERP', {

@@ -25,7 +25,7 @@ const ledger = async (orderId: string) => {
 };
 const orderRow = async (orderId: string) => {
   const [rows] = await pool.query<RowDataPacket[]>(
-    'SELECT erp_version, total, last_event_type FROM orders WHERE order_id = ?',
+    'SELECT erp_version, snapshot_version, total, status, last_event_type FROM orders WHERE order_id = ?',
     [orderId],
   );
   return rows[0];
@@ -115,17 +115,20 @@ describe('applyOrderEvents against MySQL', () => {
     expect(await orderRow(orderId)).toMatchObject({ erp_version: 1 });
   });
 
-  it('rolls the whole transaction back when a write fails mid-batch', async () => {
+  it('rejects an event MySQL cannot store, keeping the events before it', async () => {
     const orderId = uniqueOrderId();
     const [create, update] = orderHistory(orderId, 1) as [OrderEvent, OrderEvent];
     // An unrepresentable date fails inside the transaction, after the creation was written.
     const broken = { ...update, occurredAt: '+275760-09-13T00:00:00.001Z' };
-    // A value MySQL cannot store is bad data: non-retryable, so the order blocks instead of looping.
-    await expect(apply({ orderId, events: [create, broken] })).rejects.toMatchObject({
-      name: 'InvalidOrderDataError',
+    const r = await apply({ orderId, events: [create, broken] });
+    expect(r.outcomes[0]).toEqual({ eventId: create.eventId, outcome: 'applied' });
+    expect(r.outcomes[1]).toMatchObject({
+      eventId: broken.eventId,
+      outcome: 'rejected',
+      error: expect.stringMatching(/cannot be stored/) as unknown,
     });
-    expect(await orderRow(orderId)).toBeUndefined();
-    expect(await ledger(orderId)).toEqual([]);
+    expect(await orderRow(orderId)).toMatchObject({ erp_version: 1 });
+    expect((await ledger(orderId)).map((l) => l.eventId)).toEqual([create.eventId]);
   });
 
   it('records an invoice that arrives after a newer snapshot instead of losing it as stale', async () => {
@@ -169,11 +172,152 @@ describe('applyOrderEvents against MySQL', () => {
     expect(r2.outcomes[0]).toMatchObject({ outcome: 'rejected' });
   });
 
-  it('refuses an event of another order as a non-retryable error', async () => {
+  it('rejects an event of another order the same way as bad data', async () => {
     const orderId = uniqueOrderId();
     const foreign = orderHistory(uniqueOrderId(), 0)[0]!;
-    await expect(apply({ orderId, events: [foreign] })).rejects.toMatchObject({
-      name: 'OrderMismatchError',
+    const r = await apply({ orderId, events: [foreign] });
+    expect(r.outcomes).toEqual([
+      {
+        eventId: foreign.eventId,
+        outcome: 'rejected',
+        error: expect.stringMatching(/belongs to/) as unknown,
+      },
+    ]);
+  });
+
+  it('applies an update that arrives after a newer invoice: the invoice does not move the snapshot guard', async () => {
+    const orderId = uniqueOrderId();
+    const [create, update, invoice] = orderHistory(orderId, 1) as [
+      OrderEvent,
+      OrderEvent,
+      OrderEvent,
+    ];
+    await apply({ orderId, events: [create, invoice] });
+    const late = await apply({ orderId, events: [update] });
+    expect(late.outcomes).toEqual([{ eventId: update.eventId, outcome: 'applied' }]);
+    expect(late.order).toMatchObject({ erpVersion: 3, snapshotVersion: 2, invoiced: true });
+    expect(await orderRow(orderId)).toMatchObject({
+      erp_version: 3,
+      snapshot_version: 2,
+      total: '21.00',
+      status: 'confirmed',
+      last_event_type: 'invoice_creation',
     });
+    const [inv] = await pool.query<RowDataPacket[]>(
+      'SELECT invoice_id FROM invoices WHERE order_id = ?',
+      [orderId],
+    );
+    expect(inv).toHaveLength(1);
+    // A snapshot older than the one applied is still stale.
+    const again = await apply({ orderId, events: [{ ...create, eventId: `${create.eventId}-r` }] });
+    expect(again.outcomes[0]).toMatchObject({ outcome: 'skipped', reason: 'stale' });
+  });
+
+  it('repairs a row the old guard left behind: a snapshot recorded stale after an invoice applies on replay', async () => {
+    const orderId = uniqueOrderId();
+    const [create, update, invoice] = orderHistory(orderId, 1) as [
+      OrderEvent,
+      OrderEvent,
+      OrderEvent,
+    ];
+    await apply({ orderId, events: [create, invoice] });
+    // What the old code wrote for a late v2: a stale ledger row and snapshot v1 under version 3.
+    await pool.query(
+      `INSERT INTO applied_events (event_id, order_id, type, erp_version, outcome, reason, applied_at)
+       VALUES (?, ?, ?, 2, 'skipped', 'stale', UTC_TIMESTAMP(3))`,
+      [update.eventId, orderId, update.type],
+    );
+    const replayed = await apply({ orderId, events: [create, update, invoice] });
+    expect(replayed.outcomes.map((o) => o.outcome)).toEqual(['skipped', 'applied', 'skipped']);
+    expect(await orderRow(orderId)).toMatchObject({ snapshot_version: 2, total: '21.00' });
+    expect((await ledger(orderId)).map((l) => `${l.v}:${l.outcome}`)).toEqual([
+      '1:applied',
+      '3:applied',
+      '2:applied',
+    ]);
+  });
+
+  it('keeps order ids that differ only in case apart: two rows, two ledgers', async () => {
+    const lower = `SO-a1-${uniqueOrderId().toLowerCase()}`;
+    const upper = lower.toUpperCase();
+    const a = orderHistory(lower, 0);
+    const b = orderHistory(upper, 0).map((e) =>
+      e.type === 'invoice_creation'
+        ? { ...e, data: { ...e.data, invoiceId: e.data.invoiceId.toUpperCase() } }
+        : e,
+    );
+    // The same invoice id up to case, as a case-insensitive ERP could not tell apart.
+    const ra = await apply({ orderId: lower, events: a });
+    const rb = await apply({ orderId: upper, events: b });
+    expect(ra.outcomes.map((o) => o.outcome)).toEqual(['applied', 'applied']);
+    expect(rb.outcomes.map((o) => o.outcome)).toEqual(['applied', 'applied']);
+    const [rows] = await pool.query<RowDataPacket[]>(
+      'SELECT order_id FROM orders WHERE order_id IN (?, ?) ORDER BY order_id',
+      [lower, upper],
+    );
+    expect(rows.map((r) => r.order_id as string)).toEqual([upper, lower]);
+    const [byLower] = await pool.query<RowDataPacket[]>(
+      'SELECT order_id FROM orders WHERE order_id = ?',
+      [lower],
+    );
+    expect(byLower.map((r) => r.order_id as string)).toEqual([lower]);
+  });
+
+  it('stores ids as real ERPs write them, up to 128 characters, byte for byte', async () => {
+    const orderId = `SO/2025-26/${uniqueOrderId()} #ü`.padEnd(128, 'é');
+    expect(orderId).toHaveLength(128);
+    const events = orderHistory(orderId, 0).map((e) => ({
+      ...e,
+      eventId: `EV/${e.eventId}`.padEnd(128, '#'),
+      ...(e.type === 'invoice_creation'
+        ? { data: { ...e.data, invoiceId: `INV/24-25/${e.eventId}` } }
+        : {}),
+    })) as OrderEvent[];
+    const r = await apply({ orderId, events });
+    expect(r.outcomes.map((o) => o.outcome)).toEqual(['applied', 'applied']);
+    const [rows] = await pool.query<RowDataPacket[]>(
+      'SELECT order_id FROM orders WHERE order_id = ?',
+      [orderId],
+    );
+    expect(rows[0]?.order_id).toBe(orderId);
+    expect((await ledger(orderId)).map((l) => l.eventId)).toEqual(events.map((e) => e.eventId));
+  });
+});
+
+describe('two overlapping applies of a new order', () => {
+  it('serialise on the order lock: one applies, the other sees duplicates, neither fails', async () => {
+    const orderId = uniqueOrderId();
+    const events = orderHistory(orderId, 1);
+    let reached!: () => void;
+    const atHold = new Promise<void>((r) => (reached = r));
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const holding = createApplyActivities({
+      pool,
+      hooks: {
+        afterReads: async (id) => {
+          if (id !== orderId) return;
+          reached();
+          await held;
+        },
+      },
+    }).applyOrderEvents;
+    // The first attempt reads "no order" and stops before its insert.
+    const first = holding({ orderId, events });
+    await atHold;
+    // The second attempt (a retry on another worker) runs meanwhile.
+    let secondDone = false;
+    const second = apply({ orderId, events }).finally(() => (secondDone = true));
+    await new Promise((r) => setTimeout(r, 700));
+    const secondFinishedWhileHeld = secondDone;
+    release();
+    const [r1, r2] = await Promise.all([first, second]);
+    expect(secondFinishedWhileHeld).toBe(false);
+    expect(r1.outcomes.map((o) => o.outcome)).toEqual(['applied', 'applied', 'applied']);
+    expect(r2.outcomes).toEqual(
+      events.map((e) => ({ eventId: e.eventId, outcome: 'skipped', reason: 'duplicate' })),
+    );
+    expect(r2.order).toMatchObject({ exists: true, erpVersion: 3, invoiced: true });
+    expect((await ledger(orderId)).map((l) => l.v)).toEqual([1, 2, 3]);
   });
 });

@@ -5,8 +5,11 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities';
 import type { OrderEvent } from '../../src/contracts/events';
-import { eventBytes } from '../../src/contracts/workflow-types';
-import type { ApplyInput, ApplyResult, EventOutcome } from '../../src/contracts/workflow-types';
+import { pageOf } from '../../activities/read-erp';
+import { planApply } from '../../src/contracts/apply-plan';
+import type { CurrentOrder, LedgerRow } from '../../src/contracts/apply-plan';
+import { eventBytes, resolveOrderSyncOptions } from '../../src/contracts/workflow-types';
+import type { ApplyInput, ApplyResult } from '../../src/contracts/workflow-types';
 import {
   eventsSignal,
   orderSyncWorkflow,
@@ -21,17 +24,64 @@ import { orderHistory, uniqueOrderId } from '../support/order-events';
 const { cfg } = testEnv('wf');
 const taskQueue = cfg.ORDERSYNC_TASK_QUEUE;
 
-interface FakeOrder {
-  version: number;
-  lastType: OrderEvent['type'];
-  invoiced: boolean;
-}
-const db = new Map<string, FakeOrder>();
+// The in-memory target decides with the same pure function as the real apply.
+const rows = new Map<string, CurrentOrder>();
+const ledgerRows = new Map<string, LedgerRow>();
+const invoiceOwners = new Map<string, string>();
 const ledger: Array<{ orderId: string; eventId: string; version: number }> = [];
 const erp = new Map<string, OrderEvent[]>();
 const deadLettered: Array<{ orderId: string; events: OrderEvent[]; reason: string }> = [];
+/** Orders whose apply fails (as if MySQL were down) until the time given. */
+const failUntil = new Map<string, number>();
+/** Orders whose DLQ write waits this long. */
+const slowDeadLetter = new Map<string, number>();
+const applyAttempts = new Map<string, number>();
 let inFlight = 0;
 let maxInFlight = 0;
+
+function fakeApply(input: ApplyInput): ApplyResult {
+  const { orderId, events } = input;
+  const plan = planApply({
+    orderId,
+    events,
+    supersede: input.supersede,
+    order: rows.get(orderId) ?? null,
+    ledger: new Map(
+      events.flatMap((e) => {
+        const row = ledgerRows.get(e.eventId);
+        return row ? [[e.eventId, row] as const] : [];
+      }),
+    ),
+    invoices: invoiceOwners,
+    invoiced: [...invoiceOwners.values()].includes(orderId),
+  });
+  for (const step of plan.steps) {
+    const w = step.write;
+    if (w?.kind === 'snapshot') {
+      rows.set(orderId, {
+        erpVersion: w.erpVersion,
+        snapshotVersion: w.event.erpVersion,
+        lastEventType: w.lastEventType,
+        currency: w.event.data.currency,
+      });
+    } else if (w?.kind === 'invoice') {
+      const row = rows.get(orderId)!;
+      rows.set(orderId, { ...row, erpVersion: w.erpVersion, lastEventType: w.lastEventType });
+      invoiceOwners.set(w.event.data.invoiceId, orderId);
+    }
+    if (step.record) {
+      const o = step.outcome;
+      ledgerRows.set(step.event.eventId, {
+        orderId,
+        stale: o.outcome === 'skipped' && o.reason === 'stale',
+      });
+      if (o.outcome === 'applied') {
+        ledger.push({ orderId, eventId: step.event.eventId, version: step.event.erpVersion });
+      }
+    }
+  }
+  return { outcomes: plan.steps.map((st) => st.outcome), order: plan.order };
+}
 
 function fakeActivities(): Pick<
   Activities,
@@ -39,53 +89,25 @@ function fakeActivities(): Pick<
 > {
   return {
     async applyOrderEvents(input: ApplyInput): Promise<ApplyResult> {
+      applyAttempts.set(input.orderId, (applyAttempts.get(input.orderId) ?? 0) + 1);
+      if (Date.now() < (failUntil.get(input.orderId) ?? 0)) {
+        throw new Error('connect ECONNREFUSED 127.0.0.1:3306 (fake outage)');
+      }
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
       await new Promise((r) => setTimeout(r, 20));
-      const outcomes: EventOutcome[] = [];
-      const supersede = new Set(input.supersede ?? []);
-      for (const e of input.events) {
-        const row = db.get(input.orderId);
-        if (ledger.some((l) => l.eventId === e.eventId))
-          outcomes.push({ eventId: e.eventId, outcome: 'skipped', reason: 'duplicate' });
-        else if (supersede.has(e.eventId))
-          outcomes.push({ eventId: e.eventId, outcome: 'skipped', reason: 'superseded' });
-        else if (e.type === 'invoice_creation' && !row)
-          outcomes.push({ eventId: e.eventId, outcome: 'deferred' });
-        else if (row && row.version >= e.erpVersion)
-          outcomes.push({ eventId: e.eventId, outcome: 'skipped', reason: 'stale' });
-        else if (e.type !== 'invoice_creation' && e.data.total === '666.00') {
-          outcomes.push({ eventId: e.eventId, outcome: 'rejected', error: 'poison total' });
-          break;
-        } else {
-          db.set(input.orderId, {
-            version: e.erpVersion,
-            lastType: e.type,
-            invoiced: (row?.invoiced ?? false) || e.type === 'invoice_creation',
-          });
-          ledger.push({ orderId: input.orderId, eventId: e.eventId, version: e.erpVersion });
-          outcomes.push({ eventId: e.eventId, outcome: 'applied' });
-        }
+      try {
+        return fakeApply(input);
+      } finally {
+        inFlight--;
       }
-      inFlight--;
-      const row = db.get(input.orderId);
-      return {
-        outcomes,
-        order: {
-          exists: !!row,
-          erpVersion: row?.version ?? 0,
-          lastEventType: row?.lastType ?? null,
-          invoiced: row?.invoiced ?? false,
-        },
-      };
     },
-    async readOrderEventsFromErp({ orderId, fromVersion }) {
-      return {
-        events: (erp.get(orderId) ?? []).filter((e) => e.erpVersion >= fromVersion),
-        invalid: [],
-      };
+    async readOrderEventsFromErp({ orderId, fromVersion, maxBytes }) {
+      const all = (erp.get(orderId) ?? []).filter((e) => e.erpVersion >= fromVersion);
+      return { ...pageOf(all, maxBytes, false), invalid: [] };
     },
     async deadLetterHeldEvents({ orderId, events, reason }) {
+      await new Promise((r) => setTimeout(r, slowDeadLetter.get(orderId) ?? 0));
       deadLettered.push({ orderId, events, reason });
       return events.length;
     },
@@ -303,6 +325,216 @@ describe('orderSyncWorkflow', () => {
       runs.push(wf.runId);
     expect(runs.length).toBeGreaterThan(1);
   }, 120_000);
+
+  it('applies an update that arrives after a newer invoice (the invoice does not move the snapshot guard)', async () => {
+    const orderId = uniqueOrderId();
+    const [create, update, invoice] = orderHistory(orderId, 1) as [
+      OrderEvent,
+      OrderEvent,
+      OrderEvent,
+    ];
+    await deliver(orderId, [create, invoice]);
+    await eventually(async () => (await status(orderId)).state === 'invoiced', 30_000, 'invoiced');
+    // v2 comes back late, e.g. from `dlq replay` or another topic after a channel change.
+    await deliver(orderId, [update]);
+    await eventually(async () => (await status(orderId)).applied === 3, 30_000, 'v2 applied');
+    expect(versionsOf(orderId)).toEqual([1, 3, 2]);
+    expect(rows.get(orderId)).toMatchObject({ snapshotVersion: 2, erpVersion: 3 });
+    expect((await status(orderId)).state).toBe('invoiced');
+  });
+
+  it('runs an order whose id is 128 characters of what real ERPs write', async () => {
+    const orderId = `SO/2025-26/${uniqueOrderId()} #ü`.padEnd(128, 'é');
+    expect(orderId).toHaveLength(128);
+    await deliver(orderId, orderHistory(orderId, 0));
+    await eventually(async () => (await status(orderId)).state === 'invoiced', 30_000, 'invoiced');
+    expect(versionsOf(orderId)).toEqual([1, 2]);
+  });
+
+  it('resolves every option into its input at the first start and carries them through continue-as-new', async () => {
+    const orderId = uniqueOrderId();
+    const events = orderHistory(orderId, 8);
+    for (const e of events) await deliver(orderId, [e], { maxHistoryEvents: 30 });
+    await eventually(async () => (await status(orderId)).state === 'invoiced', 60_000, 'invoiced');
+    const runs: string[] = [];
+    for await (const wf of client.workflow.list({ query: `WorkflowId = "${orderId}"` }))
+      runs.push(wf.runId);
+    expect(runs.length).toBeGreaterThan(1);
+    const history = await client.workflow.getHandle(orderId).fetchHistory();
+    const started = history.events![0]!.workflowExecutionStartedEventAttributes!;
+    expect(started.continuedExecutionRunId).toBeTruthy();
+    const arg = JSON.parse(Buffer.from(started.input!.payloads![0]!.data!).toString()) as {
+      options: Record<string, unknown>;
+    };
+    expect(arg.options).toEqual({ ...resolveOrderSyncOptions(), maxHistoryEvents: 30 });
+  }, 90_000);
+
+  it('closes an idle order that is not invoiced, and a later event carries on from the target in a new run', async () => {
+    const orderId = uniqueOrderId();
+    const [create, update, update2] = orderHistory(orderId, 2) as [
+      OrderEvent,
+      OrderEvent,
+      OrderEvent,
+    ];
+    const handle = await deliver(orderId, [create, update], { idleCloseMs: 1500 });
+    await expect(handle.result()).resolves.toMatchObject({ state: 'updated', applied: 2 });
+    // A re-delivered v2 and a new v3: the new run starts from scratch and relies on the target.
+    const next = await deliver(orderId, [update, update2], { idleCloseMs: 1500 });
+    expect(next.signaledRunId).not.toBe(handle.signaledRunId);
+    const s = await next.result();
+    expect(s).toMatchObject({ state: 'updated', applied: 1, skipped: 1, erpVersion: 3 });
+    expect(versionsOf(orderId)).toEqual([1, 2, 3]);
+  });
+
+  it('does not close a blocked order when idle', async () => {
+    const orderId = uniqueOrderId();
+    const [create, update] = orderHistory(orderId, 1) as [
+      OrderEvent,
+      OrderEvent & { data: { total: string } },
+    ];
+    const poisoned = { ...update, data: { ...update.data, total: '666.00' } } as OrderEvent;
+    await deliver(orderId, [create, poisoned], { idleCloseMs: 500 });
+    await eventually(async () => (await status(orderId)).state === 'blocked', 30_000, 'blocked');
+    await new Promise((r) => setTimeout(r, 2000));
+    const d = await client.workflow.getHandle(orderId).describe();
+    expect(d.status.name).toBe('RUNNING');
+  });
+
+  it('dead-letters overflow that arrives while a letter is being written, even when continue-as-new is due', async () => {
+    const orderId = uniqueOrderId();
+    const [create, update, ...later] = orderHistory(orderId, 12) as [
+      OrderEvent,
+      OrderEvent & { data: { total: string } },
+      ...OrderEvent[],
+    ];
+    const poisoned = { ...update, data: { ...update.data, total: '666.00' } } as OrderEvent;
+    slowDeadLetter.set(orderId, 1500);
+    const options = {
+      maxHeldBytes: eventBytes(create) + eventBytes(poisoned) + 10,
+      maxHistoryEvents: 25,
+    };
+    await deliver(orderId, [create, poisoned], options);
+    await eventually(async () => (await status(orderId)).state === 'blocked', 30_000, 'blocked');
+    // One signal each, while the slow letters are written: history passes the cap meanwhile.
+    for (const e of later) {
+      await deliver(orderId, [e], options);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    // Each later event is either held in the queue or dead-lettered; none is dropped.
+    const accounted = async () => {
+      const lettered = deadLettered.filter((d) => d.orderId === orderId).flatMap((d) => d.events);
+      const held = (await status(orderId)).pending.filter((p) => p.eventId !== poisoned.eventId);
+      return [...lettered, ...held].map((e) => e.eventId).sort();
+    };
+    const ids = await eventually(
+      async () => {
+        const all = await accounted();
+        return all.length >= later.length ? all : undefined;
+      },
+      60_000,
+      'every later event held or dead-lettered',
+    );
+    expect(ids).toEqual(later.map((e) => e.eventId).sort());
+    const runs: string[] = [];
+    for await (const wf of client.workflow.list({ query: `WorkflowId = "${orderId}"` }))
+      runs.push(wf.runId);
+    expect(runs.length).toBeGreaterThan(1);
+  }, 90_000);
+
+  it('replays more than 2 MiB of ERP events page by page', async () => {
+    const orderId = uniqueOrderId();
+    const history = orderHistory(orderId, 40);
+    // Fat snapshots: 500 lines with long SKUs, about 73 KB each, 2.8 MiB in all.
+    const fat = history.map((e) => {
+      if (e.type === 'invoice_creation') return e;
+      const lines = Array.from({ length: 500 }, (_, i) => ({
+        sku: `SKU-${i}-${'x'.repeat(100)}`,
+        qty: 1,
+        unitPrice: '1.00',
+      }));
+      return { ...e, data: { ...e.data, lines, total: '500.00' } };
+    });
+    const invoice = fat.at(-1)!;
+    const fixedInvoice = {
+      ...invoice,
+      data: { ...(invoice.data as object), amount: '500.00' },
+    } as OrderEvent;
+    const all = [...fat.slice(0, -1), fixedInvoice];
+    expect(all.reduce((n, e) => n + eventBytes(e), 0)).toBeGreaterThan(2.5 * 1024 * 1024);
+    erp.set(orderId, all);
+    await client.workflow.signalWithStart(orderSyncWorkflow, {
+      workflowId: orderId,
+      taskQueue,
+      args: [{ orderId, channel: 'online' }],
+      signal: replaySignal,
+      signalArgs: [{}],
+    });
+    const s = await eventually(
+      async () => {
+        const st = await status(orderId);
+        return st.state === 'invoiced' ? st : undefined;
+      },
+      60_000,
+      'invoiced from the replay',
+    );
+    expect(s.lastError).toBeNull();
+    // Every snapshot followed by a snapshot is superseded, across page boundaries too.
+    expect(versionsOf(orderId)).toEqual([41, 42]);
+  }, 90_000);
+
+  it('holds more than 2 MiB of signals behind a retrying apply without failing: it blocks, dead-letters the rest, and a replay recovers', async () => {
+    const orderId = uniqueOrderId();
+    const history = orderHistory(orderId, 60);
+    const fat = history.map((e) => {
+      if (e.type === 'invoice_creation') return { ...e, data: { ...e.data, amount: '300.00' } };
+      const lines = Array.from({ length: 300 }, (_, i) => ({
+        sku: `SKU-${i}-${'y'.repeat(100)}`,
+        qty: 1,
+        unitPrice: '1.00',
+      }));
+      return { ...e, data: { ...e.data, lines, total: '300.00' } };
+    }) as OrderEvent[];
+    expect(fat.reduce((n, e) => n + eventBytes(e), 0)).toBeGreaterThan(2 * 1024 * 1024);
+    failUntil.set(orderId, Date.now() + 600_000);
+    for (let i = 0; i < fat.length; i += 4) await deliver(orderId, fat.slice(i, i + 4));
+    const blocked = await eventually(
+      async () => {
+        const st = await status(orderId);
+        return st.state === 'blocked' ? st : undefined;
+      },
+      30_000,
+      'blocked on a full queue',
+    );
+    expect(blocked.lastError).toMatch(/queue full/);
+    await eventually(
+      async () =>
+        deadLettered.filter((d) => d.orderId === orderId).flatMap((d) => d.events).length +
+          (await status(orderId)).pending.length ===
+        fat.length,
+      30_000,
+      'every event queued or dead-lettered',
+    );
+    // MySQL comes back; the operator replays the order from the ERP.
+    failUntil.delete(orderId);
+    erp.set(orderId, fat);
+    await client.workflow.getHandle(orderId).signal(replaySignal, {});
+    await eventually(async () => (await status(orderId)).state === 'invoiced', 60_000, 'invoiced');
+    expect(rows.get(orderId)).toMatchObject({ snapshotVersion: 61, erpVersion: 62 });
+    const d = await client.workflow.getHandle(orderId).describe();
+    expect(d.status.name).toBe('RUNNING');
+  }, 120_000);
+
+  it('falls back from the local apply to a regular activity after a bounded number of attempts', async () => {
+    const orderId = uniqueOrderId();
+    failUntil.set(orderId, Date.now() + 12_000);
+    await deliver(orderId, orderHistory(orderId, 1), { localApply: true, localApplyAttempts: 3 });
+    await eventually(async () => (await status(orderId)).state === 'invoiced', 60_000, 'invoiced');
+    expect(applyAttempts.get(orderId)).toBeGreaterThan(3);
+    const history = await client.workflow.getHandle(orderId).fetchHistory();
+    // The outage cost one regular activity, not a workflow task kept alive for 12 s.
+    expect(history.events!.filter((e) => e.activityTaskScheduledEventAttributes)).toHaveLength(1);
+    expect(history.events!.length).toBeLessThan(40);
+  }, 90_000);
 
   it('replays a recorded history deterministically (Worker.runReplayHistory)', async () => {
     const orderId = uniqueOrderId();
