@@ -126,7 +126,16 @@ spawn() {
   local name=$1
   shift
   mkdir -p "$DATA_DIR/logs"
-  setsid "$@" >>"$DATA_DIR/logs/$name.log" 2>&1 </dev/null &
+  (
+    # A caller that holds a lock (`flock /work/servers.lock ...`) must not hand
+    # its descriptor to a long-lived server: the lock would stay taken for as
+    # long as the server runs.
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      if [[ $fd -gt 2 ]]; then { eval "exec $fd>&-"; } 2>/dev/null || true; fi
+    done
+    exec setsid "$@" >>"$DATA_DIR/logs/$name.log" 2>&1 </dev/null
+  ) &
   echo $! >"$(pidfile "$name")"
 }
 
