@@ -9,6 +9,9 @@
 #   scripts/infra.sh down      stop the processes this script started, nothing else
 #   scripts/infra.sh reset     down, then delete the data directory
 #
+# ORDERSYNC_KAFKA_VERSION picks the broker: 4.4.0 by default, or 3.9.x. `up`
+# switches a broker it started to the requested version.
+#
 # Every command is idempotent. Artifacts are cached outside the clone so a
 # second `up` on the same machine takes seconds.
 set -euo pipefail
@@ -22,8 +25,14 @@ TEMPORAL_BIN=$CACHE_DIR/temporal-cli-$TEMPORAL_CLI_VERSION/bin/temporal
 TEMPORAL_GRPC_PORT=7233
 TEMPORAL_UI_PORT=8233
 
-KAFKA_VERSION=3.9.1
+# Kafka 4.x is the default; 3.9.x stays selectable because many managed clusters
+# still run it. Each version keeps its own data directory (a 4.x log directory
+# cannot be opened by 3.9), so switching back and forth needs no cleanup.
+KAFKA_DEFAULT_VERSION=4.4.0
+KAFKA_VERSION=${ORDERSYNC_KAFKA_VERSION:-$KAFKA_DEFAULT_VERSION}
+KAFKA_LINE=${KAFKA_VERSION%%.*}
 KAFKA_LIBS=$CACHE_DIR/kafka-$KAFKA_VERSION/libs
+KAFKA_DIR=$DATA_DIR/kafka/$KAFKA_VERSION
 KAFKA_PORT=9092
 KAFKA_CONTROLLER_PORT=9093
 KAFKA_HEAP=${ORDERSYNC_KAFKA_HEAP:-512m}
@@ -71,12 +80,19 @@ install_temporal() {
     die "go install of the Temporal CLI failed; see the output above."
 }
 
+check_kafka_version() {
+  [[ $KAFKA_VERSION =~ ^(3\.9|4\.[0-9]+)\.[0-9]+$ ]] ||
+    die "ORDERSYNC_KAFKA_VERSION=$KAFKA_VERSION is not supported; use a 4.x release (default $KAFKA_DEFAULT_VERSION) or 3.9.x (e.g. 3.9.1)."
+}
+
 install_kafka() {
+  check_kafka_version
   if [[ -f $KAFKA_LIBS/kafka_2.13-$KAFKA_VERSION.jar && -f $KAFKA_LIBS/.complete ]]; then return; fi
   command -v mvn >/dev/null || die "Maven is needed to fetch the Kafka jars. Install Java 17 and Maven and retry."
   log "resolving Apache Kafka $KAFKA_VERSION jars with Maven (first time only)"
   rm -rf "$KAFKA_LIBS"
   mvn -q -B -f "$ROOT/scripts/infra/kafka-pom.xml" dependency:copy-dependencies \
+    -Dkafka.version="$KAFKA_VERSION" -Dkafka.line="$KAFKA_LINE" \
     -DincludeScope=runtime -DoutputDirectory="$KAFKA_LIBS" ||
     die "Maven could not resolve the Kafka jars; see the output above."
   touch "$KAFKA_LIBS/.complete"
@@ -110,7 +126,16 @@ spawn() {
   local name=$1
   shift
   mkdir -p "$DATA_DIR/logs"
-  setsid "$@" >>"$DATA_DIR/logs/$name.log" 2>&1 </dev/null &
+  (
+    # A caller that holds a lock (`flock /work/servers.lock ...`) must not hand
+    # its descriptor to a long-lived server: the lock would stay taken for as
+    # long as the server runs.
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      if [[ $fd -gt 2 ]]; then { eval "exec $fd>&-"; } 2>/dev/null || true; fi
+    done
+    exec setsid "$@" >>"$DATA_DIR/logs/$name.log" 2>&1 </dev/null
+  ) &
   echo $! >"$(pidfile "$name")"
 }
 
@@ -134,19 +159,32 @@ start_mysql() {
     --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci
 }
 
+# KRaft quorum: 3.9 keeps the static voter list it was first formatted with.
+# 4.x uses a dynamic quorum (KIP-853), the layout its own quick start and
+# `kafka-storage format --standalone` produce.
+kafka_quorum_config() {
+  if [[ $KAFKA_LINE == 3 ]]; then
+    echo "controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT"
+  else
+    echo "controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CONTROLLER_PORT"
+    # Share groups are on by default in 4.x; their state topic defaults to 3 replicas.
+    echo "share.coordinator.state.topic.replication.factor=1"
+    echo "share.coordinator.state.topic.min.isr=1"
+  fi
+}
+
 write_kafka_config() {
-  local dir=$DATA_DIR/kafka
-  mkdir -p "$dir/data"
-  cat >"$dir/server.properties" <<EOF
+  mkdir -p "$KAFKA_DIR/data"
+  {
+    cat <<EOF
 process.roles=broker,controller
 node.id=1
-controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
 listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
 advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-log.dirs=$dir/data
+log.dirs=$KAFKA_DIR/data
 num.partitions=12
 auto.create.topics.enable=false
 offsets.topic.replication.factor=1
@@ -162,7 +200,10 @@ num.network.threads=2
 num.io.threads=4
 log.retention.hours=168
 EOF
-  cat >"$dir/log4j.properties" <<EOF
+    kafka_quorum_config
+  } >"$KAFKA_DIR/server.properties"
+  if [[ $KAFKA_LINE == 3 ]]; then
+    cat >"$KAFKA_DIR/log4j.properties" <<EOF
 log4j.rootLogger=WARN, file
 log4j.appender.file=org.apache.log4j.RollingFileAppender
 log4j.appender.file.File=$DATA_DIR/logs/kafka-server.log
@@ -173,30 +214,86 @@ log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
 log4j.logger.kafka.server.KafkaServer=INFO
 log4j.logger.kafka.server.BrokerServer=INFO
 EOF
+  else
+    cat >"$KAFKA_DIR/log4j2.properties" <<EOF
+status = warn
+appender.file.type = RollingFile
+appender.file.name = file
+appender.file.fileName = $DATA_DIR/logs/kafka-server.log
+appender.file.filePattern = $DATA_DIR/logs/kafka-server.log.%i
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+appender.file.policies.type = Policies
+appender.file.policies.size.type = SizeBasedTriggeringPolicy
+appender.file.policies.size.size = 20MB
+appender.file.strategy.type = DefaultRolloverStrategy
+appender.file.strategy.max = 2
+rootLogger.level = WARN
+rootLogger.appenderRef.file.ref = file
+logger.raftserver.name = kafka.server.KafkaRaftServer
+logger.raftserver.level = INFO
+logger.broker.name = kafka.server.BrokerServer
+logger.broker.level = INFO
+EOF
+  fi
 }
 
 kafka_java() {
+  local logging="-Dlog4j2.configurationFile=$KAFKA_DIR/log4j2.properties"
+  [[ $KAFKA_LINE == 3 ]] && logging="-Dlog4j.configuration=file:$KAFKA_DIR/log4j.properties"
   KAFKA_JAVA=(java -Xms256m "-Xmx$KAFKA_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20
-    -Djava.awt.headless=true "-Dlog4j.configuration=file:$DATA_DIR/kafka/log4j.properties"
-    -cp "$KAFKA_LIBS/*")
+    -Djava.awt.headless=true "$logging" -cp "$KAFKA_LIBS/*")
+}
+
+# The version of the broker this script started, read from its class path
+# (.../kafka-<version>/libs/*); fails when none of ours is running.
+running_kafka_version() {
+  local pid
+  pid=$(our_pid kafka kafka.Kafka) || return 1
+  tr '\0' '\n' <"/proc/$pid/cmdline" | sed -n 's#.*/kafka-\([0-9][^/]*\)/libs/\*$#\1#p' | grep .
+}
+
+# Before data directories were kept per version, 3.9.1 (then the only version)
+# used kafka/data; move it where 3.9.1 now looks so its topics survive.
+adopt_legacy_kafka_dir() {
+  local legacy=$DATA_DIR/kafka/data
+  [[ -f $legacy/meta.properties && ! -e $DATA_DIR/kafka/3.9.1/data ]] || return 0
+  log "moving the Kafka 3.9.1 data from $legacy to $DATA_DIR/kafka/3.9.1/data"
+  mkdir -p "$DATA_DIR/kafka/3.9.1"
+  mv "$legacy" "$DATA_DIR/kafka/3.9.1/data"
+  rm -f "$DATA_DIR/kafka/server.properties" "$DATA_DIR/kafka/log4j.properties"
+}
+
+format_kafka_storage() {
+  [[ -f $KAFKA_DIR/data/meta.properties ]] && return
+  log "formatting the KRaft storage of Kafka $KAFKA_VERSION in $KAFKA_DIR/data"
+  local cluster_id
+  cluster_id=$(node -e "const b=require('crypto').randomBytes(16);b[6]=(b[6]&0x0f)|0x40;b[8]=(b[8]&0x3f)|0x80;process.stdout.write(b.toString('base64url'))")
+  local mode=(--standalone)
+  [[ $KAFKA_LINE == 3 ]] && mode=()
+  kafka_java
+  "${KAFKA_JAVA[@]}" kafka.tools.StorageTool format "${mode[@]}" -t "$cluster_id" \
+    -c "$KAFKA_DIR/server.properties" >"$DATA_DIR/logs/kafka-format.log" 2>&1 ||
+    die "formatting Kafka storage failed; see $DATA_DIR/logs/kafka-format.log"
 }
 
 start_kafka() {
-  if port_open "$KAFKA_PORT"; then return; fi
-  write_kafka_config
-  local dir=$DATA_DIR/kafka
-  if [[ ! -f $dir/data/meta.properties ]]; then
-    log "formatting the KRaft storage in $dir/data"
-    local cluster_id
-    cluster_id=$(node -e "const b=require('crypto').randomBytes(16);b[6]=(b[6]&0x0f)|0x40;b[8]=(b[8]&0x3f)|0x80;process.stdout.write(b.toString('base64url'))")
-    kafka_java
-    "${KAFKA_JAVA[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" \
-      >"$DATA_DIR/logs/kafka-format.log" 2>&1 ||
-      die "formatting Kafka storage failed; see $DATA_DIR/logs/kafka-format.log"
+  local running
+  if running=$(running_kafka_version) && [[ $running != "$KAFKA_VERSION" ]]; then
+    log "Kafka $running is running but ORDERSYNC_KAFKA_VERSION asks for $KAFKA_VERSION; switching"
+    stop_one kafka kafka.Kafka
   fi
+  if port_open "$KAFKA_PORT"; then
+    [[ -n ${running:-} ]] ||
+      log "a Kafka broker this script did not start listens on 127.0.0.1:$KAFKA_PORT; it will be used as it is"
+    return
+  fi
+  adopt_legacy_kafka_dir
+  write_kafka_config
+  format_kafka_storage
   log "starting Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT"
   kafka_java
-  spawn kafka "${KAFKA_JAVA[@]}" kafka.Kafka "$dir/server.properties"
+  spawn kafka "${KAFKA_JAVA[@]}" kafka.Kafka "$KAFKA_DIR/server.properties"
 }
 
 start_temporal() {
@@ -244,7 +341,14 @@ up() {
 }
 
 status() {
-  probe status
+  local rc=0 version
+  probe status || rc=$?
+  if version=$(running_kafka_version); then
+    log "kafka is version $version, data in $DATA_DIR/kafka/$version"
+    [[ $version == "$KAFKA_VERSION" ]] ||
+      log "ORDERSYNC_KAFKA_VERSION asks for $KAFKA_VERSION; 'up' switches to it"
+  fi
+  return "$rc"
 }
 
 stop_one() {
@@ -279,7 +383,7 @@ reset() {
 }
 
 usage() {
-  sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 cmd=${1:-}

@@ -1,3 +1,4 @@
+import { KafkaJSProtocolError } from 'kafkajs';
 import type { Admin } from 'kafkajs';
 import type { Config } from '../config';
 import type { Topics } from '../contracts/events';
@@ -18,23 +19,82 @@ export function eventTopics(topics: Topics): string[] {
 /** Broker-side size limit for our topics: big enough that an oversized message reaches the consumer and is dead-lettered with a reason. */
 export const TOPIC_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
-/** Creates the channel topics and the DLQ if missing. Existing topics are left as they are. */
+/** Errors a broker gives for a topic it has not fully taken up yet. */
+const NOT_YET_SERVED = new Set([
+  'NOT_LEADER_FOR_PARTITION',
+  'LEADER_NOT_AVAILABLE',
+  'UNKNOWN_TOPIC_OR_PARTITION',
+]);
+
+/** kafkajs wraps the broker's error in KafkaJSNumberOfRetriesExceeded once its own retries run out. */
+function isNotYetServed(err: unknown): boolean {
+  let cause = err;
+  while (cause instanceof Error && !(cause instanceof KafkaJSProtocolError) && cause.cause)
+    cause = cause.cause;
+  return cause instanceof KafkaJSProtocolError && NOT_YET_SERVED.has(cause.type);
+}
+
+/**
+ * Waits until each topic answers a ListOffsets request on all its partitions.
+ *
+ * In KRaft mode the controller accepts CreateTopics before the broker has
+ * taken the topic up: for a moment the broker's metadata does not know the
+ * topic (kafkajs's own `waitForLeaders` then throws UNKNOWN_TOPIC_OR_PARTITION)
+ * or names a leader that does not serve it yet (`fetchTopicOffsets` then throws
+ * NOT_LEADER_OR_FOLLOWER without retrying). Both happen on Kafka 3.9.1 and
+ * 4.4.0, more often on a busy machine.
+ */
+export async function waitUntilServed(
+  admin: Admin,
+  partitionsByTopic: ReadonlyMap<string, number>,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const [topic, partitions] of partitionsByTopic) {
+    for (;;) {
+      let served = 0;
+      try {
+        served = (await admin.fetchTopicOffsets(topic)).length;
+      } catch (err) {
+        if (!isNotYetServed(err)) throw err;
+      }
+      if (served === partitions) break;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `Kafka topic ${topic}: ${served} of ${partitions} partitions served after ${timeoutMs} ms`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/**
+ * Creates the channel topics and the DLQ if missing, and returns once the new
+ * ones are served. Existing topics are left as they are.
+ */
 export async function ensureTopics(
   admin: Admin,
   topics: Topics,
   partitions: number,
 ): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
-  const wanted = [...eventTopics(topics), topics.dlq].filter((t) => !existing.has(t));
-  if (wanted.length === 0) return [];
+  const wanted = new Map(
+    [...eventTopics(topics), topics.dlq]
+      .filter((t) => !existing.has(t))
+      .map((t) => [t, t === topics.dlq ? Math.min(partitions, 3) : partitions] as const),
+  );
+  if (wanted.size === 0) return [];
   await admin.createTopics({
-    waitForLeaders: true,
-    topics: wanted.map((topic) => ({
+    // waitUntilServed below waits for more than leaders, and tolerates a broker that lags.
+    waitForLeaders: false,
+    topics: [...wanted].map(([topic, numPartitions]) => ({
       topic,
-      numPartitions: topic === topics.dlq ? Math.min(partitions, 3) : partitions,
+      numPartitions,
       replicationFactor: -1,
       configEntries: [{ name: 'max.message.bytes', value: String(TOPIC_MAX_MESSAGE_BYTES) }],
     })),
   });
-  return wanted;
+  await waitUntilServed(admin, wanted);
+  return [...wanted.keys()];
 }
