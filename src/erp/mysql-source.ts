@@ -1,6 +1,6 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { fromSqlDateTime, jsonColumn } from '../db/time';
-import { advanceCursor, DEFAULT_GAP_POLICY } from './cursor';
+import { DEFAULT_GAP_POLICY, stepCursor } from './cursor';
 import type { GapPolicy, PollCursor } from './cursor';
 import type { ErpEvent, ErpSource } from './source';
 
@@ -48,13 +48,14 @@ export class MysqlErpSource implements ErpSource {
       [...params, limit],
     );
     const events = rows.map(toEvent);
-    const nextCursor = advanceCursor(
+    const step = stepCursor(
       cursor,
       events.map((e) => e.seq),
       this.now(),
       this.policy,
+      limit,
     );
-    return { events, nextCursor };
+    return { events, nextCursor: step.cursor, droppedGaps: step.dropped };
   }
 
   async fetchOrderEvents(orderId: string, fromVersion: number) {
