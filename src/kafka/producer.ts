@@ -78,7 +78,11 @@ export class EventProducer {
 
   async disconnect(): Promise<void> {
     if (!this.ready) return;
-    await this.ready.catch(() => undefined);
+    // A connect that is still retrying (Kafka down) must not hold up shutdown for long.
+    await Promise.race([
+      this.ready.catch(() => undefined),
+      new Promise((r) => setTimeout(r, 5_000).unref()),
+    ]);
     this.ready = undefined;
     await this.producer.disconnect();
   }

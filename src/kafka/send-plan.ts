@@ -75,18 +75,30 @@ export function planSends<M extends PlannedMessage>(
   const sends: M[][] = [];
   let current: M[] = [];
   let used = new Map<string, number>();
+  // A message without a key goes to a partition chosen round-robin at send
+  // time, so its bytes count against every partition of its topic.
+  let keyless = new Map<string, number>();
   for (const m of messages) {
-    const slot = `${m.topic}\u0000${partitionOf(m)}`;
+    const slot = m.key === null ? undefined : `${m.topic}\u0000${partitionOf(m)}`;
     const size = recordBytes(m);
     const limit = layoutOf(m.topic).maxMessageBytes;
-    const before = used.get(slot) ?? BATCH_OVERHEAD_BYTES;
+    const fullest =
+      slot === undefined
+        ? Math.max(
+            0,
+            ...[...used].filter(([k]) => k.startsWith(`${m.topic}\u0000`)).map(([, v]) => v),
+          )
+        : (used.get(slot) ?? 0);
+    const before = BATCH_OVERHEAD_BYTES + fullest + (keyless.get(m.topic) ?? 0);
     if (current.length > 0 && before + size > limit) {
       sends.push(current);
       current = [];
       used = new Map();
+      keyless = new Map();
     }
     current.push(m);
-    used.set(slot, (used.get(slot) ?? BATCH_OVERHEAD_BYTES) + size);
+    if (slot === undefined) keyless.set(m.topic, (keyless.get(m.topic) ?? 0) + size);
+    else used.set(slot, (used.get(slot) ?? 0) + size);
   }
   if (current.length > 0) sends.push(current);
   return sends;

@@ -71,3 +71,17 @@ describe('planSends', () => {
     expect(fitsAlone(m, BATCH_OVERHEAD_BYTES + recordBytes(m) - 1)).toBe(false);
   });
 });
+
+describe('planSends without keys', () => {
+  it('counts a keyless message against every partition, as the producer picks one at send time', () => {
+    const keyless = (bytes: number): PlannedMessage => ({
+      topic: 't',
+      key: null,
+      value: 'x'.repeat(bytes),
+    });
+    const keyed = msg('A', 6_000);
+    // Each fits the limit alone and with any single other, but not the keyed row plus both keyless.
+    const sends = planSends([keyed, keyless(2_000), keyless(2_000)], layout(6));
+    expect(sends).toEqual([[keyed, expect.anything()], [expect.anything()]]);
+  });
+});
