@@ -1,7 +1,11 @@
 import { Context } from '@temporalio/activity';
 import type { CursorRepository } from '../src/db/cursor-repository';
+import type { DroppedGapRange } from '../src/erp/cursor';
+import { countDropped } from '../src/erp/cursor';
+import { describeRanges, recordDroppedGaps } from '../src/erp/gap-stats';
 import type { ErpSource } from '../src/erp/source';
 import type { EventProducer } from '../src/kafka/producer';
+import { createLogger } from '../src/log';
 
 export interface PollDeps {
   erp: ErpSource;
@@ -11,6 +15,8 @@ export interface PollDeps {
   pageSize: number;
   /** How long one activity keeps polling before it returns and lets the Schedule start the next. */
   budgetMs: number;
+  /** Where dropped gaps are reported; the default writes a warning line per reason. */
+  onGapsDropped?: (ranges: DroppedGapRange[]) => void;
 }
 
 export interface PollReport {
@@ -20,6 +26,8 @@ export interface PollReport {
   pages: number;
   position: number;
   gaps: number;
+  /** Sequences the cursor stopped waiting for (expired or over the cap); each is logged. */
+  gapsDropped: number;
 }
 
 export function createPollActivities(deps: PollDeps) {
@@ -30,13 +38,27 @@ export function createPollActivities(deps: PollDeps) {
    */
   async function pollErpToKafka(): Promise<PollReport> {
     const started = Date.now();
-    const report: PollReport = { produced: 0, deadLettered: 0, pages: 0, position: 0, gaps: 0 };
+    const report: PollReport = {
+      produced: 0,
+      deadLettered: 0,
+      pages: 0,
+      position: 0,
+      gaps: 0,
+      gapsDropped: 0,
+    };
     const ctx = activityContext();
+    const onGapsDropped = deps.onGapsDropped ?? logDroppedGaps;
     for (;;) {
       const cursor = await deps.cursors.load(deps.cursorName);
-      const { events, nextCursor } = await deps.erp.fetchEvents(cursor, deps.pageSize);
+      const { events, nextCursor, droppedGaps } = await deps.erp.fetchEvents(cursor, deps.pageSize);
       const refused = await deps.producer.sendEvents(events);
       await deps.cursors.save(deps.cursorName, nextCursor);
+      // Counted only once saved: a failed attempt is repeated and would count its drops twice.
+      if (droppedGaps.length > 0) {
+        recordDroppedGaps(droppedGaps);
+        report.gapsDropped += countDropped(droppedGaps);
+        onGapsDropped(droppedGaps);
+      }
       report.produced += events.length - refused;
       report.deadLettered += refused;
       report.pages++;
@@ -50,6 +72,23 @@ export function createPollActivities(deps: PollDeps) {
   }
 
   return { pollErpToKafka };
+}
+
+const log = createLogger('poll');
+
+/** One warning per reason (and per 200 ranges) naming every dropped sequence; no row data. */
+function logDroppedGaps(ranges: DroppedGapRange[]): void {
+  for (const reason of ['expired', 'cap'] as const) {
+    const mine = ranges.filter((r) => r.reason === reason);
+    if (mine.length === 0) continue;
+    for (const seqs of describeRanges(mine)) {
+      log.warn('poll cursor dropped change-log gaps', {
+        reason,
+        count: countDropped(mine),
+        seqs,
+      });
+    }
+  }
 }
 
 /** The activity context, or undefined when called directly (the demo's catch-up and tests). */

@@ -147,8 +147,14 @@ start_mysql() {
   mkdir -p "$dir"
   if [[ ! -d $dir/data/mysql ]]; then
     log "initialising a MariaDB data directory in $dir/data"
+    # As the OS root, root starts socket-only (unix_socket), so it is never
+    # reachable over TCP without a credential; otherwise it starts without a
+    # password for the bootstrap. Either way the bootstrap then gives every
+    # root account the generated ORDERSYNC_LOCAL_ROOT_PASSWORD (secrets.env).
+    local root_auth=normal
+    [[ $(id -u) -eq 0 ]] && root_auth=socket
     mariadb-install-db --no-defaults --datadir="$dir/data" --user="$(id -un)" \
-      --auth-root-authentication-method=normal --skip-test-db >"$DATA_DIR/logs/mysql-init.log" 2>&1 ||
+      --auth-root-authentication-method=$root_auth --skip-test-db >"$DATA_DIR/logs/mysql-init.log" 2>&1 ||
       die "mariadb-install-db failed; see $DATA_DIR/logs/mysql-init.log"
   fi
   log "starting MariaDB on 127.0.0.1:$MYSQL_PORT"

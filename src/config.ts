@@ -2,6 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_TOPICS } from './contracts/topics';
+import { MAX_POLL_BUDGET_MS, POLL_ACTIVITY_TIMEOUT_MS } from './erp/poll-settings';
 
 /** Thrown at boot when an environment variable is missing or malformed. */
 export class ConfigError extends Error {
@@ -191,6 +192,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       'ORDERSYNC_KAFKA_SASL_MECHANISM needs ORDERSYNC_KAFKA_SASL_USERNAME and ORDERSYNC_KAFKA_SASL_PASSWORD',
       ['ORDERSYNC_KAFKA_SASL_USERNAME', 'ORDERSYNC_KAFKA_SASL_PASSWORD'],
+    );
+  }
+  if (cfg.ORDERSYNC_POLL_BUDGET > MAX_POLL_BUDGET_MS) {
+    throw new ConfigError(
+      `ORDERSYNC_POLL_BUDGET: ${cfg.ORDERSYNC_POLL_BUDGET} ms is more than ${MAX_POLL_BUDGET_MS} ms, ` +
+        `the poll activity's ${POLL_ACTIVITY_TIMEOUT_MS / 1000} s timeout less ${(POLL_ACTIVITY_TIMEOUT_MS - MAX_POLL_BUDGET_MS) / 1000} s for the last page`,
+      ['ORDERSYNC_POLL_BUDGET'],
     );
   }
   return Object.freeze(cfg);

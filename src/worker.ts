@@ -7,7 +7,8 @@ import { createPool } from './db/pool';
 import { MysqlErpSource } from './erp/mysql-source';
 import { createKafka } from './kafka/client';
 import { EventProducer } from './kafka/producer';
-import { ensureTopics, topicsFromConfig } from './kafka/topics';
+import { topicsFromConfig } from './kafka/topics';
+import { pollTaskQueue } from './erp/poll-settings';
 import { createLogger } from './log';
 import { createWorkerConnection } from './temporal/connection';
 import { prebuiltWorkflowBundle } from './temporal/workflow-bundle';
@@ -29,40 +30,57 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
     connectionLimit: cfg.ORDERSYNC_MYSQL_POOL_SIZE,
   });
   const erpPool = createPool(cfg.ORDERSYNC_ERP_MYSQL_URL, { connectionLimit: 2 });
-  const kafka = createKafka(cfg, '-worker');
-  const admin = kafka.admin();
-  await admin.connect();
-  const created = await ensureTopics(admin, topics, cfg.ORDERSYNC_TOPIC_PARTITIONS);
-  await admin.disconnect();
-  if (created.length > 0) log.info('created topics', { topics: created });
-  const producer = new EventProducer(kafka, topics);
-  await producer.connect();
+  // Kafka is reached lazily (see EventProducer): applies need only Temporal and
+  // MySQL, so the worker starts while Kafka is down and the poll activity retries.
+  const producer = new EventProducer(createKafka(cfg, '-worker'), topics, {
+    createTopicsWithPartitions: cfg.ORDERSYNC_TOPIC_PARTITIONS,
+    onTopicsCreated: (created) => log.info('created topics', { topics: created }),
+  });
   const connection = await createWorkerConnection(cfg);
   try {
-    const worker = await Worker.create({
+    const activities = createActivities({
+      pool,
+      erp: new MysqlErpSource(erpPool),
+      cursors: new CursorRepository(pool),
+      producer,
+      cursorName: cfg.ORDERSYNC_CURSOR_NAME,
+      pageSize: cfg.ORDERSYNC_POLL_PAGE_SIZE,
+      pollBudgetMs: cfg.ORDERSYNC_POLL_BUDGET,
+    });
+    const common = {
       connection,
       namespace: cfg.ORDERSYNC_TEMPORAL_NAMESPACE,
+      shutdownGraceTime: '10s' as const,
+    };
+    const worker = await Worker.create({
+      ...common,
       taskQueue: cfg.ORDERSYNC_TASK_QUEUE,
       workflowBundle,
-      activities: createActivities({
-        pool,
-        erp: new MysqlErpSource(erpPool),
-        cursors: new CursorRepository(pool),
-        producer,
-        cursorName: cfg.ORDERSYNC_CURSOR_NAME,
-        pageSize: cfg.ORDERSYNC_POLL_PAGE_SIZE,
-        pollBudgetMs: cfg.ORDERSYNC_POLL_BUDGET,
-      }),
+      activities,
       maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities,
       maxCachedWorkflows: opts.maxCachedWorkflows,
-      shutdownGraceTime: '10s',
+    });
+    // The poll activity's own queue and slot: replays and applies cannot starve it.
+    const pollWorker = await Worker.create({
+      ...common,
+      taskQueue: pollTaskQueue(cfg.ORDERSYNC_TASK_QUEUE),
+      activities: { pollErpToKafka: activities.pollErpToKafka },
+      maxConcurrentActivityTaskExecutions: 1,
     });
     log.info('worker running', {
       taskQueue: cfg.ORDERSYNC_TASK_QUEUE,
       temporal: cfg.ORDERSYNC_TEMPORAL_ADDRESS,
       mysql: redactUrl(cfg.ORDERSYNC_MYSQL_URL),
     });
-    await worker.run(); // returns after SIGINT/SIGTERM once in-flight tasks finish
+    producer.connect().then(
+      () => log.info('kafka connected'),
+      (err: unknown) =>
+        log.warn('kafka not reachable yet; polling retries until it is', {
+          error: (err as Error).message,
+        }),
+    );
+    // Both return after SIGINT/SIGTERM once in-flight tasks finish; if one fails, the other stops too.
+    await runTogether([worker, pollWorker]);
     log.info('worker stopped');
   } finally {
     await connection.close().catch(() => undefined);
@@ -70,4 +88,18 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
     await pool.end().catch(() => undefined);
     await erpPool.end().catch(() => undefined);
   }
+}
+
+/** Runs workers until all have stopped; the first failure shuts the others down and is rethrown. */
+async function runTogether(workers: readonly Worker[]): Promise<void> {
+  const results = await Promise.allSettled(
+    workers.map((w) =>
+      w.run().catch((err: unknown) => {
+        for (const other of workers) if (other.getState() === 'RUNNING') other.shutdown();
+        throw err;
+      }),
+    ),
+  );
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }

@@ -1,20 +1,21 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { PollReport } from '../activities/poll-erp';
-
-const { pollErpToKafka } = proxyActivities<Activities>({
-  startToCloseTimeout: '2m',
-  heartbeatTimeout: '30s',
-  retry: {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '30s',
-    maximumAttempts: 5,
-    nonRetryableErrorTypes: [],
-  },
-});
+import { POLL_ACTIVITY_TIMEOUT_MS, pollTaskQueue } from '../src/erp/poll-settings';
 
 /** Started by the Schedule: one bounded poll of the ERP change log into Kafka. */
 export async function erpPollWorkflow(): Promise<PollReport> {
+  const { pollErpToKafka } = proxyActivities<Activities>({
+    taskQueue: pollTaskQueue(workflowInfo().taskQueue),
+    startToCloseTimeout: POLL_ACTIVITY_TIMEOUT_MS,
+    heartbeatTimeout: '30s',
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '30s',
+      maximumAttempts: 5,
+      nonRetryableErrorTypes: [],
+    },
+  });
   return pollErpToKafka();
 }

@@ -117,7 +117,10 @@ async function status(): Promise<boolean> {
  *   ordersync_migrator  DDL + DML on the ordersync databases (`ordersync migrate`)
  *   erp_reader          SELECT on the ERP databases (the poller)
  *   erp_writer          owner of the simulated ERP databases (`ordersync erp simulate`)
- * Passwords are generated once and kept in the secrets file (mode 600).
+ * Passwords are generated once and kept in the secrets file (mode 600). On the
+ * MariaDB this script manages, root gets a generated password too
+ * (`ORDERSYNC_LOCAL_ROOT_PASSWORD`); with ORDERSYNC_MYSQL_ADMIN_URL the admin
+ * account is someone else's and is left as it is.
  */
 async function bootstrap(
   socket: string | undefined,
@@ -131,11 +134,27 @@ async function bootstrap(
     return existing[key];
   };
   const adminUrl = process.env.ORDERSYNC_MYSQL_ADMIN_URL;
-  const connect = () =>
-    socket && existsSync(socket) && !adminUrl
-      ? mysql.createConnection({ socketPath: socket, user: 'root' })
-      : mysql.createConnection({ uri: adminUrl ?? 'mysql://root@127.0.0.1:3306' });
-  const conn = await retryUntil(connect, waitSeconds, 'mysql (admin)');
+  // Without an admin URL the bootstrap is root's: of our MariaDB through its
+  // socket, or of the server already on 127.0.0.1:3306.
+  const rootPassword = adminUrl ? undefined : password('root');
+  const conn = await retryUntil(
+    () =>
+      rootPassword === undefined
+        ? mysql.createConnection({ uri: adminUrl })
+        : connectAsRoot(socket, rootPassword),
+    waitSeconds,
+    'mysql (admin)',
+  );
+  if (rootPassword !== undefined) {
+    // Saved before it is set, so an interrupted bootstrap can never lose it.
+    writeSecrets(secretsFile, existing, []);
+    try {
+      await requireRootPassword(conn, rootPassword);
+    } catch (err) {
+      await conn.end();
+      throw err;
+    }
+  }
   const grants: Array<[string, string, readonly string[]]> = [
     ['ordersync_app', 'SELECT, INSERT, UPDATE, DELETE', APP_DATABASES],
     [
@@ -172,23 +191,77 @@ async function bootstrap(
   }
   const url = (user: string, db: string) =>
     `mysql://${user}:${encodeURIComponent(password(user))}@127.0.0.1:3306/${db}`;
-  const lines = [
-    '# Written by scripts/infra.sh for the local servers. Real environment variables take precedence.',
-    ...Object.entries(existing).map(([k, v]) => `${k}=${v}`),
+  writeSecrets(secretsFile, existing, [
     `ORDERSYNC_MYSQL_URL=${url('ordersync_app', 'ordersync')}`,
     `ORDERSYNC_MYSQL_MIGRATE_URL=${url('ordersync_migrator', 'ordersync')}`,
     `ORDERSYNC_ERP_MYSQL_URL=${url('erp_reader', 'erp')}`,
     `ORDERSYNC_ERP_WRITER_URL=${url('erp_writer', 'erp')}`,
-  ];
-  const unique = lines.filter(
-    (l, i) =>
-      l.startsWith('#') || lines.findIndex((m) => m.split('=')[0] === l.split('=')[0]) === i,
-  );
-  writeFileSync(secretsFile, `${unique.join('\n')}\n`, { mode: 0o600 });
-  chmodSync(secretsFile, 0o600);
+  ]);
   console.error(
     `[infra] mysql ready: databases ${[...APP_DATABASES, ...ERP_DATABASES].join(', ')}; credentials in ${secretsFile}`,
   );
+}
+
+/** Writes the secrets file (mode 600): the existing entries first, then `lines` for keys not yet present. */
+function writeSecrets(file: string, existing: Record<string, string>, lines: string[]): void {
+  const all = [
+    '# Written by scripts/infra.sh for the local servers. Real environment variables take precedence.',
+    ...Object.entries(existing).map(([k, v]) => `${k}=${v}`),
+    ...lines,
+  ];
+  const unique = all.filter(
+    (l, i) => l.startsWith('#') || all.findIndex((m) => m.split('=')[0] === l.split('=')[0]) === i,
+  );
+  writeFileSync(file, `${unique.join('\n')}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+/**
+ * Connects as root through the socket when it exists, else over 127.0.0.1.
+ * With the generated password first; without one
+ * only while root still has none (a data directory from before root needed a
+ * credential, or a first bootstrap that was interrupted), which is then fixed.
+ */
+async function connectAsRoot(socket: string | undefined, password: string) {
+  const target =
+    socket && existsSync(socket) ? { socketPath: socket } : { host: '127.0.0.1', port: 3306 };
+  try {
+    return await mysql.createConnection({ ...target, user: 'root', password });
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ER_ACCESS_DENIED_ERROR') throw err;
+    return mysql.createConnection({ ...target, user: 'root' });
+  }
+}
+
+/**
+ * Makes every `root` account need a credential: the generated password, and on
+ * MariaDB also the OS user `root` through the socket (unix_socket), who can
+ * read the secrets file anyway. No local process gets a superuser over TCP
+ * without the secrets file.
+ */
+async function requireRootPassword(conn: mysql.Connection, password: string): Promise<void> {
+  const [[version]] = await conn.query<mysql.RowDataPacket[]>('SELECT VERSION() AS v');
+  const mariadb = String(version?.v).includes('MariaDB');
+  const [rows] = await conn.query<mysql.RowDataPacket[]>(
+    "SELECT Host AS host FROM mysql.user WHERE User = 'root'",
+  );
+  for (const { host } of rows) {
+    const account = ['root', String(host)];
+    try {
+      if (mariadb && host === 'localhost')
+        await conn.query(
+          'ALTER USER ?@? IDENTIFIED VIA unix_socket OR mysql_native_password USING PASSWORD(?)',
+          [...account, password],
+        );
+      else await conn.query('ALTER USER ?@? IDENTIFIED BY ?', [...account, password]);
+    } catch (err) {
+      // mariadb-install-db also creates root@<hostname>, which --skip-name-resolve
+      // never loads, so it cannot be altered; it would log in without a
+      // password the day name resolution is on, so it goes.
+      if ((err as { errno?: number }).errno !== 1396) throw err;
+      await conn.query('DROP USER ?@?', account);
+    }
+  }
 }
 
 async function main(): Promise<number> {

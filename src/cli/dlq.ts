@@ -1,65 +1,50 @@
-import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { Option } from 'commander';
-import type { KafkaMessage } from 'kafkajs';
 import type { Config } from '../config';
 import { HEADERS } from '../contracts/events';
+import { createPool } from '../db/pool';
 import { createKafka } from '../kafka/client';
+import { dlqHeader, readDlq } from '../kafka/dlq-reader';
+import { replayDlq } from '../kafka/dlq-replay';
+import type { ReplayReport } from '../kafka/dlq-replay';
 import { topicsFromConfig } from '../kafka/topics';
 
-export interface DlqEntry {
-  partition: number;
-  offset: string;
-  message: KafkaMessage;
+/** Longest key or detail printed on screen; `--json` prints them whole. */
+const SCREEN_WIDTH = 80;
+
+/**
+ * Text made safe and short for a terminal: control characters escaped (a key
+ * is untrusted input), and anything past `max` characters replaced by a count.
+ */
+export function forScreen(text: string, max = SCREEN_WIDTH): string {
+  // eslint-disable-next-line no-control-regex
+  const safe = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) =>
+    c === '\n' ? '\\n' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  const chars = [...safe];
+  return chars.length <= max ? safe : `${chars.slice(0, max).join('')}…(+${chars.length - max})`;
 }
 
-const header = (m: KafkaMessage, name: string) => m.headers?.[name]?.toString() ?? '';
-
-/** Reads the whole DLQ as it is now, without joining the consumer group or committing anything. */
-export async function readDlq(cfg: Config): Promise<DlqEntry[]> {
-  const kafka = createKafka(cfg, '-dlq-reader');
-  const topic = topicsFromConfig(cfg).dlq;
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
-  const remaining = new Map(
-    ends.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]),
-  );
-  const out: DlqEntry[] = [];
-  if (remaining.size === 0) return out;
-  const consumer = kafka.consumer({
-    groupId: `ordersync-dlq-reader-${randomUUID()}`,
-    maxBytesPerPartition: 10 * 1024 * 1024,
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      void consumer
-        .disconnect()
-        .finally(() => reject(new Error('timed out reading the DLQ after 60 s')));
-    }, 60_000);
-    consumer
-      .run({
-        autoCommit: false,
-        eachMessage: async ({ partition, message }) => {
-          const end = remaining.get(partition);
-          if (end === undefined) return;
-          out.push({ partition, offset: message.offset, message });
-          if (BigInt(message.offset) + 1n >= end) remaining.delete(partition);
-          if (remaining.size === 0) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      })
-      .catch(reject);
-  });
-  await consumer.disconnect();
-  return out.sort(
-    (a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)),
-  );
+export function formatReplayReport(r: ReplayReport, dryRun: boolean): string[] {
+  const lines = [
+    `${dryRun ? 'would replay' : 'replayed'} ${r.replayed} of ${r.matched} message(s)`,
+  ];
+  for (const [topic, n] of Object.entries(r.byTopic)) lines.push(`  ${n} to ${topic}`);
+  const s = r.skipped;
+  if (s['already-replayed'] > 0)
+    lines.push(`  skipped ${s['already-replayed']} already replayed by an earlier run`);
+  if (s['refused-again'] > 0)
+    lines.push(
+      `  skipped ${s['refused-again']} replayed before and refused again (--again sends them anyway)`,
+    );
+  if (s['no-channel-topic'] > 0)
+    lines.push(
+      `  skipped ${s['no-channel-topic']} with no channel topic (ERP rows: correct the row in the ERP, then \`ordersync replay <orderId>\`)`,
+    );
+  if (s.truncated > 0)
+    lines.push(
+      `  skipped ${s.truncated} cut to fit the DLQ (the original is in the ERP: replay the order)`,
+    );
+  return lines;
 }
 
 export function registerDlqCommands(program: Command, cfg: () => Config): void {
@@ -67,25 +52,26 @@ export function registerDlqCommands(program: Command, cfg: () => Config): void {
   dlq
     .command('list')
     .description('list DLQ messages with their reason and origin')
-    .option('--json', 'print JSON lines')
+    .option('--json', 'print JSON lines, with keys and details whole')
     .option('--reason <reason>', 'only this reason (schema, unparsable-json, key-mismatch, ...)')
     .action(async (o: { json?: boolean; reason?: string }) => {
-      const entries = (await readDlq(cfg())).filter(
-        (e) => !o.reason || header(e.message, HEADERS.dlqReason) === o.reason,
-      );
+      const c = cfg();
+      const entries = (
+        await readDlq(createKafka(c, '-dlq-reader'), topicsFromConfig(c).dlq)
+      ).filter((e) => !o.reason || dlqHeader(e.message, HEADERS.dlqReason) === o.reason);
       for (const { partition, offset, message: m } of entries) {
         const row = {
           dlq: `${partition}@${offset}`,
-          reason: header(m, HEADERS.dlqReason),
-          detail: header(m, HEADERS.dlqDetail),
-          source: `${header(m, HEADERS.dlqTopic)}/${header(m, HEADERS.dlqPartition)}@${header(m, HEADERS.dlqOffset)}`,
+          reason: dlqHeader(m, HEADERS.dlqReason),
+          detail: dlqHeader(m, HEADERS.dlqDetail),
+          source: `${dlqHeader(m, HEADERS.dlqTopic)}/${dlqHeader(m, HEADERS.dlqPartition)}@${dlqHeader(m, HEADERS.dlqOffset)}`,
           key: m.key?.toString() ?? null,
           bytes: m.value?.length ?? 0,
         };
         console.log(
           o.json
             ? JSON.stringify(row)
-            : `${row.dlq}  ${row.reason.padEnd(15)} ${row.source}  key=${row.key ?? '∅'}  ${row.detail}`,
+            : `${row.dlq}  ${forScreen(row.reason, 24).padEnd(15)} ${forScreen(row.source)}  key=${row.key === null ? '∅' : forScreen(row.key)}  ${row.bytes} B  ${forScreen(row.detail)}`,
         );
       }
       if (!o.json) console.log(`${entries.length} message(s)`);
@@ -93,30 +79,23 @@ export function registerDlqCommands(program: Command, cfg: () => Config): void {
   dlq
     .command('replay')
     .description(
-      'produce DLQ messages back to their source topic, e.g. after fixing a producer; the consumer validates them again',
+      'send DLQ messages back to their source topic, where the consumer validates them again; ' +
+        'each is sent once (recorded in the dlq_replays table), so a second or interrupted run resumes',
     )
-    .addOption(new Option('--reason <reason>', 'only this reason'))
+    .option('--reason <reason>', 'only this reason')
     .option('--dry-run', 'show what would be replayed')
-    .action(async (o: { reason?: string; dryRun?: boolean }) => {
+    .option('--again', 'also send messages that were replayed before and came back refused')
+    .action(async (o: { reason?: string; dryRun?: boolean; again?: boolean }) => {
       const c = cfg();
-      const entries = (await readDlq(c)).filter(
-        (e) => !o.reason || header(e.message, HEADERS.dlqReason) === o.reason,
-      );
-      const kafka = createKafka(c, '-dlq-replay');
-      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-      await producer.connect();
-      let n = 0;
+      const pool = createPool(c.ORDERSYNC_MYSQL_URL, { connectionLimit: 2 });
       try {
-        for (const { message: m } of entries) {
-          const topic = header(m, HEADERS.dlqTopic);
-          if (!topic) continue;
-          if (!o.dryRun)
-            await producer.send({ topic, acks: -1, messages: [{ key: m.key, value: m.value }] });
-          n++;
-        }
+        const report = await replayDlq(
+          { kafka: createKafka(c, '-dlq-replay'), pool, topics: topicsFromConfig(c) },
+          o,
+        );
+        for (const line of formatReplayReport(report, Boolean(o.dryRun))) console.log(line);
       } finally {
-        await producer.disconnect();
+        await pool.end();
       }
-      console.log(`${o.dryRun ? 'would replay' : 'replayed'} ${n} message(s)`);
     });
 }

@@ -17,6 +17,9 @@ export const DEFAULT_TOPICS: Topics = {
   dlq: 'ordersync.dlq',
 };
 
+/** The source topic named in letters of ERP rows that could not be produced at all; not a Kafka topic. */
+export const ERP_SOURCE_TOPIC = 'erp.order_events';
+
 /** Headers on produced messages, so tools can route without parsing the value. */
 export const HEADERS = {
   eventId: 'ordersync-event-id',

@@ -1,7 +1,7 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { jsonColumn } from '../db/json-column';
 import { fromSqlDateTime } from '../db/time';
-import { advanceCursor, DEFAULT_GAP_POLICY } from './cursor';
+import { DEFAULT_GAP_POLICY, stepCursor } from './cursor';
 import type { GapPolicy, PollCursor } from './cursor';
 import type { ErpEvent, ErpSource } from './source';
 
@@ -49,13 +49,14 @@ export class MysqlErpSource implements ErpSource {
       [...params, limit],
     );
     const events = rows.map(toEvent);
-    const nextCursor = advanceCursor(
+    const step = stepCursor(
       cursor,
       events.map((e) => e.seq),
       this.now(),
       this.policy,
+      limit,
     );
-    return { events, nextCursor };
+    return { events, nextCursor: step.cursor, droppedGaps: step.dropped };
   }
 
   async fetchOrderEvents(orderId: string, fromVersion: number, limit: number) {

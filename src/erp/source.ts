@@ -1,16 +1,19 @@
 import type { OrderEventInput } from '../contracts/events';
-import type { PollCursor } from './cursor';
+import type { DroppedGapRange, PollCursor } from './cursor';
 
 /**
  * The ERP as ordersync sees it. Events are passed on as the ERP wrote them;
  * validation happens in the consumer, which trusts no producer.
  */
 export interface ErpSource {
-  /** Events after `cursor`, oldest first, and the cursor to save once they are produced. */
+  /**
+   * Events after `cursor`, oldest first, the cursor to save once they are
+   * produced, and the gaps that cursor no longer waits for.
+   */
   fetchEvents(
     cursor: PollCursor,
     limit: number,
-  ): Promise<{ events: ErpEvent[]; nextCursor: PollCursor }>;
+  ): Promise<{ events: ErpEvent[]; nextCursor: PollCursor; droppedGaps: DroppedGapRange[] }>;
   /** One order's events from `fromVersion` on, in version order, at most `limit`; used by replay. */
   fetchOrderEvents(orderId: string, fromVersion: number, limit: number): Promise<ErpEvent[]>;
 }

@@ -1,10 +1,18 @@
-import { CompressionTypes, Partitioners } from 'kafkajs';
-import type { IHeaders, Kafka, Producer } from 'kafkajs';
+import { CompressionTypes, KafkaJSProtocolError, Partitioners } from 'kafkajs';
+import type { IHeaders, Kafka, Message, Producer } from 'kafkajs';
 import { HEADERS, topicForChannel } from '../contracts/events';
 import type { OrderEvent, Topics } from '../contracts/events';
-import { DLQ_REASONS } from '../contracts/topics';
+import { DLQ_REASONS, ERP_SOURCE_TOPIC } from '../contracts/topics';
 import type { ErpEvent } from '../erp/source';
-import { TOPIC_MAX_MESSAGE_BYTES } from './topics';
+import { BATCH_OVERHEAD_BYTES, fitsAlone, planSends, recordBytes } from './send-plan';
+import type { PlannedMessage, TopicLayout } from './send-plan';
+import {
+  BROKER_DEFAULT_MAX_MESSAGE_BYTES,
+  ensureTopics,
+  eventTopics,
+  readTopicLayouts,
+} from './topics';
+
 
 export interface DeadLetter {
   key: Buffer | null;
@@ -16,16 +24,36 @@ export interface DeadLetter {
   sourceOffset: string;
 }
 
+/** Thrown when the broker refuses a send as too large although the plan fitted the limits read at start-up. */
+export class TopicLimitChangedError extends Error {
+  override readonly name = 'TopicLimitChangedError';
+}
+
+export interface EventProducerOptions {
+  /** Create missing topics with this many partitions when first connecting (the worker does). */
+  createTopicsWithPartitions?: number;
+  /** Told about topics created on first connect. */
+  onTopicsCreated?: (topics: string[]) => void;
+}
+
 /**
  * The one producer ordersync uses: idempotent, acks from all in-sync replicas,
  * and the order id as key so one order's events share a partition.
+ *
+ * It connects lazily, on the first send, so a worker starts (and applies
+ * orders, which need only Temporal and MySQL) while Kafka is down; a failed
+ * connect is tried again by the next send. Connecting also reads every topic's
+ * real `max.message.bytes` and partition count, which decide how sends are split.
  */
 export class EventProducer {
   private readonly producer: Producer;
+  private ready: Promise<void> | undefined;
+  private layouts = new Map<string, TopicLayout>();
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly topics: Topics,
+    private readonly options: EventProducerOptions = {},
   ) {
     this.producer = kafka.producer({
       idempotent: true,
@@ -35,25 +63,64 @@ export class EventProducer {
     });
   }
 
+  /** Connects now instead of on the first send; rejects while Kafka is unreachable. */
   connect(): Promise<void> {
-    return this.producer.connect();
+    this.ready ??= this.prepare().catch((err: unknown) => {
+      this.ready = undefined;
+      throw err;
+    });
+    return this.ready;
   }
 
-  disconnect(): Promise<void> {
-    return this.producer.disconnect();
+  async disconnect(): Promise<void> {
+    if (!this.ready) return;
+    // A connect that is still retrying (Kafka down) must not hold up shutdown for long.
+    await Promise.race([
+      this.ready.catch(() => undefined),
+      new Promise((r) => setTimeout(r, 5_000).unref()),
+    ]);
+    this.ready = undefined;
+    await this.producer.disconnect();
+  }
+
+  private async prepare(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const partitions = this.options.createTopicsWithPartitions;
+      if (partitions) {
+        const created = await ensureTopics(admin, this.topics, partitions);
+        if (created.length > 0) this.options.onTopicsCreated?.(created);
+      }
+      this.layouts = await readTopicLayouts(admin, [...eventTopics(this.topics), this.topics.dlq]);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    await this.producer.connect();
+  }
+
+  /** A topic's limit and partition count as read on connect (the broker default if unknown). */
+  layoutOf(topic: string): TopicLayout {
+    return (
+      this.layouts.get(topic) ?? {
+        maxMessageBytes: BROKER_DEFAULT_MAX_MESSAGE_BYTES,
+        partitions: 1,
+      }
+    );
   }
 
   /**
-   * Produces ERP events; resolves only once every one is acknowledged. A row
-   * that cannot be produced at all (unknown channel, too large for the topic)
-   * is dead-lettered with its change-log sequence, so one bad row can never
-   * stop the poller. Returns how many were dead-lettered.
+   * Produces ERP events in order; resolves only once every one is acknowledged.
+   * The page is split so no partition's batch exceeds its topic's limit. A row
+   * that cannot be produced at all (unknown channel, too large for its topic
+   * even alone) is dead-lettered with its change-log sequence, so one bad row
+   * can never stop the poller. Returns how many were dead-lettered.
    */
   async sendEvents(events: readonly ErpEvent[]): Promise<number> {
     if (events.length === 0) return 0;
-    const byTopic = new Map<string, Array<{ key: string; value: string; headers: IHeaders }>>();
+    await this.connect();
+    const outgoing: Array<PlannedMessage & { key: string; value: string }> = [];
     const refused: DeadLetter[] = [];
-    const limit = TOPIC_MAX_MESSAGE_BYTES - 64 * 1024;
     for (const e of events) {
       const { seq, ...rest } = e;
       const value = JSON.stringify(rest);
@@ -61,37 +128,63 @@ export class EventProducer {
         Object.hasOwn(this.topics, e.channel) && String(e.channel) !== 'dlq'
           ? topicForChannel(this.topics, e.channel)
           : undefined;
-      if (!topic || Buffer.byteLength(value) > limit) {
+      const message = {
+        topic: topic ?? '',
+        key: e.orderId,
+        value,
+        headers: { [HEADERS.eventId]: String(e.eventId), [HEADERS.eventType]: String(e.type) },
+      };
+      const limit = topic ? this.layoutOf(topic).maxMessageBytes : 0;
+      if (!topic || !fitsAlone(message, limit)) {
         refused.push({
           key: typeof e.orderId === 'string' ? Buffer.from(e.orderId) : null,
           value: Buffer.from(value),
           reason: topic ? DLQ_REASONS.erpRowOversized : DLQ_REASONS.erpRowUnknownChannel,
           detail: topic
-            ? `${Buffer.byteLength(value)} bytes`
+            ? `${Buffer.byteLength(value)} bytes; ${topic} takes at most ${limit} per batch`
             : `channel ${JSON.stringify(String(e.channel)).slice(0, 40)}`,
-          sourceTopic: 'erp.order_events',
+          sourceTopic: ERP_SOURCE_TOPIC,
           sourcePartition: -1,
           sourceOffset: String(seq),
         });
         continue;
       }
-      const list = byTopic.get(topic) ?? [];
-      list.push({
-        key: e.orderId,
-        value,
-        headers: { [HEADERS.eventId]: String(e.eventId), [HEADERS.eventType]: String(e.type) },
-      });
-      byTopic.set(topic, list);
+      outgoing.push(message);
     }
-    if (byTopic.size > 0) {
-      await this.producer.sendBatch({
-        acks: -1,
-        compression: CompressionTypes.None,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-      });
+    for (const send of planSends(outgoing, (t) => this.layoutOf(t))) {
+      await this.sendPlanned(send);
     }
     await this.sendDeadLetters(refused);
     return refused.length;
+  }
+
+  /** One planned send; a refusal as too large means a limit changed, so they are read again. */
+  private async sendPlanned(messages: readonly PlannedMessage[]): Promise<void> {
+    const byTopic = new Map<string, Message[]>();
+    for (const { topic, ...m } of messages) {
+      const list = byTopic.get(topic) ?? [];
+      list.push(m);
+      byTopic.set(topic, list);
+    }
+    try {
+      await this.producer.sendBatch({
+        acks: -1,
+        compression: CompressionTypes.None,
+        topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list })),
+      });
+    } catch (err) {
+      if (!isTooLarge(err)) throw err;
+      const admin = this.kafka.admin();
+      await admin.connect();
+      try {
+        this.layouts = await readTopicLayouts(admin, [...this.layouts.keys()]);
+      } finally {
+        await admin.disconnect().catch(() => undefined);
+      }
+      throw new TopicLimitChangedError(
+        `the broker refused a send as too large; topic limits were read again, retry: ${(err as Error).message}`,
+      );
+    }
   }
 
   /**
@@ -100,6 +193,7 @@ export class EventProducer {
    * `ordersync dlq replay` sends them back through the consumer.
    */
   async deadLetterEvents(events: readonly OrderEvent[], reason: string, detail: string) {
+    await this.connect();
     await this.sendDeadLetters(
       events.map((e) => ({
         key: Buffer.from(e.orderId),
@@ -116,24 +210,38 @@ export class EventProducer {
   /** Copies refused messages to the DLQ with why and where they came from. */
   async sendDeadLetters(letters: readonly DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
-    const limit = TOPIC_MAX_MESSAGE_BYTES - 64 * 1024;
-    // One request per letter: several large letters together could exceed the topic's limit.
-    for (const message of letters.map((l) => ({
-      key: l.key,
-      // A value too large for the DLQ itself is truncated, never dropped; the header says so.
-      value: l.value && l.value.length > limit ? l.value.subarray(0, limit) : l.value,
-      headers: {
+    await this.connect();
+    const topic = this.topics.dlq;
+    const limit = this.layoutOf(topic).maxMessageBytes;
+    const messages = letters.map((l) => {
+      const headers: IHeaders = {
         [HEADERS.dlqReason]: l.reason,
         [HEADERS.dlqDetail]: l.detail,
         [HEADERS.dlqTopic]: l.sourceTopic,
         [HEADERS.dlqPartition]: String(l.sourcePartition),
         [HEADERS.dlqOffset]: l.sourceOffset,
-        ...(l.value && l.value.length > limit
-          ? { [HEADERS.dlqTruncatedFrom]: String(l.value.length) }
-          : {}),
-      },
-    }))) {
-      await this.producer.send({ topic: this.topics.dlq, acks: -1, messages: [message] });
+      };
+      const whole = { topic, key: l.key, value: l.value, headers };
+      if (!l.value || fitsAlone(whole, limit)) return whole;
+      // A value too large for the DLQ itself is truncated, never dropped; the header says so.
+      headers[HEADERS.dlqTruncatedFrom] = String(l.value.length);
+      const room = limit - BATCH_OVERHEAD_BYTES - recordBytes({ ...whole, value: null });
+      return { ...whole, value: l.value.subarray(0, Math.max(0, room)) };
+    });
+    for (const send of planSends(messages, (t) => this.layoutOf(t))) {
+      await this.sendPlanned(send);
     }
   }
+}
+
+/** Whether a send failed because a batch exceeded a topic's size limit (also inside kafkajs's wrappers). */
+function isTooLarge(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  if (
+    err instanceof KafkaJSProtocolError &&
+    (err.type === 'MESSAGE_TOO_LARGE' || err.type === 'RECORD_LIST_TOO_LARGE')
+  )
+    return true;
+  const { cause, errors } = err as { cause?: unknown; errors?: unknown };
+  return isTooLarge(cause) || (Array.isArray(errors) && errors.some(isTooLarge));
 }

@@ -10,7 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { Config } from '../../src/config';
-import { readDlq } from '../../src/cli/dlq';
+import { readDlq } from '../../src/kafka/dlq-reader';
 import { startProcess, stopProcess } from '../../src/cli/processes';
 import { CursorRepository } from '../../src/db/cursor-repository';
 import { migrate } from '../../src/db/migrate';
@@ -153,7 +153,8 @@ export class TestPipeline {
 
   /** Every message in this run's DLQ now, read without joining a group. */
   async deadLetters(): Promise<KafkaMessage[]> {
-    return (await readDlq(this.cfg)).map((e) => e.message);
+    const kafka = createKafka(this.cfg, '-dlq-reader');
+    return (await readDlq(kafka, topicsFromConfig(this.cfg).dlq)).map((e) => e.message);
   }
 
   /** Deletes the Schedule, stops the processes, deletes the topics and closes every connection. */

@@ -217,6 +217,16 @@ describe('loadConfig parsing', () => {
     expect(ok.ORDERSYNC_TEMPORAL_TLS_KEY_FILE).toBe('/etc/tls/client.key');
   });
 
+  it("refuses a poll budget that leaves the last page no time before the poll activity's timeout", () => {
+    const err = configError(minimalEnv({ ORDERSYNC_POLL_BUDGET: '2m' }));
+    expect(err.variables).toEqual(['ORDERSYNC_POLL_BUDGET']);
+    expect(err.message).toContain('120 s timeout');
+    expect(() => loadConfig(minimalEnv({ ORDERSYNC_POLL_BUDGET: '91s' }))).toThrow(ConfigError);
+    expect(loadConfig(minimalEnv({ ORDERSYNC_POLL_BUDGET: '90s' })).ORDERSYNC_POLL_BUDGET).toBe(
+      90_000,
+    );
+  });
+
   it('requires SASL credentials with a SASL mechanism', () => {
     const err = configError(
       minimalEnv({ ORDERSYNC_KAFKA_SASL_MECHANISM: 'plain', ORDERSYNC_KAFKA_SASL_USERNAME: 'svc' }),
