@@ -112,7 +112,7 @@ async function main() {
     const prefix = `HIST-B-${p.runId.replace(/[^A-Za-z0-9]/g, '').slice(-8)}`;
     const sim = await p.simulate({ orders: 1, poisonOrders: 1, prefix, concurrency: 1 });
     const blocked = sim.orderIds[0]!;
-    const erpEvents = await new MysqlErpSource(p.reader).fetchOrderEvents(blocked, 1);
+    const erpEvents = await new MysqlErpSource(p.reader).fetchOrderEvents(blocked, 1, 1000);
     const parsed = erpEvents.map(({ seq: _seq, ...e }) => orderEventSchema.parse(e));
     await orders().deliver(blocked, parsed[0]!.channel, parsed);
     await reach(blocked, 'blocked');

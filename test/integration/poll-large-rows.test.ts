@@ -11,7 +11,6 @@ import { toSqlDateTime } from '../../src/db/time';
 import { MysqlErpSource } from '../../src/erp/mysql-source';
 import { initErpSchema } from '../../src/erp/simulator';
 import { createKafka } from '../../src/kafka/client';
-import { HEADERS } from '../../src/contracts/topics';
 import { EventProducer } from '../../src/kafka/producer';
 import { eventTopics, topicsFromConfig } from '../../src/kafka/topics';
 import { eventually, testEnv } from '../support/env';

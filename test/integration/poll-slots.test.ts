@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { Client } from '@temporalio/client';
 import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startProcess, stopProcess } from '../../src/cli/demo';
+import { startProcess, stopProcess } from '../../src/cli/processes';
 import { workflowOptionsFromConfig } from '../../src/consumer';
 import { CursorRepository } from '../../src/db/cursor-repository';
 import { migrate } from '../../src/db/migrate';

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startProcess, stopProcess } from '../../src/cli/demo';
+import { startProcess, stopProcess } from '../../src/cli/processes';
 import { loadConfig } from '../../src/config';
 import { workflowOptionsFromConfig } from '../../src/consumer';
 import { migrate } from '../../src/db/migrate';
@@ -92,7 +92,7 @@ describe('a worker whose Kafka is down', () => {
       );
       expect(failure.activityType?.name).toBe('pollErpToKafka');
       // The worker itself is still up, serving the retries.
-      expect(worker.exitCode).toBeNull();
+      expect(worker?.exitCode).toBeNull();
     } finally {
       await poll.terminate('test done');
     }
