@@ -12,7 +12,7 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { Command, Option } from 'commander';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
@@ -26,6 +26,8 @@ import { fromSqlDateTime } from '../src/db/time';
 import { initErpSchema, simulate } from '../src/erp/simulator';
 import { createKafka } from '../src/kafka/client';
 import { ensureTopics, topicsFromConfig } from '../src/kafka/topics';
+import { createTemporalClient } from '../src/temporal/connection';
+import { createDataConverter } from '../src/temporal/data-converter';
 import { upsertPollSchedule } from '../src/temporal/schedule';
 import { verify } from '../src/verify';
 import { eventually, testEnv } from '../test/support/env';
@@ -379,6 +381,7 @@ async function runCeiling(
     namespace: cfg.ORDERSYNC_TEMPORAL_NAMESPACE,
     taskQueue,
     workflowsPath: require.resolve('./ceiling-workflow'),
+    dataConverter: createDataConverter(cfg),
     activities: { trivialApply: async (v: number) => v },
     maxCachedWorkflows: 2000,
   });
@@ -549,8 +552,7 @@ async function main() {
   const admin = kafka.admin();
   await admin.connect();
   await ensureTopics(admin, topicsFromConfig(cfg), 12);
-  const connection = await Connection.connect({ address: cfg.ORDERSYNC_TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: cfg.ORDERSYNC_TEMPORAL_NAMESPACE });
+  const client = await createTemporalClient(cfg);
   const prefix = `B${runId.replace(/[^A-Za-z0-9]/g, '').slice(-10)}`;
   try {
     log(
@@ -612,7 +614,7 @@ async function main() {
       .deleteTopics({ topics: Object.values<string>({ ...topicsFromConfig(cfg) }) })
       .catch(() => undefined);
     await admin.disconnect();
-    await connection.close();
+    await client.connection.close();
   }
 }
 

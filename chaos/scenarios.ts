@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { dataDir } from '../src/config';
@@ -22,6 +22,7 @@ import { initErpSchema, simulate } from '../src/erp/simulator';
 import type { SimulateOptions } from '../src/erp/simulator';
 import { createKafka } from '../src/kafka/client';
 import { ensureTopics, topicsFromConfig } from '../src/kafka/topics';
+import { createTemporalClient } from '../src/temporal/connection';
 import { OrderWorkflowClient } from '../src/temporal/order-workflow-client';
 import { upsertPollSchedule } from '../src/temporal/schedule';
 import { verify } from '../src/verify';
@@ -86,8 +87,7 @@ class Pipeline {
     await admin.connect();
     await ensureTopics(admin, topicsFromConfig(cfg), cfg.ORDERSYNC_TOPIC_PARTITIONS);
     await admin.disconnect();
-    const connection = await Connection.connect({ address: cfg.ORDERSYNC_TEMPORAL_ADDRESS });
-    p.client = new Client({ connection, namespace: cfg.ORDERSYNC_TEMPORAL_NAMESPACE });
+    p.client = await createTemporalClient(cfg);
     return p;
   }
 

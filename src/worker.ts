@@ -10,6 +10,7 @@ import { EventProducer } from './kafka/producer';
 import { ensureTopics, topicsFromConfig } from './kafka/topics';
 import { createLogger } from './log';
 import { createWorkerConnection } from './temporal/connection';
+import { createDataConverter } from './temporal/data-converter';
 
 export interface WorkerOptions {
   maxConcurrentActivities: number;
@@ -42,6 +43,7 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
       namespace: cfg.ORDERSYNC_TEMPORAL_NAMESPACE,
       taskQueue: cfg.ORDERSYNC_TASK_QUEUE,
       workflowsPath: require.resolve('../workflows'),
+      dataConverter: createDataConverter(cfg),
       activities: createActivities({
         pool,
         erp: new MysqlErpSource(erpPool),

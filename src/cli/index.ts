@@ -12,8 +12,10 @@ import { OrderWorkflowClient } from '../temporal/order-workflow-client';
 import { describePollSchedule, upsertPollSchedule } from '../temporal/schedule';
 import { runConsumer, workflowOptionsFromConfig } from '../consumer';
 import { runWorker } from '../worker';
+import { registerCodecServerCommand } from './codec-server';
 import { registerDlqCommands } from './dlq';
 import { registerDemoCommand } from './demo';
+import { registerHistoryCommand } from './history';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -343,6 +345,8 @@ export function buildProgram(): Command {
 
   registerDlqCommands(program, cfg);
   registerDemoCommand(program);
+  registerHistoryCommand(program, cfg);
+  registerCodecServerCommand(program, cfg);
   return program;
 }
 

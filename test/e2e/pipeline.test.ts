@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProcess, stopProcess } from '../../src/cli/demo';
 import { CursorRepository } from '../../src/db/cursor-repository';
@@ -11,6 +11,7 @@ import { initErpSchema, simulate } from '../../src/erp/simulator';
 import { createKafka } from '../../src/kafka/client';
 import { EventProducer } from '../../src/kafka/producer';
 import { ensureTopics, topicsFromConfig } from '../../src/kafka/topics';
+import { createTemporalClient } from '../../src/temporal/connection';
 import { upsertPollSchedule } from '../../src/temporal/schedule';
 import { verify } from '../../src/verify';
 import { eventually, testEnv } from '../support/env';
@@ -50,8 +51,7 @@ beforeAll(async () => {
 
   for (const role of ['worker', 'worker', 'consumer', 'consumer'])
     children.push(startProcess(role, [], env));
-  const connection = await Connection.connect({ address: cfg.ORDERSYNC_TEMPORAL_ADDRESS });
-  client = new Client({ connection, namespace: cfg.ORDERSYNC_TEMPORAL_NAMESPACE });
+  client = await createTemporalClient(cfg);
   await upsertPollSchedule(client, {
     scheduleId: cfg.ORDERSYNC_SCHEDULE_ID,
     taskQueue: cfg.ORDERSYNC_TASK_QUEUE,
