@@ -249,7 +249,13 @@ wait_codec() {
 }
 
 start_temporal() {
-  if port_open "$TEMPORAL_GRPC_PORT"; then return; fi
+  local pid
+  if port_open "$TEMPORAL_GRPC_PORT"; then
+    if pid=$(our_pid temporal "server start-dev") && ! grep -q -- --ui-codec-endpoint "/proc/$pid/cmdline"; then
+      log "the running Temporal dev server predates --ui-codec-endpoint; the UI shows encrypted payloads until it is restarted ('npm run infra -- down' then 'up')"
+    fi
+    return
+  fi
   mkdir -p "$DATA_DIR/temporal"
   log "starting the Temporal dev server on 127.0.0.1:$TEMPORAL_GRPC_PORT (UI on http://127.0.0.1:$TEMPORAL_UI_PORT)"
   # The SQLite file keeps workflow histories across restarts. The search
