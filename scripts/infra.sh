@@ -126,7 +126,15 @@ spawn() {
   local name=$1
   shift
   mkdir -p "$DATA_DIR/logs"
-  setsid "$@" >>"$DATA_DIR/logs/$name.log" 2>&1 </dev/null &
+  # Close every inherited descriptor above stderr first: run under `flock LOCK cmd`,
+  # a server would otherwise hold the caller's lock for as long as it runs.
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      if ((fd > 2)); then { eval "exec $fd>&-"; } 2>/dev/null; fi
+    done
+    exec setsid "$@" >>"$DATA_DIR/logs/$name.log" 2>&1 </dev/null
+  ) &
   echo $! >"$(pidfile "$name")"
 }
 
