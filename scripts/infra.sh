@@ -4,7 +4,7 @@
 # MariaDB (Debian package) or an existing MySQL on 127.0.0.1:3306.
 #
 #   scripts/infra.sh install   obtain what is missing, start nothing
-#   scripts/infra.sh up        install, start what is not running, wait until healthy
+#   scripts/infra.sh up        install, start what is not running (and the codec server), wait until healthy
 #   scripts/infra.sh status    report health; exit 0 only if all three are healthy
 #   scripts/infra.sh down      stop the processes this script started, nothing else
 #   scripts/infra.sh reset     down, then delete the data directory
@@ -24,6 +24,7 @@ TEMPORAL_CLI_VERSION=v1.5.1
 TEMPORAL_BIN=$CACHE_DIR/temporal-cli-$TEMPORAL_CLI_VERSION/bin/temporal
 TEMPORAL_GRPC_PORT=7233
 TEMPORAL_UI_PORT=8233
+CODEC_PORT=8234
 
 # Kafka 4.x is the default; 3.9.x stays selectable because many managed clusters
 # still run it. Each version keeps its own data directory (a 4.x log directory
@@ -113,10 +114,25 @@ install_mysql() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq mariadb-server mariadb-client >/dev/null
 }
 
+# Debian's chromium, for the browser test of the Temporal UI with the codec server.
+install_chromium() {
+  if [[ -x /usr/lib/chromium/chromium ]]; then return; fi
+  if ! command -v apt-get >/dev/null; then
+    log "no apt-get: the browser test will be skipped until Chromium is at /usr/lib/chromium/chromium"
+    return
+  fi
+  log "installing Chromium from Debian packages (for the Temporal UI browser test)"
+  local sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+}
+
 install_all() {
   install_mysql
   install_kafka
   install_temporal
+  install_chromium
 }
 
 # ------------------------------------------------------------------ start ---
@@ -302,8 +318,47 @@ start_kafka() {
   spawn kafka "${KAFKA_JAVA[@]}" kafka.Kafka "$KAFKA_DIR/server.properties"
 }
 
+# Payload encryption is on by default, locally too. The dev key is generated once
+# and never replaced: replacing it would make every stored history unreadable.
+ensure_encryption_key() {
+  local file=$DATA_DIR/secrets.env key
+  if [[ -f $file ]] && grep -q '^ORDERSYNC_ENCRYPTION_KEYS=' "$file"; then return; fi
+  mkdir -p "$DATA_DIR"
+  key=$(node -e "process.stdout.write(require('crypto').randomBytes(32).toString('base64'))")
+  if [[ -s $file && -n $(tail -c1 "$file") ]]; then echo >>"$file"; fi
+  (umask 077 && printf 'ORDERSYNC_ENCRYPTION_KEYS=dev-%s:%s\n' "$(date -u +%Y%m%d)" "$key" >>"$file")
+  chmod 600 "$file"
+  log "generated a dev payload encryption key in $file"
+}
+
+# The codec server decrypts payloads for the Temporal UI (and `temporal --codec-endpoint`).
+start_codec() {
+  if port_open "$CODEC_PORT"; then return; fi
+  log "starting the codec server on http://127.0.0.1:$CODEC_PORT"
+  spawn codec env ORDERSYNC_DATA_DIR="$DATA_DIR" node "$ROOT/bin/ordersync" codec-server \
+    --listen "127.0.0.1:$CODEC_PORT"
+}
+
+codec_healthy() {
+  node -e "fetch('http://127.0.0.1:$CODEC_PORT/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+}
+
+wait_codec() {
+  for _ in $(seq 1 "$HEALTH_TIMEOUT"); do
+    if codec_healthy; then return; fi
+    sleep 1
+  done
+  die "the codec server did not answer on 127.0.0.1:$CODEC_PORT within ${HEALTH_TIMEOUT}s. Read $DATA_DIR/logs/codec.log."
+}
+
 start_temporal() {
-  if port_open "$TEMPORAL_GRPC_PORT"; then return; fi
+  local pid
+  if port_open "$TEMPORAL_GRPC_PORT"; then
+    if pid=$(our_pid temporal "server start-dev") && ! grep -q -- --ui-codec-endpoint "/proc/$pid/cmdline"; then
+      log "the running Temporal dev server predates --ui-codec-endpoint; the UI shows encrypted payloads until it is restarted ('npm run infra -- down' then 'up')"
+    fi
+    return
+  fi
   mkdir -p "$DATA_DIR/temporal"
   log "starting the Temporal dev server on 127.0.0.1:$TEMPORAL_GRPC_PORT (UI on http://127.0.0.1:$TEMPORAL_UI_PORT)"
   # The SQLite file keeps workflow histories across restarts. The search
@@ -311,6 +366,7 @@ start_temporal() {
   spawn temporal "$TEMPORAL_BIN" server start-dev \
     --ip 127.0.0.1 --port "$TEMPORAL_GRPC_PORT" \
     --ui-ip 127.0.0.1 --ui-port "$TEMPORAL_UI_PORT" \
+    --ui-codec-endpoint "http://127.0.0.1:$CODEC_PORT" \
     --db-filename "$DATA_DIR/temporal/temporal.db" \
     --namespace default \
     --search-attribute OrderChannel=Keyword \
@@ -333,6 +389,7 @@ wait_healthy() {
 up() {
   mkdir -p "$DATA_DIR/logs"
   install_all
+  ensure_encryption_key
   start_mysql
   start_kafka
   start_temporal
@@ -343,11 +400,18 @@ up() {
   wait_healthy mysql
   wait_healthy kafka
   wait_healthy temporal
+  start_codec
+  wait_codec
   status
 }
 
 status() {
   local rc=0 version
+  if codec_healthy; then
+    log "codec server: healthy on http://127.0.0.1:$CODEC_PORT"
+  else
+    log "codec server: not answering on 127.0.0.1:$CODEC_PORT (the UI shows encrypted payloads)"
+  fi
   probe status || rc=$?
   if version=$(running_kafka_version); then
     log "kafka is version $version, data in $DATA_DIR/kafka/$version"
@@ -377,6 +441,7 @@ stop_one() {
 }
 
 down() {
+  stop_one codec codec-server
   stop_one temporal "server start-dev"
   stop_one kafka kafka.Kafka
   stop_one mysql mariadbd

@@ -12,6 +12,7 @@ import { pollTaskQueue } from './erp/poll-settings';
 import { createLogger } from './log';
 import { createWorkerConnection } from './temporal/connection';
 import { prebuiltWorkflowBundle } from './temporal/workflow-bundle';
+import { createDataConverter } from './temporal/data-converter';
 
 export interface WorkerOptions {
   maxConcurrentActivities: number;
@@ -50,6 +51,7 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
     const common = {
       connection,
       namespace: cfg.ORDERSYNC_TEMPORAL_NAMESPACE,
+      dataConverter: createDataConverter(cfg),
       shutdownGraceTime: '10s' as const,
     };
     const worker = await Worker.create({

@@ -2,6 +2,7 @@
 // activity per event, no Kafka and no MySQL.
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { createDataConverter } from '../../src/temporal/data-converter';
 import type { Config } from '../../src/config';
 import { ceilingEvent, ceilingWorkflow } from '../ceiling-workflow';
 import type { CeilingResult } from '../common';
@@ -20,6 +21,7 @@ export async function runCeiling(
     namespace: cfg.ORDERSYNC_TEMPORAL_NAMESPACE,
     taskQueue,
     workflowsPath: require.resolve('../ceiling-workflow'),
+    dataConverter: createDataConverter(cfg),
     activities: { trivialApply: async (v: number) => v },
     maxCachedWorkflows: 2000,
   });

@@ -15,6 +15,15 @@ import { positive } from './args';
 import { runMigrations } from './migrate';
 import { startProcess, stopProcess } from './processes';
 
+/** True when a codec server answers its health check at `url`. */
+export async function codecServerAnswers(url: string): Promise<boolean> {
+  try {
+    return (await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
 async function count(
   pool: ReturnType<typeof createPool>,
   sql: string,
@@ -45,6 +54,12 @@ async function demo(cfg: Config, o: { orders: number; once: boolean; timeout: nu
   say(
     `started worker (pid ${children[0]!.pid}) and consumer (pid ${children[1]!.pid}); logs in ${path.join(dataDir(), 'logs')}`,
   );
+  const codecUrl = `http://${cfg.ORDERSYNC_CODEC_LISTEN}`;
+  if (await codecServerAnswers(codecUrl)) say(`codec server: ${codecUrl} (already running)`);
+  else {
+    children.push(startProcess('codec-server'));
+    say(`started codec server on ${codecUrl} (pid ${children.at(-1)!.pid})`);
+  }
   const stopAll = async () => {
     await Promise.all(children.map(stopProcess));
     await client.connection.close();
@@ -118,6 +133,11 @@ async function demo(cfg: Config, o: { orders: number; once: boolean; timeout: nu
     const sample = sims.orderIds[0]!;
     say(
       `one order's history: ${cfg.ORDERSYNC_TEMPORAL_UI_URL}/namespaces/${cfg.ORDERSYNC_TEMPORAL_NAMESPACE}/workflows/${encodeURIComponent(sample)}`,
+    );
+    say(
+      cfg.ORDERSYNC_ENCRYPTION === 'on'
+        ? `  payloads are encrypted in Temporal; the UI decodes them through ${codecUrl}, and \`ordersync history ${sample}\` prints them`
+        : '  ORDERSYNC_ENCRYPTION=off: payloads are stored in plaintext',
     );
     if (!verified(report)) {
       for (const m of report.mismatched.slice(0, 10)) say(`  mismatch ${m.orderId}: ${m.why}`);

@@ -2,9 +2,11 @@
 // its own file under src/cli/ and gets one line here.
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config';
+import { registerCodecServerCommand } from './codec-server';
 import { registerDemoCommand } from './demo';
 import { registerDlqCommands } from './dlq';
 import { registerErpCommands } from './erp';
+import { registerHistoryCommand } from './history';
 import { registerMigrateCommand } from './migrate';
 import { registerOrderCommands } from './orders';
 import { registerRunCommands } from './run';
@@ -26,6 +28,8 @@ export function buildProgram(): Command {
   registerOrderCommands(program, cfg);
   registerDlqCommands(program, cfg);
   registerDemoCommand(program);
+  registerHistoryCommand(program, cfg);
+  registerCodecServerCommand(program, cfg);
   return program;
 }
 

@@ -4,6 +4,7 @@ import type { ConnectionOptions } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import type { Config } from '../config';
+import { createDataConverter } from './data-converter';
 
 type TlsSettings = Exclude<ConnectionOptions['tls'], boolean | null | undefined>;
 
@@ -45,7 +46,11 @@ export async function createTemporalClient(cfg: Config): Promise<Client> {
     ...temporalConnectionOptions(cfg),
     connectTimeout: '10s',
   });
-  return new Client({ connection, namespace: cfg.ORDERSYNC_TEMPORAL_NAMESPACE });
+  return new Client({
+    connection,
+    namespace: cfg.ORDERSYNC_TEMPORAL_NAMESPACE,
+    dataConverter: createDataConverter(cfg),
+  });
 }
 
 export async function createWorkerConnection(cfg: Config): Promise<NativeConnection> {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { FAILURE_CONVERTER_PATH } from './data-converter';
 
 const ROOT = path.join(__dirname, '..', '..');
 const BUNDLE = path.join(ROOT, 'dist', 'workflow-bundle.js');
@@ -68,6 +69,8 @@ export async function buildWorkflowBundle(
   const started = Date.now();
   const { code } = await bundleWorkflowCode({
     workflowsPath: path.join(ROOT, 'workflows', 'index.ts'),
+    // The worker's failure converter must be inside the bundle when one is pre-built.
+    failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: new DefaultLogger('WARN'), // webpack's statistics are noise in the demo's output
   });
   mkdirSync(path.dirname(BUNDLE), { recursive: true });

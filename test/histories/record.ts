@@ -22,7 +22,7 @@ import { eventually } from '../support/env';
 import { fixPoisonedOrder } from '../support/erp-fixes';
 import { orderHistory, uniqueOrderId } from '../support/order-events';
 import { TestPipeline } from '../support/pipeline';
-import { historyDataConverter } from './data-converter';
+import { HISTORY_ENCRYPTION_KEYS, historyDataConverter } from './data-converter';
 import { encodeHistory } from './history-file';
 import type { HistoryFile } from './history-file';
 
@@ -75,7 +75,11 @@ async function main() {
     log(`${name}: ${runs.length} run(s)`);
   };
 
-  const worker = p.start('worker');
+  // The worker encrypts with the histories' own key, so the replay test can decode them.
+  const worker = p.start('worker', {
+    ORDERSYNC_ENCRYPTION: 'on',
+    ORDERSYNC_ENCRYPTION_KEYS: HISTORY_ENCRYPTION_KEYS,
+  });
   try {
     const normal = uniqueOrderId('HIST-N');
     for (const e of orderHistory(normal, 2)) await orders().deliver(normal, e.channel, [e]);

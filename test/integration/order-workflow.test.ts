@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,8 @@ import {
   replaySignal,
   statusQuery,
 } from '../../workflows/order-sync';
+import { createTemporalClient } from '../../src/temporal/connection';
+import { createDataConverter, FAILURE_CONVERTER_PATH } from '../../src/temporal/data-converter';
 import { eventually, testEnv } from '../support/env';
 import { orderHistory, uniqueOrderId } from '../support/order-events';
 
@@ -125,15 +127,16 @@ let bundle: WorkflowBundleWithSourceMap;
 beforeAll(async () => {
   bundle = await bundleWorkflowCode({
     workflowsPath: path.join(__dirname, '..', '..', 'workflows', 'index.ts'),
+    failureConverterPath: FAILURE_CONVERTER_PATH,
   });
-  const connection = await Connection.connect({ address: cfg.ORDERSYNC_TEMPORAL_ADDRESS });
-  client = new Client({ connection, namespace: cfg.ORDERSYNC_TEMPORAL_NAMESPACE });
+  client = await createTemporalClient(cfg);
   const { NativeConnection } = await import('@temporalio/worker');
   worker = await Worker.create({
     connection: await NativeConnection.connect({ address: cfg.ORDERSYNC_TEMPORAL_ADDRESS }),
     namespace: cfg.ORDERSYNC_TEMPORAL_NAMESPACE,
     taskQueue,
     workflowBundle: bundle,
+    dataConverter: createDataConverter(cfg),
     activities: fakeActivities(),
   });
   running = worker.run();
@@ -543,7 +546,11 @@ describe('orderSyncWorkflow', () => {
     const history = await client.workflow.getHandle(orderId).fetchHistory();
     expect(history.events?.length).toBeGreaterThan(5);
     await expect(
-      Worker.runReplayHistory({ workflowBundle: bundle }, history, orderId),
+      Worker.runReplayHistory(
+        { workflowBundle: bundle, dataConverter: createDataConverter(cfg) },
+        history,
+        orderId,
+      ),
     ).resolves.toBeUndefined();
   });
 });

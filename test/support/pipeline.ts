@@ -6,7 +6,7 @@
  * consumer processes, the ERP simulator, the oracle and the DLQ reader.
  */
 import type { ChildProcess } from 'node:child_process';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { Config } from '../../src/config';
@@ -19,6 +19,7 @@ import { initErpSchema, simulate } from '../../src/erp/simulator';
 import type { SimulateOptions } from '../../src/erp/simulator';
 import { createKafka } from '../../src/kafka/client';
 import { ensureTopics, topicsFromConfig } from '../../src/kafka/topics';
+import { createTemporalClient } from '../../src/temporal/connection';
 import { upsertPollSchedule } from '../../src/temporal/schedule';
 import { buildWorkflowBundle } from '../../src/temporal/workflow-bundle';
 import { verify } from '../../src/verify';
@@ -81,8 +82,7 @@ export class TestPipeline {
     await admin.connect();
     await ensureTopics(admin, topicsFromConfig(cfg), cfg.ORDERSYNC_TOPIC_PARTITIONS);
     await admin.disconnect();
-    const connection = await Connection.connect({ address: cfg.ORDERSYNC_TEMPORAL_ADDRESS });
-    const client = new Client({ connection, namespace: cfg.ORDERSYNC_TEMPORAL_NAMESPACE });
+    const client = await createTemporalClient(cfg);
     return new TestPipeline(label, cfg, env, base.runId, writer, reader, app, kafka, client);
   }
 

@@ -9,6 +9,7 @@ import {
   parseDurationMs,
   parseEnvFile,
   redactUrl,
+  requireEncryptionKeys,
 } from '../../src/config';
 
 let dir = '';
@@ -368,5 +369,73 @@ describe('redactUrl', () => {
     expect(redactUrl('//user:secret@host:3306/db')).toBe('<unparsable url>');
     expect(redactUrl('secret password')).toBe('<unparsable url>');
     expect(redactUrl('')).toBe('<unparsable url>');
+  });
+});
+
+describe('encryption and codec server settings', () => {
+  const k1 = Buffer.alloc(32, 1).toString('base64');
+  const k2 = Buffer.alloc(32, 2).toString('base64');
+
+  it('parses keyId:base64 entries in order, the first one encrypting', () => {
+    const cfg = loadConfig(minimalEnv({ ORDERSYNC_ENCRYPTION_KEYS: `new:${k2}, old:${k1}` }));
+    const keys = requireEncryptionKeys(cfg);
+    expect(keys.map((k) => k.id)).toEqual(['new', 'old']);
+    expect(keys[0]!.key.equals(Buffer.alloc(32, 2))).toBe(true);
+  });
+
+  it('reads keys one per line from ORDERSYNC_ENCRYPTION_KEYS_FILE', () => {
+    const env = minimalEnv({
+      ORDERSYNC_ENCRYPTION_KEYS_FILE: file('keys', `2026-11:${k2}\n2026-05:${k1}\n`),
+    });
+    expect(requireEncryptionKeys(loadConfig(env)).map((k) => k.id)).toEqual(['2026-11', '2026-05']);
+  });
+
+  it('names the variable, never the key, when an entry is malformed', () => {
+    for (const bad of [`nokey`, `a:${k1.slice(0, 20)}`, `a:${k1},a:${k2}`, `bad id:${k1}`]) {
+      const err = configError(minimalEnv({ ORDERSYNC_ENCRYPTION_KEYS: bad }));
+      expect(err.variables).toEqual(['ORDERSYNC_ENCRYPTION_KEYS']);
+      expect(err.message).not.toContain(k1.slice(0, 20));
+    }
+  });
+
+  it('requires a key while encryption is on, and allows none when it is off', () => {
+    const cfg = loadConfig(minimalEnv());
+    expect(cfg.ORDERSYNC_ENCRYPTION).toBe('on');
+    expect(() => requireEncryptionKeys(cfg)).toThrow(/ORDERSYNC_ENCRYPTION_KEYS/);
+    expect(requireEncryptionKeys(loadConfig(minimalEnv({ ORDERSYNC_ENCRYPTION: 'off' })))).toEqual(
+      [],
+    );
+    expect(configError(minimalEnv({ ORDERSYNC_ENCRYPTION: 'maybe' })).variables).toEqual([
+      'ORDERSYNC_ENCRYPTION',
+    ]);
+  });
+
+  it('defaults the codec server to loopback and the local UI origins', () => {
+    const cfg = loadConfig(minimalEnv());
+    expect(cfg.ORDERSYNC_CODEC_LISTEN).toBe('127.0.0.1:8234');
+    expect(cfg.ORDERSYNC_CODEC_CORS_ORIGINS).toEqual([
+      'http://127.0.0.1:8233',
+      'http://localhost:8233',
+    ]);
+    expect(cfg.ORDERSYNC_CODEC_TOKEN).toBeUndefined();
+  });
+
+  it('accepts origins only, and a token only from 16 characters', () => {
+    const ok = loadConfig(
+      minimalEnv({
+        ORDERSYNC_CODEC_CORS_ORIGINS: 'https://ui.example.com, https://x.example:8443',
+      }),
+    );
+    expect(ok.ORDERSYNC_CODEC_CORS_ORIGINS).toEqual([
+      'https://ui.example.com',
+      'https://x.example:8443',
+    ]);
+    expect(
+      configError(minimalEnv({ ORDERSYNC_CODEC_CORS_ORIGINS: 'https://ui.example.com/path' }))
+        .variables,
+    ).toEqual(['ORDERSYNC_CODEC_CORS_ORIGINS']);
+    expect(configError(minimalEnv({ ORDERSYNC_CODEC_TOKEN: 'short' })).variables).toEqual([
+      'ORDERSYNC_CODEC_TOKEN',
+    ]);
   });
 });

@@ -31,6 +31,7 @@ describe('recorded workflow histories', () => {
   it('replay deterministically against the current workflow code', async () => {
     const bundle = await bundleWorkflowCode({
       workflowsPath: path.join(__dirname, '..', '..', 'workflows', 'index.ts'),
+      failureConverterPath: historyDataConverter.failureConverterPath,
       logger: new DefaultLogger('WARN'),
     });
     const histories = files.map((f) => decodeHistory(load(f)));
