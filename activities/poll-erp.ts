@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { CursorRepository } from '../src/db/cursor-repository';
 import type { ErpSource } from '../src/erp/source';
 import type { EventProducer } from '../src/kafka/producer';
+import { countPolledRows } from '../src/observability/metrics';
 
 export interface PollDeps {
   erp: ErpSource;
@@ -37,6 +38,7 @@ export function createPollActivities(deps: PollDeps) {
       const { events, nextCursor } = await deps.erp.fetchEvents(cursor, deps.pageSize);
       const refused = await deps.producer.sendEvents(events);
       await deps.cursors.save(deps.cursorName, nextCursor);
+      countPolledRows(events.length - refused, refused);
       report.produced += events.length - refused;
       report.deadLettered += refused;
       report.pages++;

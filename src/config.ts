@@ -96,6 +96,16 @@ const envSchema = z.object({
   ORDERSYNC_CURSOR_NAME: z.string().min(1).max(64).default('erp-order-events'),
   ORDERSYNC_POLL_PAGE_SIZE: positiveInt.default(500),
   ORDERSYNC_POLL_BUDGET: duration.default(20_000),
+
+  // Read by src/log.ts straight from the process environment; validated here so a typo fails at boot.
+  ORDERSYNC_LOG_LEVEL: z
+    .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+    .default('info'),
+  ORDERSYNC_LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  ORDERSYNC_METRICS_ADDRESS: z
+    .string()
+    .regex(/^(off|\[?[^\s\]]+\]?:\d{1,5})$/, 'must be host:port (port 0 = a free port) or off')
+    .default('127.0.0.1:0'),
 });
 
 export type Config = Readonly<z.infer<typeof envSchema>>;

@@ -9,11 +9,16 @@ import { createKafka } from './kafka/client';
 import { EventProducer } from './kafka/producer';
 import { ensureTopics, topicsFromConfig } from './kafka/topics';
 import { createLogger } from './log';
-import { createWorkerConnection } from './temporal/connection';
+import { parseMetricsAddress, startObservabilityServer } from './observability/http-server';
+import { blockedOrdersRefresher, pollCursorRefresher } from './observability/state-gauges';
+import { installTemporalRuntime } from './observability/temporal-runtime';
+import { createTemporalClient, createWorkerConnection } from './temporal/connection';
 
 export interface WorkerOptions {
   maxConcurrentActivities: number;
   maxCachedWorkflows: number;
+  /** Overrides ORDERSYNC_METRICS_ADDRESS (`host:port` or `off`). */
+  metricsAddress?: string;
 }
 
 /**
@@ -22,11 +27,41 @@ export interface WorkerOptions {
  */
 export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void> {
   const log = createLogger('worker');
+  const metricsAddress = opts.metricsAddress ?? cfg.ORDERSYNC_METRICS_ADDRESS;
+  const sdkMetrics = await installTemporalRuntime({
+    sdkMetrics: parseMetricsAddress(metricsAddress) !== null,
+  });
   const topics = topicsFromConfig(cfg);
   const pool = createPool(cfg.ORDERSYNC_MYSQL_URL, {
     connectionLimit: cfg.ORDERSYNC_MYSQL_POOL_SIZE,
   });
   const erpPool = createPool(cfg.ORDERSYNC_ERP_MYSQL_URL, { connectionLimit: 2 });
+  const cursors = new CursorRepository(pool);
+  let worker: Worker | undefined;
+  // Set once the Temporal client exists; a scrape before then skips the blocked-orders count.
+  const late: { refreshBlocked?: () => Promise<void> } = {};
+  const http = await startObservabilityServer({
+    address: metricsAddress,
+    log,
+    readiness: {
+      temporalWorker: () => {
+        const state = worker?.getState() ?? 'STARTING';
+        return { ok: state === 'RUNNING', detail: state };
+      },
+      mysql: async () => {
+        await pool.query('SELECT 1');
+        return { ok: true };
+      },
+    },
+    beforeScrape: [
+      pollCursorRefresher({ erpPool, cursors, cursorName: cfg.ORDERSYNC_CURSOR_NAME }),
+      () => late.refreshBlocked?.() ?? Promise.resolve(),
+    ],
+    ...(sdkMetrics ? { extraMetrics: sdkMetrics } : {}),
+  });
+  const drain = () => http?.setDraining();
+  process.once('SIGTERM', drain);
+  process.once('SIGINT', drain);
   const kafka = createKafka(cfg, '-worker');
   const admin = kafka.admin();
   await admin.connect();
@@ -36,8 +71,10 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
   const producer = new EventProducer(kafka, topics);
   await producer.connect();
   const connection = await createWorkerConnection(cfg);
+  const client = await createTemporalClient(cfg);
+  late.refreshBlocked = blockedOrdersRefresher({ client, taskQueue: cfg.ORDERSYNC_TASK_QUEUE });
   try {
-    const worker = await Worker.create({
+    worker = await Worker.create({
       connection,
       namespace: cfg.ORDERSYNC_TEMPORAL_NAMESPACE,
       taskQueue: cfg.ORDERSYNC_TASK_QUEUE,
@@ -45,7 +82,7 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
       activities: createActivities({
         pool,
         erp: new MysqlErpSource(erpPool),
-        cursors: new CursorRepository(pool),
+        cursors,
         producer,
         cursorName: cfg.ORDERSYNC_CURSOR_NAME,
         pageSize: cfg.ORDERSYNC_POLL_PAGE_SIZE,
@@ -63,9 +100,11 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
     await worker.run(); // returns after SIGINT/SIGTERM once in-flight tasks finish
     log.info('worker stopped');
   } finally {
+    await client.connection.close().catch(() => undefined);
     await connection.close().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);
     await pool.end().catch(() => undefined);
     await erpPool.end().catch(() => undefined);
+    await http?.close();
   }
 }

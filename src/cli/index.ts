@@ -14,6 +14,7 @@ import { runConsumer, workflowOptionsFromConfig } from '../consumer';
 import { runWorker } from '../worker';
 import { registerDlqCommands } from './dlq';
 import { registerDemoCommand } from './demo';
+import { metricsAddressOption } from './metrics-option';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -93,12 +94,16 @@ export function buildProgram(): Command {
         .argParser(int('--max-cached-workflows'))
         .default(2000),
     )
-    .action(async (o: { maxActivities: number; maxCachedWorkflows: number }) => {
-      await runWorker(cfg(), {
-        maxConcurrentActivities: o.maxActivities,
-        maxCachedWorkflows: o.maxCachedWorkflows,
-      });
-    });
+    .addOption(metricsAddressOption())
+    .action(
+      async (o: { maxActivities: number; maxCachedWorkflows: number; metricsAddress?: string }) => {
+        await runWorker(cfg(), {
+          maxConcurrentActivities: o.maxActivities,
+          maxCachedWorkflows: o.maxCachedWorkflows,
+          metricsAddress: o.metricsAddress,
+        });
+      },
+    );
 
   program
     .command('consumer')
@@ -108,8 +113,12 @@ export function buildProgram(): Command {
         .argParser(int('--partitions-concurrently'))
         .default(6),
     )
-    .action(async (o: { partitionsConcurrently: number }) => {
-      await runConsumer(cfg(), { partitionsConcurrently: o.partitionsConcurrently });
+    .addOption(metricsAddressOption())
+    .action(async (o: { partitionsConcurrently: number; metricsAddress?: string }) => {
+      await runConsumer(cfg(), {
+        partitionsConcurrently: o.partitionsConcurrently,
+        metricsAddress: o.metricsAddress,
+      });
     });
 
   const schedule = program

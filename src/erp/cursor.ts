@@ -1,3 +1,5 @@
+import { countDroppedGaps } from '../observability/metrics';
+
 /**
  * The poll cursor. A plain high-water mark over an auto-increment sequence
  * loses rows: a transaction can take sequence 7, commit after 8 was read, and
@@ -34,13 +36,21 @@ export function advanceCursor(
 ): PollCursor {
   const seenSet = new Set(seen);
   const high = seen.reduce((m, s) => Math.max(m, s), cursor.position);
-  const gaps = cursor.gaps.filter((g) => !seenSet.has(g.seq) && now - g.since < policy.gapTtlMs);
+  const open = cursor.gaps.filter((g) => !seenSet.has(g.seq));
+  const gaps = open.filter((g) => now - g.since < policy.gapTtlMs);
+  countDroppedGaps('expired', open.length - gaps.length);
   // A jump larger than maxGaps (a purged or re-seeded log) keeps only the newest
   // gaps instead of allocating one object per missing sequence.
-  for (let s = Math.max(cursor.position + 1, high - policy.maxGaps); s < high; s++) {
+  const first = Math.max(cursor.position + 1, high - policy.maxGaps);
+  countDroppedGaps(
+    'cap',
+    first - (cursor.position + 1) - seen.filter((s) => s > cursor.position && s < first).length,
+  );
+  for (let s = first; s < high; s++) {
     if (!seenSet.has(s)) gaps.push({ seq: s, since: now });
   }
   gaps.sort((a, b) => a.seq - b.seq);
   const overflow = gaps.length - policy.maxGaps;
+  countDroppedGaps('cap', overflow);
   return { position: high, gaps: overflow > 0 ? gaps.slice(overflow) : gaps };
 }

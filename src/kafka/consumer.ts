@@ -1,6 +1,7 @@
 import type { Batch, Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { faultPoint } from '../chaos-hooks';
 import { decodeMessage } from '../contracts/events';
+import { consumerMessages } from '../observability/metrics';
 import type { OrderEvent, Topics } from '../contracts/events';
 import type { EventProducer } from './producer';
 import { eventTopics } from './topics';
@@ -16,6 +17,8 @@ export interface ConsumerOptions {
   /** Partitions processed at the same time. */
   partitionsConcurrently: number;
   log?: (msg: string) => void;
+  /** Called with every kafkajs member this consumer creates (the first and any replacement), to watch its events. */
+  onMember?: (member: Consumer) => void;
 }
 
 export interface ConsumerStats {
@@ -125,6 +128,7 @@ export class OrderEventConsumer {
     consumer.on(consumer.events.CRASH, (e) => {
       if (!e.payload.restart) this.recover(consumer, e.payload.error);
     });
+    this.options.onMember?.(consumer);
     return consumer;
   }
 
@@ -250,6 +254,7 @@ export class OrderEventConsumer {
       alive,
     );
     this.stats.deadLettered += letters.length;
+    consumerMessages.inc({ topic, outcome: 'dead_lettered' }, letters.length);
 
     // Different orders concurrently, one order's events as few signals as the
     // Temporal payload limit allows (2 MB), in offset order.
@@ -277,6 +282,7 @@ export class OrderEventConsumer {
               faultPoint('consumer-after-signal');
             }
             this.stats.handedOver += events.length;
+            consumerMessages.inc({ topic, outcome: 'delivered' }, events.length);
             await this.beat(heartbeat, `signal ${orderId}`);
           } catch (err) {
             abandoned = true;

@@ -3,6 +3,7 @@ import type { IHeaders, Kafka, Producer } from 'kafkajs';
 import { HEADERS, topicForChannel } from '../contracts/events';
 import type { OrderEvent, Topics } from '../contracts/events';
 import type { ErpEvent } from '../erp/source';
+import { countDeadLetters } from '../observability/metrics';
 import { TOPIC_MAX_MESSAGE_BYTES } from './topics';
 
 export interface DeadLetter {
@@ -134,5 +135,6 @@ export class EventProducer {
     }))) {
       await this.producer.send({ topic: this.topics.dlq, acks: -1, messages: [message] });
     }
+    countDeadLetters(letters);
   }
 }
