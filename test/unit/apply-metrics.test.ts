@@ -11,7 +11,7 @@ const value = async (
   labels: Record<string, string>,
 ) =>
   (await metric.get()).values.find((v) =>
-    Object.entries(labels).every(([k, l]) => v.labels[k] === l),
+    Object.entries(labels).every(([k, l]) => (v.labels as Record<string, unknown>)[k] === l),
   )?.value ?? 0;
 
 const created = validEvent({ eventId: 'E1' }) as unknown as OrderEvent;
@@ -44,7 +44,7 @@ describe('apply metrics', () => {
       },
     ];
     const { applyOrderEvents } = instrumentApply({
-      applyOrderEvents: async () => results.shift()!,
+      applyOrderEvents: async (_input: ApplyInput) => results.shift()!,
     });
     const input: ApplyInput = { orderId: created.orderId, events: [created, invoice] };
     await applyOrderEvents(input);
@@ -57,7 +57,7 @@ describe('apply metrics', () => {
   it('map stale, superseded and rejected; leave deferred for later', async () => {
     eventsApplied.reset();
     const { applyOrderEvents } = instrumentApply({
-      applyOrderEvents: async (): Promise<ApplyResult> => ({
+      applyOrderEvents: async (_input: ApplyInput): Promise<ApplyResult> => ({
         outcomes: [
           { eventId: 'E1', outcome: 'skipped', reason: 'superseded' },
           { eventId: 'E2', outcome: 'deferred' },
@@ -76,7 +76,7 @@ describe('apply metrics', () => {
       transient: await value(applyFailures, { kind: 'transient' }),
     };
     const failing = (err: Error) =>
-      instrumentApply({ applyOrderEvents: () => Promise.reject(err) });
+      instrumentApply({ applyOrderEvents: (_input: ApplyInput) => Promise.reject(err) });
     const input: ApplyInput = { orderId: created.orderId, events: [created] };
     await expect(
       failing(new InvalidOrderDataError('bad', 'E1')).applyOrderEvents(input),
