@@ -176,9 +176,15 @@ async function runOrdersync(
   const app = createPool(cfg.ORDERSYNC_MYSQL_URL, { connectionLimit: 2 });
   const writer = createPool(cfg.ORDERSYNC_ERP_WRITER_URL!, { connectionLimit: 8 });
   const children: Record<string, ChildProcess> = {};
-  for (let i = 1; i <= opts.workers; i++) children[`worker ${i}`] = startProcess('worker', [], env);
+  // Fixed metrics ports, so Prometheus or curl can watch a run: workers 9471.., consumers 9481..
+  const metrics = (role: string, port: number) => {
+    log(`${role}: http://127.0.0.1:${port}/metrics`);
+    return ['--metrics-address', `127.0.0.1:${port}`];
+  };
+  for (let i = 1; i <= opts.workers; i++)
+    children[`worker ${i}`] = startProcess('worker', metrics(`worker ${i}`, 9470 + i), env);
   for (let i = 1; i <= opts.consumers; i++)
-    children[`consumer ${i}`] = startProcess('consumer', [], env);
+    children[`consumer ${i}`] = startProcess('consumer', metrics(`consumer ${i}`, 9480 + i), env);
   try {
     await upsertPollSchedule(client, {
       scheduleId: cfg.ORDERSYNC_SCHEDULE_ID,

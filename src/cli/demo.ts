@@ -17,6 +17,9 @@ import { runMigrations } from './index';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'ordersync');
 
+/** Fixed metrics and health addresses, the ones deploy/prometheus/prometheus.yml scrapes. */
+export const DEMO_METRICS = { worker: '127.0.0.1:9464', consumer: '127.0.0.1:9465' } as const;
+
 /** Starts `ordersync <role>` as its own process, as an operator would, with logs in the data dir. */
 export function startProcess(
   role: string,
@@ -66,10 +69,15 @@ async function demo(cfg: Config, o: { orders: number; once: boolean; timeout: nu
     catchupWindowMs: 60_000,
   });
   say(`schedule ${cfg.ORDERSYNC_SCHEDULE_ID}: every 2 s`);
-  const children = [startProcess('worker'), startProcess('consumer')];
+  const children = [
+    startProcess('worker', ['--metrics-address', DEMO_METRICS.worker]),
+    startProcess('consumer', ['--metrics-address', DEMO_METRICS.consumer]),
+  ];
   say(
     `started worker (pid ${children[0]!.pid}) and consumer (pid ${children[1]!.pid}); logs in ${path.join(dataDir(), 'logs')}`,
   );
+  for (const [role, address] of Object.entries(DEMO_METRICS))
+    say(`${role}: http://${address}/metrics  /livez  /readyz`);
   const stopAll = async () => {
     await Promise.all(children.map(stopProcess));
     await client.connection.close();
