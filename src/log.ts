@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { pino } from 'pino';
 import type { DestinationStream, Level, LevelWithSilent, Logger as PinoLogger } from 'pino';
 import { formatPretty } from './observability/pretty-log';
@@ -61,7 +62,7 @@ export function buildRootLogger(
   return pino(
     {
       level: logLevelFromEnv(env),
-      base: { pid: process.pid },
+      base: { pid: process.pid, hostname: hostname() },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: {
         level: (label) => ({ level: label }),
