@@ -59,7 +59,16 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
     ],
     ...(sdkMetrics ? { extraMetrics: sdkMetrics } : {}),
   });
-  const drain = () => http?.setDraining();
+  // The SDK's Runtime drains a running worker on these signals; this listener only flips
+  // the probes. Before the worker exists there is nothing to drain, and a listener
+  // would otherwise swallow the signal, so exit as the default handler would.
+  const drain = (signal: NodeJS.Signals) => {
+    http?.setDraining();
+    if (worker === undefined) {
+      log.warn('stopped before the worker was running', { signal });
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+  };
   process.once('SIGTERM', drain);
   process.once('SIGINT', drain);
   const kafka = createKafka(cfg, '-worker');
