@@ -64,7 +64,7 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
   // would otherwise swallow the signal, so exit as the default handler would.
   const drain = (signal: NodeJS.Signals) => {
     http?.setDraining();
-    if (worker === undefined) {
+    if (worker === undefined || worker.getState() === 'INITIALIZED') {
       log.warn('stopped before the worker was running', { signal });
       process.exit(signal === 'SIGINT' ? 130 : 143);
     }
