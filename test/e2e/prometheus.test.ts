@@ -259,8 +259,13 @@ describe('a real Prometheus scraping a worker and a consumer', () => {
     const raw = readFileSync(worker.logFile, 'utf8') + readFileSync(consumer.logFile, 'utf8');
     for (const m of MARKERS) expect(raw, `log holds customer data "${m}"`).not.toContain(m);
     const components = new Set(logs.map((l) => String(l.component)));
-    for (const c of ['worker', 'consumer', 'kafkajs', 'temporal.workflow', 'temporal.activity'])
-      expect(components, `no ${c} log lines`).toContain(c);
+    for (const c of ['worker', 'consumer', 'kafkajs', 'temporal.worker', 'temporal.workflow'])
+      expect([...components], `no ${c} log lines`).toContain(c);
+    // The workflow's own line when the marker order blocks, and the SDK's activity lines.
+    expect(logs.some((l) => l.msg === 'order blocked' && l.orderId === markerOrder)).toBe(true);
+    expect(
+      logs.some((l) => l.orderId === markerOrder && l.activityType === 'applyOrderEvents'),
+    ).toBe(true);
     const orderLines = logs.filter((l) => l.orderId === markerOrder);
     expect(orderLines.length).toBeGreaterThan(0);
     for (const l of orderLines) {
