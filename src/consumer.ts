@@ -6,7 +6,7 @@ import { ensureTopics, eventTopics, topicsFromConfig } from './kafka/topics';
 import { createLogger } from './log';
 import { ConsumerReadiness } from './observability/consumer-readiness';
 import { startObservabilityServer } from './observability/http-server';
-import { consumerHandoverSeconds } from './observability/metrics';
+import { consumerHandoverSeconds, exportOnlyMetricsOf } from './observability/metrics';
 import { consumerLagRefresher } from './observability/state-gauges';
 import { createTemporalClient } from './temporal/connection';
 import { OrderWorkflowClient } from './temporal/order-workflow-client';
@@ -33,6 +33,7 @@ export async function runConsumer(
   const readiness = new ConsumerReadiness();
   // Kept connected: it reads the group's lag on each scrape.
   const admin = kafka.admin();
+  exportOnlyMetricsOf('consumer');
   const http = await startObservabilityServer({
     address: opts.metricsAddress ?? cfg.ORDERSYNC_METRICS_ADDRESS,
     log,

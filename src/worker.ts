@@ -10,6 +10,7 @@ import { EventProducer } from './kafka/producer';
 import { ensureTopics, topicsFromConfig } from './kafka/topics';
 import { createLogger } from './log';
 import { parseMetricsAddress, startObservabilityServer } from './observability/http-server';
+import { exportOnlyMetricsOf } from './observability/metrics';
 import { blockedOrdersRefresher, pollCursorRefresher } from './observability/state-gauges';
 import { installTemporalRuntime } from './observability/temporal-runtime';
 import { createTemporalClient, createWorkerConnection } from './temporal/connection';
@@ -40,6 +41,7 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
   let worker: Worker | undefined;
   // Set once the Temporal client exists; a scrape before then skips the blocked-orders count.
   const late: { refreshBlocked?: () => Promise<void> } = {};
+  exportOnlyMetricsOf('worker');
   const http = await startObservabilityServer({
     address: metricsAddress,
     log,

@@ -123,3 +123,29 @@ export function countDeadLetters(letters: ReadonlyArray<{ reason: string }>): vo
 export function countDroppedGaps(reason: 'expired' | 'cap', n: number): void {
   if (n > 0) pollGapsDropped.inc({ reason }, n);
 }
+
+const CONSUMER_ONLY = [consumerMessages, consumerLag, consumerHandoverSeconds];
+const WORKER_ONLY = [
+  eventsApplied,
+  applySeconds,
+  applyFailures,
+  commitToApplySeconds,
+  blockedOrders,
+  pollRows,
+  pollCursorLag,
+  pollGaps,
+  pollGapsDropped,
+];
+
+/**
+ * Keeps in this process's registry only the metrics its role produces, so a
+ * consumer does not export a worker's zeros (an unlabelled gauge such as the
+ * cursor lag would otherwise read 0 from every consumer). Counting on an
+ * unregistered metric is harmless.
+ */
+export function exportOnlyMetricsOf(role: 'worker' | 'consumer'): void {
+  for (const m of role === 'worker' ? CONSUMER_ONLY : WORKER_ONLY) {
+    const name = (m as unknown as { name: string }).name;
+    if (registry.getSingleMetric(name)) registry.removeSingleMetric(name);
+  }
+}

@@ -96,3 +96,17 @@ describe('metrics and health server', () => {
     expect((await get('/nope')).status).toBe(404);
   });
 });
+
+describe('per-role export', () => {
+  it('a consumer exports no worker metric and a worker no consumer metric', async () => {
+    const { exportOnlyMetricsOf, registry } = await import('../../src/observability/metrics');
+    const names = () => registry.getMetricsAsArray().map((m) => m.name);
+    const before = names();
+    exportOnlyMetricsOf('consumer');
+    expect(names()).toContain('ordersync_consumer_lag');
+    expect(names()).toContain('ordersync_dlq_messages_total');
+    expect(names()).not.toContain('ordersync_poll_cursor_lag');
+    expect(names()).not.toContain('ordersync_events_applied_total');
+    expect(names().length).toBeLessThan(before.length);
+  });
+});
