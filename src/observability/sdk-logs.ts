@@ -66,8 +66,9 @@ export function kafkaLogLevel(level: string = rootLogger().level): KafkaLogLevel
     case 'trace':
       return KafkaLogLevel.DEBUG;
     case 'debug':
-    case 'info':
       return KafkaLogLevel.INFO;
+    // kafkajs's info lines (every start, stop and group join) are debug detail for us.
+    case 'info':
     case 'warn':
       return KafkaLogLevel.WARN;
     case 'silent':
