@@ -145,6 +145,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // The marker order stays blocked by design; do not leave it running in the shared namespace.
+  await client?.workflow
+    .getHandle(markerOrder)
+    .terminate('test finished')
+    .catch(() => undefined);
   await client?.schedule
     .getHandle(cfg.ORDERSYNC_SCHEDULE_ID)
     .delete()
