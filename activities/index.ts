@@ -2,6 +2,7 @@ import type { Pool } from 'mysql2/promise';
 import type { CursorRepository } from '../src/db/cursor-repository';
 import type { ErpSource } from '../src/erp/source';
 import type { EventProducer } from '../src/kafka/producer';
+import { instrumentApply } from '../src/observability/apply-metrics';
 import { createApplyActivities } from './apply-order-events';
 import { createDeadLetterActivities } from './dead-letter';
 import { createPollActivities } from './poll-erp';
@@ -20,7 +21,7 @@ export interface ActivityDeps {
 /** All activities, with their dependencies injected; the worker registers the result. */
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...createApplyActivities({ pool: deps.pool }),
+    ...instrumentApply(createApplyActivities({ pool: deps.pool })),
     ...createReadErpActivities({ erp: deps.erp }),
     ...createDeadLetterActivities({ producer: deps.producer }),
     ...createPollActivities({

@@ -6,6 +6,7 @@ import { describeRanges, recordDroppedGaps } from '../src/erp/gap-stats';
 import type { ErpSource } from '../src/erp/source';
 import type { EventProducer } from '../src/kafka/producer';
 import { createLogger } from '../src/log';
+import { countPolledRows } from '../src/observability/metrics';
 
 export interface PollDeps {
   erp: ErpSource;
@@ -59,6 +60,7 @@ export function createPollActivities(deps: PollDeps) {
         report.gapsDropped += countDropped(droppedGaps);
         onGapsDropped(droppedGaps);
       }
+      countPolledRows(events.length - refused, refused);
       report.produced += events.length - refused;
       report.deadLettered += refused;
       report.pages++;

@@ -128,11 +128,27 @@ install_chromium() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 }
 
+# Prometheus and promtool, for the alert-rule tests and the Prometheus e2e
+# test. Installed only; nothing here starts it (the e2e test runs its own).
+install_prometheus() {
+  if command -v promtool >/dev/null && command -v prometheus >/dev/null; then return; fi
+  command -v apt-get >/dev/null ||
+    die "promtool/prometheus are missing and there is no apt-get; install Prometheus 2.x so both are on PATH."
+  log "installing Prometheus (server and promtool) from Debian packages"
+  local sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  # On a systemd host the package enables and starts a system-wide server; the tests run their own.
+  if [[ -d /run/systemd/system ]]; then $sudo systemctl disable --now prometheus >/dev/null 2>&1 || true; fi
+}
+
 install_all() {
   install_mysql
   install_kafka
   install_temporal
   install_chromium
+  install_prometheus
 }
 
 # ------------------------------------------------------------------ start ---

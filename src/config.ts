@@ -171,6 +171,16 @@ const envSchema = z.object({
   ]),
   ORDERSYNC_CODEC_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   ORDERSYNC_CODEC_MAX_BODY_BYTES: positiveInt.default(8 * 1024 * 1024),
+
+  // Read by src/log.ts straight from the process environment; validated here so a typo fails at boot.
+  ORDERSYNC_LOG_LEVEL: z
+    .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+    .default('info'),
+  ORDERSYNC_LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  ORDERSYNC_METRICS_ADDRESS: z
+    .string()
+    .regex(/^(off|\[?[^\s\]]+\]?:\d{1,5})$/, 'must be host:port (port 0 = a free port) or off')
+    .default('127.0.0.1:0'),
 });
 
 export type Config = Readonly<z.infer<typeof envSchema>>;

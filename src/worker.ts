@@ -4,19 +4,25 @@ import type { Config } from './config';
 import { redactUrl } from './config';
 import { CursorRepository } from './db/cursor-repository';
 import { createPool } from './db/pool';
+import { pollTaskQueue } from './erp/poll-settings';
 import { MysqlErpSource } from './erp/mysql-source';
 import { createKafka } from './kafka/client';
 import { EventProducer } from './kafka/producer';
 import { topicsFromConfig } from './kafka/topics';
-import { pollTaskQueue } from './erp/poll-settings';
 import { createLogger } from './log';
-import { createWorkerConnection } from './temporal/connection';
-import { prebuiltWorkflowBundle } from './temporal/workflow-bundle';
+import { parseMetricsAddress, startObservabilityServer } from './observability/http-server';
+import { exportOnlyMetricsOf } from './observability/metrics';
+import { blockedOrdersRefresher, pollCursorRefresher } from './observability/state-gauges';
+import { installTemporalRuntime } from './observability/temporal-runtime';
+import { createTemporalClient, createWorkerConnection } from './temporal/connection';
 import { createDataConverter } from './temporal/data-converter';
+import { prebuiltWorkflowBundle } from './temporal/workflow-bundle';
 
 export interface WorkerOptions {
   maxConcurrentActivities: number;
   maxCachedWorkflows: number;
+  /** Overrides ORDERSYNC_METRICS_ADDRESS (`host:port` or `off`). */
+  metricsAddress?: string;
 }
 
 /**
@@ -26,11 +32,52 @@ export interface WorkerOptions {
 export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void> {
   const log = createLogger('worker');
   const workflowBundle = prebuiltWorkflowBundle(); // before any connection: a missing bundle fails fast
+  const metricsAddress = opts.metricsAddress ?? cfg.ORDERSYNC_METRICS_ADDRESS;
+  const sdkMetrics = await installTemporalRuntime({
+    sdkMetrics: parseMetricsAddress(metricsAddress) !== null,
+  });
   const topics = topicsFromConfig(cfg);
   const pool = createPool(cfg.ORDERSYNC_MYSQL_URL, {
     connectionLimit: cfg.ORDERSYNC_MYSQL_POOL_SIZE,
   });
   const erpPool = createPool(cfg.ORDERSYNC_ERP_MYSQL_URL, { connectionLimit: 2 });
+  const cursors = new CursorRepository(pool);
+  const workers: Worker[] = [];
+  // Set once the Temporal client exists; a scrape before then skips the blocked-orders count.
+  const late: { refreshBlocked?: () => Promise<void> } = {};
+  exportOnlyMetricsOf('worker');
+  const http = await startObservabilityServer({
+    address: metricsAddress,
+    log,
+    readiness: {
+      temporalWorker: () => {
+        const states = workers.map((w) => w.getState());
+        const ok = states.length === 2 && states.every((s) => s === 'RUNNING');
+        return { ok, detail: states.length > 0 ? states.join(',') : 'STARTING' };
+      },
+      mysql: async () => {
+        await pool.query('SELECT 1');
+        return { ok: true };
+      },
+    },
+    beforeScrape: [
+      pollCursorRefresher({ erpPool, cursors, cursorName: cfg.ORDERSYNC_CURSOR_NAME }),
+      () => late.refreshBlocked?.() ?? Promise.resolve(),
+    ],
+    ...(sdkMetrics ? { extraMetrics: sdkMetrics } : {}),
+  });
+  // The SDK's Runtime drains a running worker on these signals; this listener only flips
+  // the probes. Before the workers exist there is nothing to drain, and a listener
+  // would otherwise swallow the signal, so exit as the default handler would.
+  const drain = (signal: NodeJS.Signals) => {
+    http?.setDraining();
+    if (workers.length === 0 || workers.some((w) => w.getState() === 'INITIALIZED')) {
+      log.warn('stopped before the worker was running', { signal });
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+  };
+  process.once('SIGTERM', drain);
+  process.once('SIGINT', drain);
   // Kafka is reached lazily (see EventProducer): applies need only Temporal and
   // MySQL, so the worker starts while Kafka is down and the poll activity retries.
   const producer = new EventProducer(createKafka(cfg, '-worker'), topics, {
@@ -38,11 +85,13 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
     onTopicsCreated: (created) => log.info('created topics', { topics: created }),
   });
   const connection = await createWorkerConnection(cfg);
+  const client = await createTemporalClient(cfg);
+  late.refreshBlocked = blockedOrdersRefresher({ client, taskQueue: cfg.ORDERSYNC_TASK_QUEUE });
   try {
     const activities = createActivities({
       pool,
       erp: new MysqlErpSource(erpPool),
-      cursors: new CursorRepository(pool),
+      cursors,
       producer,
       cursorName: cfg.ORDERSYNC_CURSOR_NAME,
       pageSize: cfg.ORDERSYNC_POLL_PAGE_SIZE,
@@ -54,21 +103,23 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
       dataConverter: createDataConverter(cfg),
       shutdownGraceTime: '10s' as const,
     };
-    const worker = await Worker.create({
-      ...common,
-      taskQueue: cfg.ORDERSYNC_TASK_QUEUE,
-      workflowBundle,
-      activities,
-      maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities,
-      maxCachedWorkflows: opts.maxCachedWorkflows,
-    });
-    // The poll activity's own queue and slot: replays and applies cannot starve it.
-    const pollWorker = await Worker.create({
-      ...common,
-      taskQueue: pollTaskQueue(cfg.ORDERSYNC_TASK_QUEUE),
-      activities: { pollErpToKafka: activities.pollErpToKafka },
-      maxConcurrentActivityTaskExecutions: 1,
-    });
+    workers.push(
+      await Worker.create({
+        ...common,
+        taskQueue: cfg.ORDERSYNC_TASK_QUEUE,
+        workflowBundle,
+        activities,
+        maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities,
+        maxCachedWorkflows: opts.maxCachedWorkflows,
+      }),
+      // The poll activity's own queue and slot: replays and applies cannot starve it.
+      await Worker.create({
+        ...common,
+        taskQueue: pollTaskQueue(cfg.ORDERSYNC_TASK_QUEUE),
+        activities: { pollErpToKafka: activities.pollErpToKafka },
+        maxConcurrentActivityTaskExecutions: 1,
+      }),
+    );
     log.info('worker running', {
       taskQueue: cfg.ORDERSYNC_TASK_QUEUE,
       temporal: cfg.ORDERSYNC_TEMPORAL_ADDRESS,
@@ -82,13 +133,15 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
         }),
     );
     // Both return after SIGINT/SIGTERM once in-flight tasks finish; if one fails, the other stops too.
-    await runTogether([worker, pollWorker]);
+    await runTogether(workers);
     log.info('worker stopped');
   } finally {
+    await client.connection.close().catch(() => undefined);
     await connection.close().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);
     await pool.end().catch(() => undefined);
     await erpPool.end().catch(() => undefined);
+    await http?.close();
   }
 }
 

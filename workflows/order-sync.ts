@@ -8,6 +8,7 @@ import {
   makeContinueAsNewFunc,
   defineQuery,
   defineSignal,
+  log,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -94,6 +95,8 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
     ]);
   };
   const block = (reason: string) => {
+    // The worker's logger adds orderId, workflowId and runId; reasons name ids and amounts, never customer data.
+    if (state !== 'blocked') log.warn('order blocked', { reason });
     state = 'blocked';
     lastError = reason;
     publish();

@@ -37,8 +37,15 @@ async function actionsPerEvent(
 export async function runOrdersync(p: TestPipeline, opts: BenchOptions, prefix: string) {
   const { reader, app, client } = p;
   const children: Record<string, ChildProcess> = {};
-  for (let i = 1; i <= opts.workers; i++) children[`worker ${i}`] = p.start('worker');
-  for (let i = 1; i <= opts.consumers; i++) children[`consumer ${i}`] = p.start('consumer');
+  // Fixed metrics ports, so Prometheus or curl can watch a run: workers 9471.., consumers 9481..
+  const metrics = (role: string, port: number) => {
+    log(`${role}: http://127.0.0.1:${port}/metrics`);
+    return { ORDERSYNC_METRICS_ADDRESS: `127.0.0.1:${port}` };
+  };
+  for (let i = 1; i <= opts.workers; i++)
+    children[`worker ${i}`] = p.start('worker', metrics(`worker ${i}`, 9470 + i));
+  for (let i = 1; i <= opts.consumers; i++)
+    children[`consumer ${i}`] = p.start('consumer', metrics(`consumer ${i}`, 9480 + i));
   try {
     await p.schedule(1000);
     // Warm-up: worker start, consumer group join, first workflows.

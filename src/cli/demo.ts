@@ -15,6 +15,9 @@ import { positive } from './args';
 import { runMigrations } from './migrate';
 import { startProcess, stopProcess } from './processes';
 
+/** Fixed metrics and health addresses, the ones deploy/prometheus/prometheus.yml scrapes. */
+export const DEMO_METRICS = { worker: '127.0.0.1:9464', consumer: '127.0.0.1:9465' } as const;
+
 /** True when a codec server answers its health check at `url`. */
 export async function codecServerAnswers(url: string): Promise<boolean> {
   try {
@@ -50,10 +53,15 @@ async function demo(cfg: Config, o: { orders: number; once: boolean; timeout: nu
   });
   say(`schedule ${cfg.ORDERSYNC_SCHEDULE_ID}: every 2 s`);
   await buildWorkflowBundle({ log: say }); // a no-op when the bundle matches the sources
-  const children = [startProcess('worker'), startProcess('consumer')];
+  const children = [
+    startProcess('worker', ['--metrics-address', DEMO_METRICS.worker]),
+    startProcess('consumer', ['--metrics-address', DEMO_METRICS.consumer]),
+  ];
   say(
     `started worker (pid ${children[0]!.pid}) and consumer (pid ${children[1]!.pid}); logs in ${path.join(dataDir(), 'logs')}`,
   );
+  for (const [role, address] of Object.entries(DEMO_METRICS))
+    say(`${role}: http://${address}/metrics  /livez  /readyz`);
   const codecUrl = `http://${cfg.ORDERSYNC_CODEC_LISTEN}`;
   if (await codecServerAnswers(codecUrl)) say(`codec server: ${codecUrl} (already running)`);
   else {

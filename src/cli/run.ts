@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import { runConsumer } from '../consumer';
 import { runWorker } from '../worker';
 import { int } from './args';
+import { metricsAddressOption } from './metrics-option';
 
 /** The two long-running roles: `worker` and `consumer`. */
 export function registerRunCommands(program: Command, cfg: () => Config): void {
@@ -22,12 +23,16 @@ export function registerRunCommands(program: Command, cfg: () => Config): void {
         .argParser(int('--max-cached-workflows'))
         .default(2000),
     )
-    .action(async (o: { maxActivities: number; maxCachedWorkflows: number }) => {
-      await runWorker(cfg(), {
-        maxConcurrentActivities: o.maxActivities,
-        maxCachedWorkflows: o.maxCachedWorkflows,
-      });
-    });
+    .addOption(metricsAddressOption())
+    .action(
+      async (o: { maxActivities: number; maxCachedWorkflows: number; metricsAddress?: string }) => {
+        await runWorker(cfg(), {
+          maxConcurrentActivities: o.maxActivities,
+          maxCachedWorkflows: o.maxCachedWorkflows,
+          metricsAddress: o.metricsAddress,
+        });
+      },
+    );
 
   program
     .command('consumer')
@@ -37,7 +42,11 @@ export function registerRunCommands(program: Command, cfg: () => Config): void {
         .argParser(int('--partitions-concurrently'))
         .default(6),
     )
-    .action(async (o: { partitionsConcurrently: number }) => {
-      await runConsumer(cfg(), { partitionsConcurrently: o.partitionsConcurrently });
+    .addOption(metricsAddressOption())
+    .action(async (o: { partitionsConcurrently: number; metricsAddress?: string }) => {
+      await runConsumer(cfg(), {
+        partitionsConcurrently: o.partitionsConcurrently,
+        metricsAddress: o.metricsAddress,
+      });
     });
 }

@@ -1,5 +1,6 @@
 import type { DroppedGapRange, GapDropReason } from './cursor';
 import { countDropped } from './cursor';
+import { countDroppedGaps } from '../observability/metrics';
 
 /**
  * Change-log sequences the poll cursor stopped waiting for, counted per reason
@@ -10,8 +11,11 @@ const totals: Record<GapDropReason, number> = { expired: 0, cap: 0 };
 
 /** Adds the sequences of a saved cursor step to the totals. */
 export function recordDroppedGaps(ranges: readonly DroppedGapRange[]): void {
-  totals.expired += countDropped(ranges, 'expired');
-  totals.cap += countDropped(ranges, 'cap');
+  for (const reason of ['expired', 'cap'] as const) {
+    const n = countDropped(ranges, reason);
+    totals[reason] += n;
+    countDroppedGaps(reason, n);
+  }
 }
 
 /** A copy of the totals, e.g. for a metrics exporter to read on each scrape. */

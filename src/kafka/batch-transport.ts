@@ -29,6 +29,8 @@ export interface TransportHooks {
   afterRetry?(what: string, err: Error): void;
   /** A crashed kafkajs member was replaced by a fresh one that joined. */
   afterRecovery?(attempts: number): void;
+  /** A kafkajs member was created (the first one and every replacement), to watch its events. */
+  onMember?(member: Consumer): void;
 }
 
 export interface TransportOptions {
@@ -89,6 +91,7 @@ export class BatchTransport {
     consumer.on(consumer.events.CRASH, (e) => {
       if (!e.payload.restart) this.recover(consumer, e.payload.error);
     });
+    this.options.hooks?.onMember?.(consumer);
     return consumer;
   }
 

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka } from 'kafkajs';
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
 import type { Config } from '../config';
+import { kafkaLogCreator, kafkaLogLevel } from '../observability/sdk-logs';
 
 function sasl(cfg: Config): SASLOptions | undefined {
   const mechanism = cfg.ORDERSYNC_KAFKA_SASL_MECHANISM;
@@ -15,7 +16,8 @@ export function createKafka(cfg: Config, clientIdSuffix = ''): Kafka {
   const options: KafkaConfig = {
     clientId: `${cfg.ORDERSYNC_KAFKA_CLIENT_ID}${clientIdSuffix}`,
     brokers: [...cfg.ORDERSYNC_KAFKA_BROKERS],
-    logLevel: logLevel.WARN,
+    logLevel: kafkaLogLevel(),
+    logCreator: kafkaLogCreator,
     connectionTimeout: 5_000,
     retry: { initialRetryTime: 200, retries: 10, maxRetryTime: 10_000 },
   };

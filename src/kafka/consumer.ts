@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Consumer, Kafka } from 'kafkajs';
 import type { Topics } from '../contracts/topics';
 import { BatchTransport } from './batch-transport';
 import type { TransportHooks } from './batch-transport';
@@ -18,6 +18,8 @@ export interface ConsumerOptions {
   partitionsConcurrently: number;
   log?: (msg: string) => void;
   hooks?: HandlerHooks & TransportHooks;
+  /** Called with every kafkajs member this consumer creates (the first and any replacement), to watch its events. */
+  onMember?: (member: Consumer) => void;
 }
 
 export interface ConsumerStats extends HandlerStats {
@@ -50,7 +52,7 @@ export class OrderEventConsumer {
       topics: eventTopics(topics),
       partitionsConcurrently: options.partitionsConcurrently,
       log: options.log,
-      hooks: options.hooks,
+      hooks: options.onMember ? { ...options.hooks, onMember: options.onMember } : options.hooks,
     });
   }
 

@@ -19,7 +19,7 @@ export interface HandlerStats {
 /** Points where a caller (metrics, tests) can observe the handler; none may throw. */
 export interface HandlerHooks {
   /** All of one order's events from a batch were handed over. */
-  afterDelivery?(orderId: string, events: number): void;
+  afterDelivery?(orderId: string, events: number, topic: string): void;
   /** A batch's refused messages reached the DLQ. */
   afterDeadLetter?(letters: readonly DeadLetter[]): void;
 }
@@ -117,14 +117,18 @@ export function createOrderEventHandler(
     stats.deadLettered += letters.length;
     if (letters.length > 0) options.hooks?.afterDeadLetter?.(letters);
 
-    await deliverConcurrently([...byOrder], ctx);
+    await deliverConcurrently([...byOrder], ctx, topic);
   }
 
   /**
    * Different orders concurrently, one order's events as few hand-overs as the
    * Temporal payload limit allows (2 MB), in offset order.
    */
-  async function deliverConcurrently(orders: [string, OrderEvent[]][], ctx: BatchContext) {
+  async function deliverConcurrently(
+    orders: [string, OrderEvent[]][],
+    ctx: BatchContext,
+    topic: string,
+  ) {
     let next = 0;
     // When one lane gives the batch up, the others stop too instead of signalling on.
     let abandoned = false;
@@ -143,7 +147,7 @@ export function createOrderEventHandler(
               faultPoint('consumer-after-signal');
             }
             stats.handedOver += events.length;
-            options.hooks?.afterDelivery?.(orderId, events.length);
+            options.hooks?.afterDelivery?.(orderId, events.length, topic);
             await ctx.heartbeat(`signal ${orderId}`);
           } catch (err) {
             abandoned = true;

@@ -4,6 +4,7 @@ import { HEADERS, topicForChannel } from '../contracts/events';
 import type { OrderEvent, Topics } from '../contracts/events';
 import { DLQ_REASONS, ERP_SOURCE_TOPIC } from '../contracts/topics';
 import type { ErpEvent } from '../erp/source';
+import { countDeadLetters } from '../observability/metrics';
 import { BATCH_OVERHEAD_BYTES, fitsAlone, planSends, recordBytes } from './send-plan';
 import type { PlannedMessage, TopicLayout } from './send-plan';
 import {
@@ -231,6 +232,7 @@ export class EventProducer {
     for (const send of planSends(messages, (t) => this.layoutOf(t))) {
       await this.sendPlanned(send);
     }
+    countDeadLetters(letters);
   }
 }
 

@@ -17,10 +17,16 @@ const UI = 'http://127.0.0.1:8233';
 const TOKEN = 'test-token-0123456789abcdef';
 const MARKER = { name: 'Codec Marker', email: 'codec.marker@example.test' };
 const logged: string[] = [];
+const record = (m: string, f?: object) => {
+  logged.push(`${m} ${JSON.stringify(f)}`);
+};
 const log: Logger = {
-  info: (m, f) => logged.push(`${m} ${JSON.stringify(f)}`),
-  warn: (m, f) => logged.push(`${m} ${JSON.stringify(f)}`),
-  error: (m, f) => logged.push(`${m} ${JSON.stringify(f)}`),
+  trace: record,
+  debug: record,
+  info: record,
+  warn: record,
+  error: record,
+  isLevelEnabled: () => true,
 };
 const codec = new AesGcmPayloadCodec([{ id: 'http-test', key: randomBytes(32) }]);
 const servers: Server[] = [];

@@ -1,0 +1,151 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The application metrics, one registry per process. Names and labels are a
+ * contract with the alert rules (deploy/prometheus/alerts.yml) and the
+ * dashboard; change them together. Hooks elsewhere are one-line calls on these.
+ */
+export const registry = new Registry();
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const END_TO_END_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 3600];
+
+export const consumerMessages = new Counter({
+  name: 'ordersync_consumer_messages_total',
+  help: 'Kafka messages the consumer handled: delivered to a workflow or dead-lettered.',
+  labelNames: ['topic', 'outcome'] as const,
+  registers: [registry],
+});
+
+export const consumerLag = new Gauge({
+  name: 'ordersync_consumer_lag',
+  help: "Log-end offset minus the group's committed offset (every member reports the whole group; aggregate with max).",
+  labelNames: ['topic', 'partition'] as const,
+  registers: [registry],
+});
+
+export const consumerHandoverSeconds = new Histogram({
+  name: 'ordersync_consumer_handover_seconds',
+  help: "Round trip of one order batch's signal (signal-with-start) to Temporal.",
+  buckets: LATENCY_BUCKETS,
+  registers: [registry],
+});
+
+export const dlqMessages = new Counter({
+  name: 'ordersync_dlq_messages_total',
+  help: 'Dead letters written, by the consumer and by the poller, by reason.',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});
+
+export const eventsApplied = new Counter({
+  name: 'ordersync_events_applied_total',
+  help: 'Apply outcomes per event, counted once after the transaction commits (retries see duplicates).',
+  labelNames: ['type', 'outcome'] as const,
+  registers: [registry],
+});
+
+export const applySeconds = new Histogram({
+  name: 'ordersync_apply_seconds',
+  help: 'One apply transaction, connection checkout to commit.',
+  buckets: LATENCY_BUCKETS,
+  registers: [registry],
+});
+
+export const applyFailures = new Counter({
+  name: 'ordersync_apply_failures_total',
+  help: 'Apply attempts that failed: kind "data" is non-retryable bad data, "transient" is retried.',
+  labelNames: ['kind'] as const,
+  registers: [registry],
+});
+
+export const commitToApplySeconds = new Histogram({
+  name: 'ordersync_commit_to_apply_seconds',
+  help: "From the ERP's change time (occurredAt, stamped in the ERP transaction) to the MySQL commit that applied it.",
+  buckets: END_TO_END_BUCKETS,
+  registers: [registry],
+});
+
+export const blockedOrders = new Gauge({
+  name: 'ordersync_blocked_orders',
+  help: 'Running order workflows in state blocked, from a visibility count refreshed at most every 30 s.',
+  labelNames: ['channel'] as const,
+  registers: [registry],
+});
+
+export const pollRows = new Counter({
+  name: 'ordersync_poll_rows_total',
+  help: 'ERP change-log rows the poller handled: produced to Kafka or dead-lettered.',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
+export const pollCursorLag = new Gauge({
+  name: 'ordersync_poll_cursor_lag',
+  help: 'Highest ERP change-log sequence minus the poll cursor position.',
+  registers: [registry],
+});
+
+export const pollGaps = new Gauge({
+  name: 'ordersync_poll_gaps',
+  help: 'Missing sequences below the cursor that the poller keeps re-checking.',
+  registers: [registry],
+});
+
+export const pollGapsDropped = new Counter({
+  name: 'ordersync_poll_gaps_dropped_total',
+  help: 'Gaps given up: expired (older than the gap TTL) or cap (more than the gap limit).',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});
+
+// Series that exist from the start, so rate() and absent-value alerts see a 0
+// rather than nothing before the first event.
+for (const type of ['order_creation', 'order_updation', 'invoice_creation'])
+  for (const outcome of ['applied', 'duplicate', 'stale', 'rejected'])
+    eventsApplied.inc({ type, outcome }, 0);
+for (const kind of ['data', 'transient']) applyFailures.inc({ kind }, 0);
+for (const outcome of ['produced', 'dead_lettered']) pollRows.inc({ outcome }, 0);
+for (const reason of ['expired', 'cap']) pollGapsDropped.inc({ reason }, 0);
+
+/** One poll page, counted once its cursor is saved. */
+export function countPolledRows(produced: number, deadLettered: number): void {
+  pollRows.inc({ outcome: 'produced' }, produced);
+  pollRows.inc({ outcome: 'dead_lettered' }, deadLettered);
+}
+
+/** Dead letters a producer has written (acknowledged by Kafka). */
+export function countDeadLetters(letters: ReadonlyArray<{ reason: string }>): void {
+  for (const l of letters) dlqMessages.inc({ reason: l.reason });
+}
+
+/** Gaps the poll cursor gave up; called where they are dropped, with zero or more. */
+export function countDroppedGaps(reason: 'expired' | 'cap', n: number): void {
+  if (n > 0) pollGapsDropped.inc({ reason }, n);
+}
+
+const CONSUMER_ONLY = [consumerMessages, consumerLag, consumerHandoverSeconds];
+const WORKER_ONLY = [
+  eventsApplied,
+  applySeconds,
+  applyFailures,
+  commitToApplySeconds,
+  blockedOrders,
+  pollRows,
+  pollCursorLag,
+  pollGaps,
+  pollGapsDropped,
+];
+
+/**
+ * Keeps in this process's registry only the metrics its role produces, so a
+ * consumer does not export a worker's zeros (an unlabelled gauge such as the
+ * cursor lag would otherwise read 0 from every consumer). Counting on an
+ * unregistered metric is harmless.
+ */
+export function exportOnlyMetricsOf(role: 'worker' | 'consumer'): void {
+  for (const m of role === 'worker' ? CONSUMER_ONLY : WORKER_ONLY) {
+    const name = (m as unknown as { name: string }).name;
+    if (registry.getSingleMetric(name)) registry.removeSingleMetric(name);
+  }
+}
