@@ -2,6 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_TOPICS } from './contracts/topics';
+import { DEFAULT_ORDER_SYNC_OPTIONS } from './contracts/workflow-types';
 import { MAX_POLL_BUDGET_MS, POLL_ACTIVITY_TIMEOUT_MS } from './erp/poll-settings';
 
 /** Thrown at boot when an environment variable is missing or malformed. */
@@ -156,7 +157,7 @@ const envSchema = z.object({
 
   ORDERSYNC_INVOICE_WAIT: duration.default(3_600_000),
   ORDERSYNC_IDLE_CLOSE: duration.default(86_400_000),
-  ORDERSYNC_LOCAL_APPLY: bool.default(true),
+  ORDERSYNC_LOCAL_APPLY: bool.default(DEFAULT_ORDER_SYNC_OPTIONS.localApply),
   ORDERSYNC_SCHEDULE_ID: z.string().min(1).default('ordersync-erp-poll'),
   ORDERSYNC_CURSOR_NAME: z.string().min(1).max(64).default('erp-order-events'),
   ORDERSYNC_POLL_PAGE_SIZE: positiveInt.default(500),

@@ -77,7 +77,7 @@ export const DEFAULT_ORDER_SYNC_OPTIONS: OrderSyncOptions = {
   invoiceWaitMs: 60 * 60 * 1000,
   idleCloseMs: 24 * 60 * 60 * 1000,
   seenLimit: 1000,
-  localApply: false,
+  localApply: true,
   localApplyAttempts: 5,
   maxHistoryEvents: 10_000,
   maxHeldBytes: 1_000_000,

@@ -14,7 +14,6 @@ import {
   readTopicLayouts,
 } from './topics';
 
-
 export interface DeadLetter {
   key: Buffer | null;
   value: Buffer | null;

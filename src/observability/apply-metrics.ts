@@ -55,7 +55,7 @@ export function instrumentApply<T extends { applyOrderEvents: ApplyFn }>(activit
         return result;
       } catch (err) {
         const name = (err as Error | null)?.name ?? '';
-        const data = (NON_RETRYABLE_ERROR_TYPES as readonly string[]).includes(name);
+        const data = NON_RETRYABLE_ERROR_TYPES.includes(name);
         applyFailures.inc({ kind: data ? 'data' : 'transient' });
         throw err;
       }

@@ -7,7 +7,8 @@ import { AesGcmPayloadCodec } from '../../src/temporal/encryption-codec';
  * histories hold only test data, and committing it lets the replay test decode
  * them exactly as a production worker would decode its own.
  */
-export const HISTORY_ENCRYPTION_KEYS = 'histories-test:GT0ByAqFpHsUj9F6rLqfoStxeCmvZsXBq6euhu4mVOw=';
+export const HISTORY_ENCRYPTION_KEYS =
+  'histories-test:GT0ByAqFpHsUj9F6rLqfoStxeCmvZsXBq6euhu4mVOw=';
 
 const [id, b64] = HISTORY_ENCRYPTION_KEYS.split(':') as [string, string];
 
