@@ -51,8 +51,9 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
     log,
     readiness: {
       temporalWorker: () => {
-        const states = workers.map((w) => w.getState());
-        const ok = states.length === 2 && states.every((s) => s === 'RUNNING');
+        // Two workers: the general one and the poll activity's own (see below).
+        const states = [...new Set(workers.map((w) => w.getState()))];
+        const ok = workers.length === 2 && states.length === 1 && states[0] === 'RUNNING';
         return { ok, detail: states.length > 0 ? states.join(',') : 'STARTING' };
       },
       mysql: async () => {

@@ -17,7 +17,11 @@ import {
   statusQuery,
 } from '../../workflows/order-sync';
 import { createTemporalClient } from '../../src/temporal/connection';
-import { createDataConverter, FAILURE_CONVERTER_PATH } from '../../src/temporal/data-converter';
+import {
+  createDataConverter,
+  createPayloadCodec,
+  FAILURE_CONVERTER_PATH,
+} from '../../src/temporal/data-converter';
 import { eventually, testEnv } from '../support/env';
 import { orderHistory, uniqueOrderId } from '../support/order-events';
 
@@ -366,7 +370,9 @@ describe('orderSyncWorkflow', () => {
     const history = await client.workflow.getHandle(orderId).fetchHistory();
     const started = history.events![0]!.workflowExecutionStartedEventAttributes!;
     expect(started.continuedExecutionRunId).toBeTruthy();
-    const arg = JSON.parse(Buffer.from(started.input!.payloads![0]!.data!).toString()) as {
+    // The input is stored encrypted; decode it as the worker does.
+    const [input] = await createPayloadCodec(cfg).decode([started.input!.payloads![0]!]);
+    const arg = JSON.parse(Buffer.from(input!.data!).toString()) as {
       options: Record<string, unknown>;
     };
     expect(arg.options).toEqual({ ...resolveOrderSyncOptions(), maxHistoryEvents: 30 });
