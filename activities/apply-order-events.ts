@@ -250,7 +250,7 @@ export function createApplyActivities({ pool, hooks }: ApplyDeps) {
         const { code } = err.cause as { code?: string };
         plan = await attempt(input, {
           index: err.index,
-          error: `data cannot be stored (${code ?? err.cause.name}): ${err.cause.message}`,
+          error: `data cannot be stored (${code ?? err.cause.name}): ${withoutQuotedValues(err.cause.message)}`,
         });
       }
       return { outcomes: plan.steps.map((s) => s.outcome), order: plan.order };
@@ -260,4 +260,16 @@ export function createApplyActivities({ pool, hooks }: ApplyDeps) {
   }
 
   return { applyOrderEvents };
+}
+
+/**
+ * A MySQL error message with its quoted values cut out: messages such as
+ * "Incorrect string value: '…' for column 'customer'" quote the rejected data,
+ * and this text becomes the order's block reason, which is logged and shown.
+ * The column name (after "for column") is kept; every other literal goes.
+ */
+export function withoutQuotedValues(message: string): string {
+  return message.replace(/(for (?:column|key) )?'(?:[^'\\]|\\.)*'/g, (m, keep?: string) =>
+    keep ? m : "'…'",
+  );
 }

@@ -49,6 +49,22 @@ export function createPollActivities(deps: PollDeps) {
     };
     const ctx = activityContext();
     const onGapsDropped = deps.onGapsDropped ?? logDroppedGaps;
+    // A first send may wait on a lazy Kafka connect longer than the heartbeat timeout;
+    // the ticker keeps a slow but live attempt from being taken for a dead one.
+    const ticker = ctx ? setInterval(() => ctx.heartbeat(report), 5_000) : undefined;
+    try {
+      return await pollPages(ctx, started, report, onGapsDropped);
+    } finally {
+      clearInterval(ticker);
+    }
+  }
+
+  async function pollPages(
+    ctx: Context | undefined,
+    started: number,
+    report: PollReport,
+    onGapsDropped: (ranges: DroppedGapRange[]) => void,
+  ): Promise<PollReport> {
     for (;;) {
       const cursor = await deps.cursors.load(deps.cursorName);
       const { events, nextCursor, droppedGaps } = await deps.erp.fetchEvents(cursor, deps.pageSize);

@@ -5,7 +5,7 @@ import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopProcess } from '../../src/cli/processes';
 import { CursorRepository } from '../../src/db/cursor-repository';
@@ -15,6 +15,7 @@ import { toSqlDateTime } from '../../src/db/time';
 import { initErpSchema, simulate } from '../../src/erp/simulator';
 import { createKafka } from '../../src/kafka/client';
 import { ensureTopics, topicsFromConfig } from '../../src/kafka/topics';
+import { createTemporalClient } from '../../src/temporal/connection';
 import { upsertPollSchedule } from '../../src/temporal/schedule';
 import { verify } from '../../src/verify';
 import { eventually, testEnv } from '../support/env';
@@ -134,8 +135,7 @@ beforeAll(async () => {
     'Prometheus to be ready',
   );
 
-  const connection = await Connection.connect({ address: cfg.ORDERSYNC_TEMPORAL_ADDRESS });
-  client = new Client({ connection, namespace: cfg.ORDERSYNC_TEMPORAL_NAMESPACE });
+  client = await createTemporalClient(cfg);
   await upsertPollSchedule(client, {
     scheduleId: cfg.ORDERSYNC_SCHEDULE_ID,
     taskQueue: cfg.ORDERSYNC_TASK_QUEUE,
