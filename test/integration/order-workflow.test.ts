@@ -361,7 +361,9 @@ describe('orderSyncWorkflow', () => {
   it('resolves every option into its input at the first start and carries them through continue-as-new', async () => {
     const orderId = uniqueOrderId();
     const events = orderHistory(orderId, 8);
-    for (const e of events) await deliver(orderId, [e], { maxHistoryEvents: 30 });
+    // Regular activities, whose three history events per apply reach the cap within 8 updates.
+    const overrides = { maxHistoryEvents: 30, localApply: false };
+    for (const e of events) await deliver(orderId, [e], overrides);
     await eventually(async () => (await status(orderId)).state === 'invoiced', 60_000, 'invoiced');
     const runs: string[] = [];
     for await (const wf of client.workflow.list({ query: `WorkflowId = "${orderId}"` }))
@@ -375,7 +377,7 @@ describe('orderSyncWorkflow', () => {
     const arg = JSON.parse(Buffer.from(input!.data!).toString()) as {
       options: Record<string, unknown>;
     };
-    expect(arg.options).toEqual({ ...resolveOrderSyncOptions(), maxHistoryEvents: 30 });
+    expect(arg.options).toEqual({ ...resolveOrderSyncOptions(), ...overrides });
   }, 90_000);
 
   it('closes an idle order that is not invoiced, and a later event carries on from the target in a new run', async () => {
