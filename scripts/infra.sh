@@ -370,8 +370,13 @@ wait_codec() {
 start_temporal() {
   local pid
   if port_open "$TEMPORAL_GRPC_PORT"; then
-    if pid=$(our_pid temporal "server start-dev") && ! grep -q -- --ui-codec-endpoint "/proc/$pid/cmdline"; then
-      log "the running Temporal dev server predates --ui-codec-endpoint; the UI shows encrypted payloads until it is restarted ('npm run infra -- down' then 'up')"
+    if pid=$(our_pid temporal "server start-dev"); then
+      if ! grep -q -- --ui-codec-endpoint "/proc/$pid/cmdline"; then
+        log "the running Temporal dev server predates --ui-codec-endpoint; the UI shows encrypted payloads until it is restarted ('npm run infra -- down' then 'up')"
+      fi
+      if ! grep -q -- journal_mode=wal "/proc/$pid/cmdline"; then
+        log "the running Temporal dev server predates the SQLite WAL settings; it runs at about half speed until it is restarted ('npm run infra -- down' then 'up')"
+      fi
     fi
     return
   fi
@@ -379,6 +384,11 @@ start_temporal() {
   log "starting the Temporal dev server on 127.0.0.1:$TEMPORAL_GRPC_PORT (UI on http://127.0.0.1:$TEMPORAL_UI_PORT)"
   # The SQLite file keeps workflow histories across restarts. The search
   # attributes are registered at start and are idempotent.
+  # WAL with synchronous=normal: a crash of the server process loses nothing
+  # (the WAL is in the OS page cache), but a power loss or kernel panic can drop
+  # the last commits. Acceptable for a development server; a production
+  # Temporal cluster runs on its own database. The search-attribute cache is
+  # not refreshed on every read: the attributes are registered at start only.
   spawn temporal "$TEMPORAL_BIN" server start-dev \
     --ip 127.0.0.1 --port "$TEMPORAL_GRPC_PORT" \
     --ui-ip 127.0.0.1 --ui-port "$TEMPORAL_UI_PORT" \
@@ -388,6 +398,9 @@ start_temporal() {
     --search-attribute OrderChannel=Keyword \
     --search-attribute OrderSyncState=Keyword \
     --dynamic-config-value limit.maxIDLength=255 \
+    --dynamic-config-value system.forceSearchAttributesCacheRefreshOnRead=false \
+    --sqlite-pragma journal_mode=wal \
+    --sqlite-pragma synchronous=normal \
     --log-level warn
 }
 
