@@ -4,7 +4,7 @@ import type {
   Logger as TemporalLogger,
 } from '@temporalio/common';
 import { logLevel as KafkaLogLevel } from 'kafkajs';
-import type { logCreator } from 'kafkajs';
+import type { LogEntry, logCreator } from 'kafkajs';
 import type { Level } from 'pino';
 import { rootLogger } from '../log';
 
@@ -85,9 +85,32 @@ const KAFKA_TO_PINO: Record<number, Level> = {
   [KafkaLogLevel.DEBUG]: 'debug',
 };
 
+/** The broker's error table inside kafkajs (not in its typings; pinned with the package). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { errorCodes } = require('kafkajs/src/protocol/error') as {
+  errorCodes: { message: string; retriable: boolean }[];
+};
+/**
+ * Broker errors kafkajs retries by itself (a leader election after a topic is
+ * created or a broker restarts, a coordinator loading). Its connection logs the
+ * failed response at error level before the retry; for us that is a warning,
+ * and a retry that finally fails still surfaces as an error from our own code.
+ */
+const RETRIABLE_BROKER_ERRORS = new Set(
+  errorCodes.filter((e) => e.retriable).map((e) => e.message),
+);
+
+const kafkaLevel = (entry: LogEntry): Level => {
+  const level = KAFKA_TO_PINO[entry.level] ?? 'info';
+  const error: unknown = (entry.log as { error?: unknown }).error;
+  return level === 'error' && typeof error === 'string' && RETRIABLE_BROKER_ERRORS.has(error)
+    ? 'warn'
+    : level;
+};
+
 /** kafkajs's `logCreator`: its lines in our stream, component `kafkajs`, its namespace kept. */
 export const kafkaLogCreator: logCreator = () => (entry) => {
   const { message, timestamp: _timestamp, logger: _logger, ...extra } = entry.log;
-  const level = KAFKA_TO_PINO[entry.level] ?? 'info';
+  const level = kafkaLevel(entry);
   rootLogger()[level]({ component: 'kafkajs', kafkaNamespace: entry.namespace, ...extra }, message);
 };

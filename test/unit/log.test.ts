@@ -145,4 +145,32 @@ describe('Temporal SDK and kafkajs lines', () => {
       retryTime: 300,
     });
   });
+
+  it('a broker error kafkajs retries by itself is a warning; any other stays an error', () => {
+    const lines = capture();
+    const response = (error: string) => ({
+      namespace: 'Connection',
+      level: KafkaLogLevel.ERROR,
+      label: 'ERROR',
+      log: {
+        timestamp: 'now',
+        logger: 'kafkajs',
+        message: 'Response Metadata(key: 3, version: 6)',
+        error,
+      },
+    });
+    const create = kafkaLogCreator(KafkaLogLevel.INFO);
+    create(response('This server is not the leader for that topic-partition'));
+    create(
+      response(
+        'There is no leader for this topic-partition as we are in the middle of a leadership election',
+      ),
+    );
+    create(response('Not authorized to access topics: [Topic authorization failed]'));
+    expect(lines.map((l) => l.level)).toEqual(['warn', 'warn', 'error']);
+    expect(lines[0]).toMatchObject({
+      kafkaNamespace: 'Connection',
+      msg: 'Response Metadata(key: 3, version: 6)',
+    });
+  });
 });
