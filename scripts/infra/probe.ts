@@ -73,12 +73,16 @@ const checks: Record<'temporal' | 'kafka' | 'mysql', Check> = {
   },
 };
 
+/** A failure that waiting cannot cure; `retryUntil` gives up at once. */
+class RefusedError extends Error {}
+
 async function retryUntil<T>(fn: () => Promise<T>, seconds: number, what: string): Promise<T> {
   const deadline = Date.now() + seconds * 1000;
   for (;;) {
     try {
       return await fn();
     } catch (err) {
+      if (err instanceof RefusedError) throw err;
       if (Date.now() > deadline) {
         throw new Error(`${what} not healthy after ${seconds}s: ${(err as Error).message}`);
       }
@@ -223,12 +227,20 @@ function writeSecrets(file: string, existing: Record<string, string>, lines: str
  * credential, or a first bootstrap that was interrupted), which is then fixed.
  */
 async function connectAsRoot(socket: string | undefined, password: string) {
-  const target =
-    socket && existsSync(socket) ? { socketPath: socket } : { host: '127.0.0.1', port: 3306 };
+  const ours = socket !== undefined && existsSync(socket);
+  const target = ours ? { socketPath: socket } : { host: '127.0.0.1', port: 3306 };
   try {
     return await mysql.createConnection({ ...target, user: 'root', password });
   } catch (err) {
     if ((err as { code?: string }).code !== 'ER_ACCESS_DENIED_ERROR') throw err;
+    // A server this script did not start is not ours to harden: its root keeps
+    // whatever credential it has, and the operator names an admin account.
+    if (!ours) {
+      throw new RefusedError(
+        'a MySQL server this script did not start listens on 127.0.0.1:3306, and root does not accept the password in the secrets file; ' +
+          'set ORDERSYNC_MYSQL_ADMIN_URL to an account that may create databases and users (its root account is left as it is)',
+      );
+    }
     return mysql.createConnection({ ...target, user: 'root' });
   }
 }

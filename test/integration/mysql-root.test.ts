@@ -1,7 +1,10 @@
 import mysql from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { dataDir, resolveEnv } from '../../src/config';
 
 // Issue 8, section 3: MariaDB's root must need a credential. A password-less
@@ -53,4 +56,43 @@ describe('MySQL root on 127.0.0.1:3306', () => {
       await conn.end();
     }
   });
+
+  it('leaves the root of a server it did not start alone, and says to name an admin account', async () => {
+    // The bootstrap sees the server on 3306 as foreign: no socket of ours, and a
+    // fresh secrets file whose generated root password that server does not know.
+    const dir = mkdtempSync(path.join(tmpdir(), 'ordersync-foreign-'));
+    const secrets = path.join(dir, 'secrets.env');
+    const env = { ...process.env };
+    delete env.ORDERSYNC_MYSQL_ADMIN_URL;
+    const run = promisify(execFile)(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'scripts/infra/probe.ts',
+        'mysql-bootstrap',
+        '--socket',
+        path.join(dir, 'none.sock'),
+        '--secrets',
+        secrets,
+        '--wait',
+        '30',
+      ],
+      { env },
+    );
+    const err = (await run.then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as { code?: number; stderr?: string } | undefined;
+    expect(err, 'the bootstrap altered a foreign server').toBeDefined();
+    expect(err?.code).not.toBe(0);
+    expect(err?.stderr).toContain('ORDERSYNC_MYSQL_ADMIN_URL');
+    expect(err?.stderr).toContain('did not start');
+    // The server's real root password still works: nothing was altered.
+    const password = resolveEnv().ORDERSYNC_LOCAL_ROOT_PASSWORD!;
+    const socketPath = path.join(dataDir(), 'mysql', 'mysqld.sock');
+    const where = existsSync(socketPath) ? { socketPath } : TARGET;
+    const conn = await mysql.createConnection({ ...where, user: 'root', password });
+    await conn.end();
+  }, 60_000);
 });
