@@ -1,8 +1,9 @@
 import { CompressionTypes, KafkaJSProtocolError, Partitioners } from 'kafkajs';
 import type { IHeaders, Kafka, Message, Producer } from 'kafkajs';
-import { HEADERS, topicForChannel } from '../contracts/events';
-import type { OrderEvent, Topics } from '../contracts/events';
-import { DLQ_REASONS, ERP_SOURCE_TOPIC } from '../contracts/topics';
+import { topicForChannel } from '../contracts/events';
+import type { OrderEvent } from '../contracts/events';
+import { DLQ_REASONS, ERP_SOURCE_TOPIC, HEADERS } from '../contracts/topics';
+import type { Topics } from '../contracts/topics';
 import type { ErpEvent } from '../erp/source';
 import { countDeadLetters } from '../observability/metrics';
 import { BATCH_OVERHEAD_BYTES, fitsAlone, planSends, recordBytes } from './send-plan';
