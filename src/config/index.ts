@@ -18,6 +18,7 @@ export { requireEncryptionKeys } from './encryption';
 export type { EncryptionKey } from './encryption';
 export { dataDir, parseEnvFile, resolveEnv } from './env-sources';
 export { requireErpWriterUrl } from './mysql';
+export { workflowOptionsFromConfig } from './workflow';
 export { parseDurationMs, redactUrl } from './values';
 
 const envSchema = z.object({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_ORDER_SYNC_OPTIONS } from '../contracts/workflow-types';
+import type { OrderSyncOptions } from '../contracts/workflow-types';
 import { MAX_POLL_BUDGET_MS, POLL_ACTIVITY_TIMEOUT_MS } from '../erp/poll-settings';
 import { ConfigError } from './config-error';
 import { bool, duration, positiveInt } from './values';
@@ -24,4 +25,19 @@ export function checkWorkflowEnv(cfg: z.infer<typeof workflowEnv>): void {
       ['ORDERSYNC_POLL_BUDGET'],
     );
   }
+}
+
+/**
+ * The order-workflow options that come from the environment. Only the starters
+ * (the consumer, and the CLI's `replay`) pass them: a workflow takes them into its
+ * input at its first start and carries them across continue-as-new.
+ */
+export function workflowOptionsFromConfig(
+  cfg: z.infer<typeof workflowEnv>,
+): Pick<OrderSyncOptions, 'invoiceWaitMs' | 'idleCloseMs' | 'localApply'> {
+  return {
+    invoiceWaitMs: cfg.ORDERSYNC_INVOICE_WAIT,
+    idleCloseMs: cfg.ORDERSYNC_IDLE_CLOSE,
+    localApply: cfg.ORDERSYNC_LOCAL_APPLY,
+  };
 }
