@@ -7,8 +7,9 @@ import { bool, duration, positiveInt } from './values';
 
 /** What the order workflows are started with, and the poll Schedule and its cursor. */
 export const workflowEnv = z.object({
-  ORDERSYNC_INVOICE_WAIT: duration.default(3_600_000),
-  ORDERSYNC_IDLE_CLOSE: duration.default(86_400_000),
+  // The defaults are the workflow's own, so an option has one default wherever it is set.
+  ORDERSYNC_INVOICE_WAIT: duration.default(DEFAULT_ORDER_SYNC_OPTIONS.invoiceWaitMs),
+  ORDERSYNC_IDLE_CLOSE: duration.default(DEFAULT_ORDER_SYNC_OPTIONS.idleCloseMs),
   ORDERSYNC_LOCAL_APPLY: bool.default(DEFAULT_ORDER_SYNC_OPTIONS.localApply),
   ORDERSYNC_SCHEDULE_ID: z.string().min(1).default('ordersync-erp-poll'),
   ORDERSYNC_CURSOR_NAME: z.string().min(1).max(64).default('erp-order-events'),
