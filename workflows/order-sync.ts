@@ -15,6 +15,7 @@ import {
 } from '@temporalio/workflow';
 import type { OrderEvent } from '../src/contracts/events';
 import { ORDER_CHANNEL, ORDER_SYNC_STATE } from '../src/contracts/search-attributes';
+import { DLQ_REASONS } from '../src/contracts/topics';
 import {
   resolveOrderSyncOptions,
   stateFromTarget,
@@ -139,7 +140,7 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
         await deadLetterHeldEvents({
           orderId,
           events,
-          reason: 'blocked-order-overflow',
+          reason: DLQ_REASONS.blockedOrderOverflow,
           detail: `order is blocked and already holds ${queue.heldBytes} bytes of events (limit ${options.maxHeldBytes}); replay it once fixed`,
         });
       } catch (err) {
