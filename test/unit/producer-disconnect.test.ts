@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Topics } from '../../src/contracts/topics';
 import { EventProducer } from '../../src/kafka/producer';
 
@@ -34,19 +34,28 @@ function fakeKafka() {
   return { kafka, admitAdmin, producer };
 }
 
+/** An EventProducer on the fake client, with its lazy connect started and held at the admin. */
+function connectingProducer() {
+  const { kafka, admitAdmin, producer } = fakeKafka();
+  const events = new EventProducer(kafka, topics);
+  const connecting = events.connect();
+  connecting.catch(() => undefined);
+  return { events, connecting, admitAdmin, producer };
+}
+
 /** Lets every pending promise callback run (fake timers do not drive them). */
 const settle = () => vi.advanceTimersByTimeAsync(0);
 
+beforeEach(() => {
+  vi.useFakeTimers();
+});
 afterEach(() => {
   vi.useRealTimers();
 });
 
 describe('EventProducer.disconnect during a lazy connect', () => {
   it('cancels a connect that outlives the shutdown wait, so the producer is never left connected', async () => {
-    vi.useFakeTimers();
-    const { kafka, admitAdmin, producer } = fakeKafka();
-    const events = new EventProducer(kafka, topics);
-    const connecting = events.connect();
+    const { events, connecting, admitAdmin, producer } = connectingProducer();
     const outcome = connecting.then(
       () => 'connected',
       (err: Error) => err.name,
@@ -63,10 +72,7 @@ describe('EventProducer.disconnect during a lazy connect', () => {
   });
 
   it('waits for a connect in flight to settle before it disconnects', async () => {
-    vi.useFakeTimers();
-    const { kafka, admitAdmin, producer } = fakeKafka();
-    const events = new EventProducer(kafka, topics);
-    void events.connect().catch(() => undefined);
+    const { events, admitAdmin, producer } = connectingProducer();
     let returned = false;
     const disconnected = events.disconnect().then(() => (returned = true));
     await vi.advanceTimersByTimeAsync(1_000);
@@ -80,10 +86,7 @@ describe('EventProducer.disconnect during a lazy connect', () => {
   });
 
   it('connects again after a disconnect, once the cancelled connect has wound down', async () => {
-    vi.useFakeTimers();
-    const { kafka, admitAdmin, producer } = fakeKafka();
-    const events = new EventProducer(kafka, topics);
-    void events.connect().catch(() => undefined);
+    const { events, admitAdmin, producer } = connectingProducer();
     const disconnected = events.disconnect();
     await vi.advanceTimersByTimeAsync(5_000);
     await disconnected;
