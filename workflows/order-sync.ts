@@ -15,7 +15,6 @@ import {
 } from '@temporalio/workflow';
 import type { OrderEvent } from '../src/contracts/events';
 import { ORDER_CHANNEL, ORDER_SYNC_STATE } from '../src/contracts/search-attributes';
-import { DLQ_REASONS } from '../src/contracts/topics';
 import {
   resolveOrderSyncOptions,
   stateFromTarget,
@@ -29,6 +28,7 @@ import type {
   OrderSyncStatus,
   ReplayRequest,
 } from '../src/contracts/workflow-types';
+import { DLQ_REASONS } from '../src/contracts/topics';
 import {
   activityFailed,
   applyRemote,
