@@ -2,7 +2,8 @@
  * Proves that this Node.js can run ordersync before any server is involved:
  * every package in package.json loads, the Temporal SDK's native bridge starts
  * its runtime, and the workflow bundler (webpack with the native SWC compiler)
- * bundles `workflows/`. Running this file at all proves that `tsx` loads.
+ * bundles `workflows/` with the options of the bundle the worker loads. Running
+ * this file at all proves that `tsx` loads.
  *
  *   node --import tsx scripts/check-runtime.ts
  *
@@ -59,11 +60,17 @@ async function nativeBridge(): Promise<string> {
 }
 
 async function workflowBundle(): Promise<string> {
-  const { bundleWorkflowCode } = await import('@temporalio/worker');
+  // The worker's own bundle options (failure converter included), loaded here so a
+  // failure to load them is this check's failure.
+  const { bundleWorkflows } = await import('../src/temporal/workflow-bundle');
   const started = Date.now();
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: path.join(ROOT, 'workflows', 'index.ts'),
-    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+  const code = await bundleWorkflows({
+    log() {},
+    trace() {},
+    debug() {},
+    info() {},
+    warn() {},
+    error() {},
   });
   if (code.length < 1000) throw new Error(`bundle is only ${code.length} bytes`);
   return `${Math.round(code.length / 1024)} KiB in ${Date.now() - started} ms`;

@@ -71,6 +71,23 @@ probe() {
 
 # ---------------------------------------------------------------- install ---
 
+# Runs a command as root: directly when this script runs as root, otherwise through sudo.
+as_root() {
+  if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi
+}
+
+APT_UPDATED=0
+
+# Installs Debian packages quietly (extra apt-get options may come first); the
+# package lists are refreshed once per run, however many installs follow.
+apt_install() {
+  if [[ $APT_UPDATED -eq 0 ]]; then
+    as_root apt-get update -qq
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+}
+
 install_temporal() {
   if [[ -x $TEMPORAL_BIN ]]; then return; fi
   command -v go >/dev/null || die "Go is needed to build the Temporal CLI (go >= 1.25). Install Go and retry."
@@ -108,10 +125,7 @@ install_mysql() {
   command -v apt-get >/dev/null ||
     die "no MySQL on 127.0.0.1:$MYSQL_PORT and no apt-get to install MariaDB. Start MySQL 8.4 or MariaDB 10.11 there and set ORDERSYNC_MYSQL_ADMIN_URL."
   log "installing MariaDB from Debian packages"
-  local sudo=""
-  [[ $(id -u) -eq 0 ]] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq mariadb-server mariadb-client >/dev/null
+  apt_install mariadb-server mariadb-client
 }
 
 # Debian's chromium, for the browser test of the Temporal UI with the codec server.
@@ -122,10 +136,7 @@ install_chromium() {
     return
   fi
   log "installing Chromium from Debian packages (for the Temporal UI browser test)"
-  local sudo=""
-  [[ $(id -u) -eq 0 ]] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+  apt_install chromium
 }
 
 # Prometheus and promtool, for the alert-rule tests and the Prometheus e2e
@@ -135,12 +146,9 @@ install_prometheus() {
   command -v apt-get >/dev/null ||
     die "promtool/prometheus are missing and there is no apt-get; install Prometheus 2.x so both are on PATH."
   log "installing Prometheus (server and promtool) from Debian packages"
-  local sudo=""
-  [[ $(id -u) -eq 0 ]] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  apt_install --no-install-recommends prometheus
   # On a systemd host the package enables and starts a system-wide server; the tests run their own.
-  if [[ -d /run/systemd/system ]]; then $sudo systemctl disable --now prometheus >/dev/null 2>&1 || true; fi
+  if [[ -d /run/systemd/system ]]; then as_root systemctl disable --now prometheus >/dev/null 2>&1 || true; fi
 }
 
 install_all() {

@@ -1,3 +1,4 @@
+import { workflowOptionsFromConfig } from './config';
 import type { Config } from './config';
 import { createKafka } from './kafka/client';
 import { OrderEventConsumer } from './kafka/consumer';
@@ -14,14 +15,6 @@ import {
 import { consumerLagRefresher } from './observability/state-gauges';
 import { createTemporalClient } from './temporal/connection';
 import { OrderWorkflowClient } from './temporal/order-workflow-client';
-
-export function workflowOptionsFromConfig(cfg: Config) {
-  return {
-    invoiceWaitMs: cfg.ORDERSYNC_INVOICE_WAIT,
-    idleCloseMs: cfg.ORDERSYNC_IDLE_CLOSE,
-    localApply: cfg.ORDERSYNC_LOCAL_APPLY,
-  };
-}
 
 /**
  * Runs one consumer-group member until SIGINT/SIGTERM: stop fetching, finish

@@ -28,6 +28,7 @@ import type {
   OrderSyncStatus,
   ReplayRequest,
 } from '../src/contracts/workflow-types';
+import { DLQ_REASONS } from '../src/contracts/topics';
 import {
   activityFailed,
   applyRemote,
@@ -139,7 +140,7 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
         await deadLetterHeldEvents({
           orderId,
           events,
-          reason: 'blocked-order-overflow',
+          reason: DLQ_REASONS.blockedOrderOverflow,
           detail: `order is blocked and already holds ${queue.heldBytes} bytes of events (limit ${options.maxHeldBytes}); replay it once fixed`,
         });
       } catch (err) {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Config } from '../config';
-import { HEADERS } from '../contracts/events';
+import { HEADERS } from '../contracts/topics';
 import { createPool } from '../db/pool';
 import { createKafka } from '../kafka/client';
 import { dlqHeader, readDlq } from '../kafka/dlq-reader';

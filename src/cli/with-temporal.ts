@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
+import { workflowOptionsFromConfig } from '../config';
 import type { Config } from '../config';
-import { workflowOptionsFromConfig } from '../consumer';
 import { createTemporalClient } from '../temporal/connection';
 import { OrderWorkflowClient } from '../temporal/order-workflow-client';
 

@@ -224,10 +224,6 @@ export function decodeMessage(
   return { ok: true, event: parsed.data };
 }
 
-// Topic names, headers and DLQ reasons live in ./topics.
-export { HEADERS } from './topics';
-export type { Topics };
-
 export function topicForChannel(topics: Topics, channel: Channel): string {
   return topics[channel];
 }

@@ -1,5 +1,6 @@
 // Every Kafka name ordersync uses: topics, headers and dead-letter reasons. Pure
-// constants, so the consumer, the producer, the CLI and workflows share them.
+// constants that import nothing, so the consumer, the producer, the CLI and
+// workflow code share them.
 
 /** Topic names per channel, plus the dead-letter topic. */
 export interface Topics {
@@ -34,7 +35,7 @@ export const HEADERS = {
   dlqTruncatedFrom: 'ordersync-dlq-truncated-from',
 } as const;
 
-/** Reasons the consumer refuses a Kafka message (see decodeMessage). */
+/** Reasons a Kafka message is refused; `decodeMessage` in contracts/events.ts decides which. */
 export const REFUSED_MESSAGE_REASONS = [
   'empty-value',
   'oversized',
@@ -46,13 +47,13 @@ export const REFUSED_MESSAGE_REASONS = [
 
 /** Every value of the `ordersync-dlq-reason` header, and who writes it. */
 export const DLQ_REASONS = {
-  /** The consumer: a message failed decoding or the contract. */
+  /** The order-event handler (src/kafka/order-event-handler.ts): a message failed the contract. */
   refused: REFUSED_MESSAGE_REASONS,
-  /** The poller: an ERP row too large for its topic. */
+  /** The poll activity's producer: an ERP row too large for its topic even alone. */
   erpRowOversized: 'erp-row-oversized',
-  /** The poller: an ERP row whose channel has no topic. */
+  /** The poll activity's producer: an ERP row whose channel has no topic. */
   erpRowUnknownChannel: 'erp-row-unknown-channel',
-  /** A blocked order's workflow: its held events passed the byte limit. */
+  /** The order workflow, via its dead-letter activity: events past a blocked order's byte limit. */
   blockedOrderOverflow: 'blocked-order-overflow',
 } as const;
 

@@ -84,17 +84,6 @@ export function stepCursor(
   };
 }
 
-/** {@link stepCursor} without the record of what was dropped. */
-export function advanceCursor(
-  cursor: PollCursor,
-  seen: readonly number[],
-  now: number,
-  policy: GapPolicy = DEFAULT_GAP_POLICY,
-  pageLimit = Number.POSITIVE_INFINITY,
-): PollCursor {
-  return stepCursor(cursor, seen, now, policy, pageLimit).cursor;
-}
-
 /** How many sequences the ranges cover. */
 export function countDropped(ranges: readonly DroppedGapRange[], reason?: GapDropReason): number {
   return ranges

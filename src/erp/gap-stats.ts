@@ -1,26 +1,14 @@
-import type { DroppedGapRange, GapDropReason } from './cursor';
+import type { DroppedGapRange } from './cursor';
 import { countDropped } from './cursor';
 import { countDroppedGaps } from '../observability/metrics';
 
 /**
- * Change-log sequences the poll cursor stopped waiting for, counted per reason
- * since the process started: the source of the metric
- * `ordersync_poll_gaps_dropped_total{reason}`.
+ * Adds the sequences of a saved cursor step, per reason, to the counter
+ * `ordersync_poll_gaps_dropped_total{reason}`, the one running total.
  */
-const totals: Record<GapDropReason, number> = { expired: 0, cap: 0 };
-
-/** Adds the sequences of a saved cursor step to the totals. */
 export function recordDroppedGaps(ranges: readonly DroppedGapRange[]): void {
-  for (const reason of ['expired', 'cap'] as const) {
-    const n = countDropped(ranges, reason);
-    totals[reason] += n;
-    countDroppedGaps(reason, n);
-  }
-}
-
-/** A copy of the totals, e.g. for a metrics exporter to read on each scrape. */
-export function droppedGapTotals(): Readonly<Record<GapDropReason, number>> {
-  return { ...totals };
+  for (const reason of ['expired', 'cap'] as const)
+    countDroppedGaps(reason, countDropped(ranges, reason));
 }
 
 /** Ranges as `3-5,9`, in lines of at most `perLine` ranges, for logs (sequence numbers only). */

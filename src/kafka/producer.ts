@@ -1,8 +1,9 @@
 import { CompressionTypes, KafkaJSProtocolError, Partitioners } from 'kafkajs';
 import type { IHeaders, Kafka, Message, Producer } from 'kafkajs';
-import { HEADERS, topicForChannel } from '../contracts/events';
-import type { OrderEvent, Topics } from '../contracts/events';
-import { DLQ_REASONS, ERP_SOURCE_TOPIC } from '../contracts/topics';
+import { topicForChannel } from '../contracts/events';
+import type { OrderEvent } from '../contracts/events';
+import { DLQ_REASONS, ERP_SOURCE_TOPIC, HEADERS } from '../contracts/topics';
+import type { Topics } from '../contracts/topics';
 import type { ErpEvent } from '../erp/source';
 import { countDeadLetters } from '../observability/metrics';
 import { BATCH_OVERHEAD_BYTES, fitsAlone, planSends, recordBytes } from './send-plan';
@@ -29,6 +30,11 @@ export class TopicLimitChangedError extends Error {
   override readonly name = 'TopicLimitChangedError';
 }
 
+/** Thrown to a connect (and any send waiting on it) that a disconnect cancelled. */
+export class ProducerDisconnectedError extends Error {
+  override readonly name = 'ProducerDisconnectedError';
+}
+
 export interface EventProducerOptions {
   /** Create missing topics with this many partitions when first connecting (the worker does). */
   createTopicsWithPartitions?: number;
@@ -44,10 +50,15 @@ export interface EventProducerOptions {
  * orders, which need only Temporal and MySQL) while Kafka is down; a failed
  * connect is tried again by the next send. Connecting also reads every topic's
  * real `max.message.bytes` and partition count, which decide how sends are split.
+ * A disconnect cancels a connect under way, so it can never connect afterwards.
  */
 export class EventProducer {
   private readonly producer: Producer;
   private ready: Promise<void> | undefined;
+  /** Cancels the connect `ready` stands for. */
+  private cancelConnect: AbortController | undefined;
+  /** A cancelled connect still winding down; the next connect starts after it. */
+  private windingDown: Promise<void> = Promise.resolve();
   private layouts = new Map<string, TopicLayout>();
 
   constructor(
@@ -65,28 +76,42 @@ export class EventProducer {
 
   /** Connects now instead of on the first send; rejects while Kafka is unreachable. */
   connect(): Promise<void> {
-    this.ready ??= this.prepare().catch((err: unknown) => {
-      this.ready = undefined;
-      throw err;
-    });
+    if (!this.ready) {
+      const cancel = new AbortController();
+      const ready: Promise<void> = this.windingDown
+        .then(() => this.prepare(cancel.signal))
+        .catch((err: unknown) => {
+          if (this.ready === ready) this.ready = undefined;
+          throw err;
+        });
+      this.ready = ready;
+      this.cancelConnect = cancel;
+    }
     return this.ready;
   }
 
   async disconnect(): Promise<void> {
-    if (!this.ready) return;
-    // A connect that is still retrying (Kafka down) must not hold up shutdown for long.
-    await Promise.race([
-      this.ready.catch(() => undefined),
-      new Promise((r) => setTimeout(r, 5_000).unref()),
-    ]);
+    const ready = this.ready;
+    if (!ready) return;
     this.ready = undefined;
+    this.cancelConnect?.abort();
+    this.cancelConnect = undefined;
+    const settled = ready.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.windingDown = settled;
+    // A connect that is still retrying (Kafka down) must not hold up shutdown for
+    // long; cancelled, it connects nothing when it gets through.
+    await Promise.race([settled, new Promise((r) => setTimeout(r, 5_000).unref())]);
     await this.producer.disconnect();
   }
 
-  private async prepare(): Promise<void> {
+  private async prepare(cancelled: AbortSignal): Promise<void> {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
+      throwIfCancelled(cancelled);
       const partitions = this.options.createTopicsWithPartitions;
       if (partitions) {
         const created = await ensureTopics(admin, this.topics, partitions);
@@ -96,7 +121,13 @@ export class EventProducer {
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
+    throwIfCancelled(cancelled);
     await this.producer.connect();
+    if (cancelled.aborted) {
+      // The disconnect came while this connect was under way and may have finished already.
+      await this.producer.disconnect().catch(() => undefined);
+      throwIfCancelled(cancelled);
+    }
   }
 
   /** A topic's limit and partition count as read on connect (the broker default if unknown). */
@@ -233,6 +264,11 @@ export class EventProducer {
     }
     countDeadLetters(letters);
   }
+}
+
+function throwIfCancelled(signal: AbortSignal): void {
+  if (signal.aborted)
+    throw new ProducerDisconnectedError('the producer was disconnected while connecting');
 }
 
 /** Whether a send failed because a batch exceeded a topic's size limit (also inside kafkajs's wrappers). */

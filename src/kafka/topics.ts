@@ -1,7 +1,7 @@
 import { ConfigResourceTypes, KafkaJSProtocolError } from 'kafkajs';
 import type { Admin } from 'kafkajs';
 import type { Config } from '../config';
-import type { Topics } from '../contracts/events';
+import type { Topics } from '../contracts/topics';
 import type { TopicLayout } from './send-plan';
 
 export function topicsFromConfig(cfg: Config): Topics {

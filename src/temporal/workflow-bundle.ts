@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Logger } from '@temporalio/common';
 import { FAILURE_CONVERTER_PATH } from './data-converter';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -58,21 +59,31 @@ export function prebuiltWorkflowBundle(): { codePath: string } {
   return { codePath: BUNDLE };
 }
 
+/**
+ * Bundles workflows/index.ts with the options every bundle of ours needs: the
+ * pre-built bundle and the runtime check (scripts/check-runtime.ts) both use it,
+ * so the check proves the bundle the worker loads can be built.
+ */
+export async function bundleWorkflows(logger?: Logger): Promise<string> {
+  // Loaded only here: webpack is a build-time dependency of the worker package.
+  const { bundleWorkflowCode, DefaultLogger } = await import('@temporalio/worker');
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: path.join(ROOT, 'workflows', 'index.ts'),
+    // The worker's failure converter must be inside the bundle when one is pre-built.
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+    logger: logger ?? new DefaultLogger('WARN'), // webpack's statistics are noise in the demo's output
+  });
+  return code;
+}
+
 /** Bundles workflows/index.ts into dist/ unless the bundle already matches the sources. */
 export async function buildWorkflowBundle(
   opts: { force?: boolean; log?: (m: string) => void } = {},
 ): Promise<'built' | 'up-to-date'> {
   if (!opts.force && bundleState() === 'fresh') return 'up-to-date';
   const hash = workflowSourcesHash();
-  // Loaded only here: webpack is a build-time dependency of the worker package.
-  const { bundleWorkflowCode, DefaultLogger } = await import('@temporalio/worker');
   const started = Date.now();
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: path.join(ROOT, 'workflows', 'index.ts'),
-    // The worker's failure converter must be inside the bundle when one is pre-built.
-    failureConverterPath: FAILURE_CONVERTER_PATH,
-    logger: new DefaultLogger('WARN'), // webpack's statistics are noise in the demo's output
-  });
+  const code = await bundleWorkflows();
   mkdirSync(path.dirname(BUNDLE), { recursive: true });
   writeFileSync(BUNDLE, code);
   writeFileSync(STAMP, `${hash}\n`);

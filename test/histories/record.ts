@@ -15,7 +15,7 @@ import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { orderEventSchema } from '../../src/contracts/events';
 import type { OrderSyncState } from '../../src/contracts/workflow-types';
-import { workflowOptionsFromConfig } from '../../src/consumer';
+import { workflowOptionsFromConfig } from '../../src/config';
 import { MysqlErpSource } from '../../src/erp/mysql-source';
 import { OrderWorkflowClient } from '../../src/temporal/order-workflow-client';
 import { eventually } from '../support/env';

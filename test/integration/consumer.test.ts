@@ -1,7 +1,7 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HEADERS } from '../../src/contracts/events';
 import type { OrderEvent } from '../../src/contracts/events';
+import { HEADERS } from '../../src/contracts/topics';
 import type { ErpEvent } from '../../src/erp/source';
 import { createKafka } from '../../src/kafka/client';
 import { OrderEventConsumer } from '../../src/kafka/consumer';

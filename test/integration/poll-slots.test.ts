@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProcess, stopProcess } from '../../src/cli/processes';
-import { workflowOptionsFromConfig } from '../../src/consumer';
+import { workflowOptionsFromConfig } from '../../src/config';
 import { CursorRepository } from '../../src/db/cursor-repository';
 import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';

@@ -2,7 +2,7 @@ import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka } from '../../src/kafka/client';
 import { ensureTopics, eventTopics } from '../../src/kafka/topics';
-import type { Topics } from '../../src/contracts/events';
+import type { Topics } from '../../src/contracts/topics';
 import { testEnv } from '../support/env';
 
 // On the real broker: topics that ensureTopics created answer ListOffsets at once.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { advanceCursor } from '../../src/erp/cursor';
+import { stepCursor } from '../../src/erp/cursor';
 import { chunkBySize } from '../../src/kafka/order-event-handler';
 
 describe('chunkBySize', () => {
@@ -17,12 +17,12 @@ describe('chunkBySize', () => {
   });
 });
 
-describe('advanceCursor on a large sequence jump', () => {
+describe('stepCursor on a large sequence jump', () => {
   it('builds at most maxGaps gaps instead of one per missing sequence', () => {
-    const next = advanceCursor({ position: 0, gaps: [] }, [50_000_000], 1000, {
+    const next = stepCursor({ position: 0, gaps: [] }, [50_000_000], 1000, {
       gapTtlMs: 60_000,
       maxGaps: 100,
-    });
+    }).cursor;
     expect(next.position).toBe(50_000_000);
     expect(next.gaps).toHaveLength(100);
     expect(next.gaps[0]!.seq).toBe(50_000_000 - 100);

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Kafka } from 'kafkajs';
 import { KafkaJSNonRetriableError, KafkaJSProtocolError } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import type { Topics } from '../../src/contracts/events';
+import type { Topics } from '../../src/contracts/topics';
 import { OrderEventConsumer } from '../../src/kafka/consumer';
 import { rejoinError } from '../../src/kafka/group-errors';
 import type { EventProducer } from '../../src/kafka/producer';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { countDropped, EMPTY_CURSOR, stepCursor } from '../../src/erp/cursor';
 import type { GapPolicy, PollCursor } from '../../src/erp/cursor';
-import { describeRanges, droppedGapTotals, recordDroppedGaps } from '../../src/erp/gap-stats';
+import { describeRanges, recordDroppedGaps } from '../../src/erp/gap-stats';
+import { pollGapsDropped } from '../../src/observability/metrics';
 
 const POLICY: GapPolicy = { gapTtlMs: 5_000, maxGaps: 100 };
 
@@ -96,13 +97,20 @@ describe('stepCursor: gaps given up at the cap are reported', () => {
 });
 
 describe('dropped-gap counter', () => {
-  it('adds up sequences per reason and describes them without row data', () => {
-    const before = droppedGapTotals();
+  /** The counter's running totals per reason. */
+  const totals = async () => {
+    const values = (await pollGapsDropped.get()).values;
+    const of = (reason: string) => values.find((v) => v.labels.reason === reason)?.value ?? 0;
+    return { expired: of('expired'), cap: of('cap') };
+  };
+
+  it('adds up sequences per reason and describes them without row data', async () => {
+    const before = await totals();
     recordDroppedGaps([
       { reason: 'expired', from: 3, to: 5 },
       { reason: 'cap', from: 9, to: 9 },
     ]);
-    const after = droppedGapTotals();
+    const after = await totals();
     expect(after.expired - before.expired).toBe(3);
     expect(after.cap - before.cap).toBe(1);
     expect(

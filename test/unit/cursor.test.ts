@@ -1,21 +1,21 @@
 import { describe, it, expect } from 'vitest';
-import { advanceCursor, DEFAULT_GAP_POLICY, EMPTY_CURSOR } from '../../src/erp/cursor';
+import { DEFAULT_GAP_POLICY, EMPTY_CURSOR, stepCursor } from '../../src/erp/cursor';
 import type { GapPolicy, PollCursor } from '../../src/erp/cursor';
 
 const POLICY: GapPolicy = { gapTtlMs: 5_000, maxGaps: 100 };
 
 const seqsOf = (c: PollCursor): number[] => c.gaps.map((g) => g.seq);
 
-describe('advanceCursor', () => {
+describe('stepCursor', () => {
   it('advances the position over a contiguous read', () => {
-    const c1 = advanceCursor(EMPTY_CURSOR, [1, 2, 3], 1_000, POLICY);
+    const c1 = stepCursor(EMPTY_CURSOR, [1, 2, 3], 1_000, POLICY).cursor;
     expect(c1).toEqual({ position: 3, gaps: [] });
-    const c2 = advanceCursor(c1, [4, 5], 2_000, POLICY);
+    const c2 = stepCursor(c1, [4, 5], 2_000, POLICY).cursor;
     expect(c2).toEqual({ position: 5, gaps: [] });
   });
 
   it('turns sequences missing below the high-water mark into gaps stamped with now', () => {
-    const c = advanceCursor(EMPTY_CURSOR, [1, 2, 4, 7], 1_000, POLICY);
+    const c = stepCursor(EMPTY_CURSOR, [1, 2, 4, 7], 1_000, POLICY).cursor;
     expect(c.position).toBe(7);
     expect(c.gaps).toEqual([
       { seq: 3, since: 1_000 },
@@ -25,12 +25,12 @@ describe('advanceCursor', () => {
   });
 
   it('records a gap at the very start when sequence 1 is not yet visible', () => {
-    const c = advanceCursor(EMPTY_CURSOR, [2], 1_000, POLICY);
+    const c = stepCursor(EMPTY_CURSOR, [2], 1_000, POLICY).cursor;
     expect(c).toEqual({ position: 2, gaps: [{ seq: 1, since: 1_000 }] });
   });
 
   it('never makes a gap of the high-water mark itself or anything above it', () => {
-    const c = advanceCursor({ position: 10, gaps: [] }, [11, 15], 1_000, POLICY);
+    const c = stepCursor({ position: 10, gaps: [] }, [11, 15], 1_000, POLICY).cursor;
     expect(c.position).toBe(15);
     expect(seqsOf(c)).toEqual([12, 13, 14]);
   });
@@ -43,13 +43,13 @@ describe('advanceCursor', () => {
         { seq: 5, since: 1_500 },
       ],
     };
-    const c = advanceCursor(start, [3, 8], 2_000, POLICY);
+    const c = stepCursor(start, [3, 8], 2_000, POLICY).cursor;
     expect(c).toEqual({ position: 8, gaps: [{ seq: 5, since: 1_500 }] });
   });
 
   it('keeps the position when only gaps are seen', () => {
     const start: PollCursor = { position: 9, gaps: [{ seq: 4, since: 0 }] };
-    expect(advanceCursor(start, [4], 1_000, POLICY)).toEqual({ position: 9, gaps: [] });
+    expect(stepCursor(start, [4], 1_000, POLICY).cursor).toEqual({ position: 9, gaps: [] });
   });
 
   it('expires gaps once gapTtlMs has passed since they were recorded', () => {
@@ -61,26 +61,26 @@ describe('advanceCursor', () => {
       ],
     };
     // 1_000 + 5_000 = 6_000 is the expiry instant of seq 11.
-    expect(seqsOf(advanceCursor(start, [], 5_999, POLICY))).toEqual([11, 12]);
-    expect(seqsOf(advanceCursor(start, [], 6_000, POLICY))).toEqual([12]);
-    expect(seqsOf(advanceCursor(start, [], 8_000, POLICY))).toEqual([]);
+    expect(seqsOf(stepCursor(start, [], 5_999, POLICY).cursor)).toEqual([11, 12]);
+    expect(seqsOf(stepCursor(start, [], 6_000, POLICY).cursor)).toEqual([12]);
+    expect(seqsOf(stepCursor(start, [], 8_000, POLICY).cursor)).toEqual([]);
   });
 
   it('does not reset the age of a gap that is still missing', () => {
-    let c = advanceCursor(EMPTY_CURSOR, [1, 3], 1_000, POLICY);
-    c = advanceCursor(c, [4], 3_000, POLICY);
-    c = advanceCursor(c, [5], 5_000, POLICY);
+    let c = stepCursor(EMPTY_CURSOR, [1, 3], 1_000, POLICY).cursor;
+    c = stepCursor(c, [4], 3_000, POLICY).cursor;
+    c = stepCursor(c, [5], 5_000, POLICY).cursor;
     expect(c.gaps).toEqual([{ seq: 2, since: 1_000 }]);
-    c = advanceCursor(c, [6], 6_000, POLICY);
+    c = stepCursor(c, [6], 6_000, POLICY).cursor;
     expect(c.gaps).toEqual([]);
     expect(c.position).toBe(6);
   });
 
   it('uses DEFAULT_GAP_POLICY (10 minutes) when no policy is given', () => {
     expect(DEFAULT_GAP_POLICY.gapTtlMs).toBe(600_000);
-    const c = advanceCursor(EMPTY_CURSOR, [2], 0);
-    expect(seqsOf(advanceCursor(c, [], 599_999))).toEqual([1]);
-    expect(seqsOf(advanceCursor(c, [], 600_000))).toEqual([]);
+    const c = stepCursor(EMPTY_CURSOR, [2], 0).cursor;
+    expect(seqsOf(stepCursor(c, [], 599_999).cursor)).toEqual([1]);
+    expect(seqsOf(stepCursor(c, [], 600_000).cursor)).toEqual([]);
   });
 
   it('drops the oldest gaps beyond maxGaps', () => {
@@ -92,7 +92,7 @@ describe('advanceCursor', () => {
         { seq: 4, since: 200 },
       ],
     };
-    const c = advanceCursor(start, [13], 1_000, policy);
+    const c = stepCursor(start, [13], 1_000, policy).cursor;
     expect(c.position).toBe(13);
     expect(c.gaps).toEqual([
       { seq: 4, since: 200 },
@@ -102,15 +102,15 @@ describe('advanceCursor', () => {
   });
 
   it('keeps only the newest maxGaps gaps of one wide read', () => {
-    const c = advanceCursor(EMPTY_CURSOR, [1, 10], 1_000, { gapTtlMs: 60_000, maxGaps: 2 });
+    const c = stepCursor(EMPTY_CURSOR, [1, 10], 1_000, { gapTtlMs: 60_000, maxGaps: 2 }).cursor;
     expect(c.position).toBe(10);
     expect(seqsOf(c)).toEqual([8, 9]);
   });
 
   it('keeps position and gaps on an empty read', () => {
-    expect(advanceCursor(EMPTY_CURSOR, [], 1_000, POLICY)).toEqual({ position: 0, gaps: [] });
+    expect(stepCursor(EMPTY_CURSOR, [], 1_000, POLICY).cursor).toEqual({ position: 0, gaps: [] });
     const start: PollCursor = { position: 42, gaps: [{ seq: 40, since: 900 }] };
-    expect(advanceCursor(start, [], 1_000, POLICY)).toEqual(start);
+    expect(stepCursor(start, [], 1_000, POLICY).cursor).toEqual(start);
   });
 
   it('returns gaps sorted by sequence', () => {
@@ -121,15 +121,15 @@ describe('advanceCursor', () => {
         { seq: 3, since: 400 },
       ],
     };
-    const c = advanceCursor(start, [12, 14], 1_000, POLICY);
+    const c = stepCursor(start, [12, 14], 1_000, POLICY).cursor;
     expect(seqsOf(c)).toEqual([3, 7, 11, 13]);
   });
 
   it('does not mutate its input cursor', () => {
     const start: PollCursor = { position: 5, gaps: [{ seq: 2, since: 0 }] };
     const snapshot = structuredClone(start);
-    advanceCursor(start, [2, 6, 9], 1_000, POLICY);
-    advanceCursor(start, [], 1_000_000, POLICY);
+    stepCursor(start, [2, 6, 9], 1_000, POLICY);
+    stepCursor(start, [], 1_000_000, POLICY);
     expect(start).toEqual(snapshot);
     expect(EMPTY_CURSOR).toEqual({ position: 0, gaps: [] });
   });
@@ -222,7 +222,7 @@ function simulate(
     const seen = visibleQuery(committed, cursor, opts.limit);
     polls++;
     returned.push(...seen);
-    cursor = advanceCursor(cursor, seen, now, opts.policy);
+    cursor = stepCursor(cursor, seen, now, opts.policy).cursor;
     for (const g of cursor.gaps) if (!gapSince.has(g.seq)) gapSince.set(g.seq, g.since);
     maxGapCount = Math.max(maxGapCount, cursor.gaps.length);
     if (next >= commitOrder.length && seen.length === 0) break;
@@ -250,7 +250,7 @@ function expectExactlyOnce(returned: readonly number[], n: number): void {
   expect(returned).toHaveLength(n);
 }
 
-describe('advanceCursor simulation: shuffled commits of sequences 1..200', () => {
+describe('stepCursor simulation: shuffled commits of sequences 1..200', () => {
   const N = 200;
   const SEEDS = range(25);
 
@@ -306,7 +306,7 @@ describe('advanceCursor simulation: shuffled commits of sequences 1..200', () =>
       if (step === 30) committed.add(2);
       const seen = visibleQuery(committed, cursor, 5);
       returned.push(...seen);
-      cursor = advanceCursor(cursor, seen, now, policy);
+      cursor = stepCursor(cursor, seen, now, policy).cursor;
     }
     expect(returned).not.toContain(2);
     expect([...returned].sort((a, b) => a - b)).toEqual([1, 3, 4, 5, 6, 7, 8, 9, 10]);
