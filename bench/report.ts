@@ -22,6 +22,8 @@ export interface BenchResults {
   baseline: (SystemResult & { cpuMsPerEvent: CpuMsPerEvent }) | null;
   ceiling: CeilingResult | null;
   floor: FloorResult | null;
+  /** The floor handing over by Update-with-Start instead of signalWithStart. */
+  floorUpdate: FloorResult | null;
   ratios: { vsBaseline: number | null; vsCeiling: number | null; vsFloor: number | null };
   targets: Record<string, string>;
 }
@@ -80,6 +82,7 @@ export function printTable(r: BenchResults) {
     ['ordersync spread', r.spread],
     ['baseline', r.baseline],
     ['floor', r.floor],
+    ['floor (update)', r.floorUpdate],
     ['ceiling', r.ceiling],
   ];
   for (const [name, x] of rows) if (x) console.log(line(name, x));
@@ -114,6 +117,7 @@ export function printTable(r: BenchResults) {
     ['ordersync spread', r.spread],
     ['baseline', r.baseline],
     ['floor', r.floor],
+    ['floor (update)', r.floorUpdate],
     ['ceiling', r.ceiling],
   ];
   for (const [name, x] of cpuRows) if (x) console.log(`  ${name}: ${fmtCpu(x.cpuMsPerEvent)}`);
@@ -122,6 +126,7 @@ export function printTable(r: BenchResults) {
     ['ordersync burst', r.ordersync?.processes],
     ['baseline', r.baseline?.processes],
     ['floor', r.floor?.processes],
+    ['floor (update)', r.floorUpdate?.processes],
     ['ceiling', r.ceiling?.processes],
   ];
   for (const [name, procs] of usage) {

@@ -19,7 +19,8 @@ import { runCeiling } from './systems/ceiling';
 import { runFloor } from './systems/floor';
 import { runOrdersync } from './systems/ordersync';
 
-const SYSTEMS = ['baseline', 'ceiling', 'floor'] as const;
+const SYSTEMS = ['baseline', 'ceiling', 'floor', 'floor-update'] as const;
+const DEFAULT_SYSTEMS = ['baseline', 'ceiling', 'floor'];
 
 function parseOptions(): BenchOptions {
   const num = (flag: string) => (v: string) => {
@@ -87,8 +88,8 @@ function parseOptions(): BenchOptions {
     .addOption(
       new Option(
         '--systems <list>',
-        `comparison systems to run, comma-separated, from ${SYSTEMS.join(',')}; "none" for ordersync only`,
-      ).default(SYSTEMS.join(',')),
+        `comparison systems to run, comma-separated, from ${SYSTEMS.join(',')} (floor-update: the floor handing over by Update-with-Start); "none" for ordersync only`,
+      ).default(DEFAULT_SYSTEMS.join(',')),
     )
     .option('--cpu-prof <dir>', 'run the worker under node --cpu-prof, profiles written to <dir>')
     .option('--json <file>', 'write results as JSON')
@@ -148,6 +149,7 @@ async function main() {
     let baseline: BenchResults['baseline'] = null;
     let ceiling: BenchResults['ceiling'] = null;
     let floor: BenchResults['floor'] = null;
+    let floorUpdate: BenchResults['floorUpdate'] = null;
     if (want('baseline')) {
       log(`baseline: direct kafkajs consumer group → MySQL on the same ${burst!.events} events`);
       const b = await runBaseline(p, p.env, opts, prefix, burst!.events);
@@ -164,6 +166,18 @@ async function main() {
         p.runId,
         prefix,
         burst!.eventsPerHandover ?? 1,
+      );
+    }
+    if (want('floor-update')) {
+      log('floor-update: the floor, handing over by Update-with-Start (wait for accepted)');
+      floorUpdate = await runFloor(
+        p.cfg,
+        p.client,
+        p.reader,
+        p.runId,
+        prefix,
+        burst!.eventsPerHandover ?? 1,
+        'update',
       );
     }
     if (want('ceiling')) {
@@ -189,6 +203,7 @@ async function main() {
       baseline,
       ceiling,
       floor,
+      floorUpdate,
       ratios: { vsBaseline: ratio(baseline), vsCeiling: ratio(ceiling), vsFloor: ratio(floor) },
       targets: {
         eventsPerSec: '>= 250',

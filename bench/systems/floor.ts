@@ -1,12 +1,13 @@
 // The floor: raw Temporal in ordersync's shape (bench/floor-workflow.ts), fed
 // the same ERP events in as many hand-overs per order as ordersync made.
 import type { Client } from '@temporalio/client';
+import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { Pool } from 'mysql2/promise';
 import type { Config } from '../../src/config';
 import { countActions } from '../actions';
 import type { FloorResult } from '../common';
 import { benchWorker, cpuMsPerEvent, round, rows } from '../common';
-import { floorEvents, floorWorkflow } from '../floor-workflow';
+import { floorEvents, floorEventsUpdate, floorWorkflow } from '../floor-workflow';
 import { meter } from '../metering';
 
 /** Splits `items` into `n` consecutive, nearly equal batches. */
@@ -27,6 +28,7 @@ export async function runFloor(
   runId: string,
   prefix: string,
   eventsPerHandover: number,
+  delivery: 'signal' | 'update' = 'signal',
 ): Promise<FloorResult> {
   // The ERP payloads themselves, so signal sizes and codec work match ordersync's.
   const perOrder = new Map<string, unknown[]>();
@@ -44,7 +46,7 @@ export async function runFloor(
     });
     perOrder.set(String(r.order_id), list);
   }
-  const taskQueue = `${cfg.ORDERSYNC_TASK_QUEUE}-floor`;
+  const taskQueue = `${cfg.ORDERSYNC_TASK_QUEUE}-floor-${delivery}`;
   const worker = await benchWorker(cfg, taskQueue, require.resolve('../floor-workflow'), {
     noopApply: async (events: unknown[]) => events.length,
   });
@@ -53,7 +55,7 @@ export async function runFloor(
     ([key, events]) =>
       [key, split(events, Math.max(1, Math.round(events.length / eventsPerHandover)))] as const,
   );
-  const wfId = (key: string) => `floor-${runId}-${key}`;
+  const wfId = (key: string) => `floor-${delivery}-${runId}-${key}`;
   const stop = meter({});
   const started = Date.now();
   try {
@@ -64,7 +66,22 @@ export async function runFloor(
         while (next < plan.length) {
           const [key, batches] = plan[next++]!;
           const expected = batches.reduce((a, b) => a + b.length, 0);
-          for (const batch of batches) {
+          for (const [i, batch] of batches.entries()) {
+            if (delivery === 'update') {
+              // Update-with-Start, waiting for "accepted"; a fixed id per batch dedupes a resend.
+              await client.workflow.startUpdateWithStart(floorEventsUpdate, {
+                args: [batch],
+                updateId: `${wfId(key)}-${i}`,
+                waitForStage: 'ACCEPTED',
+                startWorkflowOperation: new WithStartWorkflowOperation(floorWorkflow, {
+                  workflowId: wfId(key),
+                  taskQueue,
+                  args: [expected],
+                  workflowIdConflictPolicy: 'USE_EXISTING',
+                }),
+              });
+              continue;
+            }
             await client.workflow.signalWithStart(floorWorkflow, {
               workflowId: wfId(key),
               taskQueue,
