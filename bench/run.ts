@@ -55,7 +55,7 @@ function parseOptions(): BenchOptions {
     .addOption(
       new Option(
         '--rate <r>',
-        'steady phase: ERP events/s written at a fixed rate (default: half the burst peak of this run); also caps the spread phase',
+        'steady phase: ERP events/s written at a fixed rate (default: half the burst peak of this run; without a burst, steady runs only with --rate); also caps the spread phase',
       ).argParser(num('--rate')),
     )
     .addOption(
@@ -94,7 +94,7 @@ function parseOptions(): BenchOptions {
     .option('--cpu-prof <dir>', 'run the worker under node --cpu-prof, profiles written to <dir>')
     .option('--json <file>', 'write results as JSON')
     .option('--chart <file>', 'write an SVG chart')
-    .option('--quick', 'a small run for iteration (300 orders, 15 s steady, about 3 minutes)')
+    .option('--quick', 'a small run for iteration (300 orders, 15 s steady, about 4 minutes)')
     .parse(process.argv);
   const o = program.opts<{
     orders?: number;
