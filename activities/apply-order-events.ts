@@ -6,11 +6,28 @@ import type { EventType } from '../src/contracts/events';
 import type { ApplyInput, ApplyResult } from '../src/contracts/workflow-types';
 import { toSqlDateTime } from '../src/db/time';
 
-interface OrderRow extends RowDataPacket {
-  erp_version: number;
-  snapshot_version: number;
-  last_event_type: string;
-  currency: string;
+/** A row of readState's one statement: the order (k = order), an invoice or a ledger row. */
+interface StateRow extends RowDataPacket {
+  k: 'order' | 'invoice' | 'ledger';
+  n1: number | string | null;
+  n2: number | string | null;
+  s1: string | null;
+  s2: string | null;
+  s3: string | null;
+  s4: string | null;
+}
+
+/**
+ * READ COMMITTED for the apply's connections, set once per connection rather
+ * than once per transaction: a locking read of a not-yet-existing order takes
+ * no gap lock, so two new orders' applies cannot deadlock on the same index gap.
+ */
+const readCommittedConnections = new WeakSet<object>();
+async function readCommitted(conn: PoolConnection): Promise<void> {
+  const raw = (conn as unknown as { connection?: object }).connection ?? conn;
+  if (readCommittedConnections.has(raw)) return;
+  await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
+  readCommittedConnections.add(raw);
 }
 
 /**
@@ -58,24 +75,14 @@ class StepWriteError extends Error {
   }
 }
 
-async function writeStep(conn: PoolConnection, orderId: string, w: PlannedWrite): Promise<void> {
+type SnapshotWrite = Extract<PlannedWrite, { kind: 'snapshot' }>;
+type InvoiceWrite = Extract<PlannedWrite, { kind: 'invoice' }>;
+
+/** The orders columns a snapshot write sets, channel to updated_at, in the statements' order. */
+function snapshotValues(w: SnapshotWrite): unknown[] {
   const e = w.event;
-  const at = toSqlDateTime(e.occurredAt);
-  if (w.kind === 'invoice') {
-    const d = w.event.data;
-    await conn.query(
-      `INSERT INTO invoices (invoice_id, order_id, number, amount, tax, currency, issued_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      [d.invoiceId, orderId, d.number, d.amount, d.tax, d.currency, toSqlDateTime(d.issuedAt)],
-    );
-    await conn.query(
-      'UPDATE orders SET erp_version = ?, last_event_type = ?, updated_at = ? WHERE order_id = ?',
-      [w.erpVersion, w.lastEventType, at, orderId],
-    );
-    return;
-  }
-  const d = w.event.data;
-  const values = [
+  const d = e.data;
+  return [
     e.channel,
     d.status,
     JSON.stringify(d.customer),
@@ -86,8 +93,38 @@ async function writeStep(conn: PoolConnection, orderId: string, w: PlannedWrite)
     w.erpVersion,
     e.erpVersion,
     w.lastEventType,
-    at,
+    toSqlDateTime(e.occurredAt),
   ];
+}
+
+function invoiceValues(orderId: string, w: InvoiceWrite): unknown[] {
+  const d = w.event.data;
+  return [d.invoiceId, orderId, d.number, d.amount, d.tax, d.currency, toSqlDateTime(d.issuedAt)];
+}
+
+const INSERT_INVOICES = `INSERT INTO invoices (invoice_id, order_id, number, amount, tax, currency, issued_at)
+       VALUES ?`;
+const INVOICE_TOUCHES_ORDER =
+  'UPDATE orders SET erp_version = ?, last_event_type = ?, updated_at = ? WHERE order_id = ?';
+/** Every snapshot of a batch in one statement: rows upsert the order in plan order. */
+const UPSERT_ORDER = `INSERT INTO orders (channel, status, customer, shipping_address, \`lines\`, currency, total,
+         erp_version, snapshot_version, last_event_type, updated_at, created_at, order_id)
+       VALUES ?
+       ON DUPLICATE KEY UPDATE channel = VALUES(channel), status = VALUES(status),
+         customer = VALUES(customer), shipping_address = VALUES(shipping_address),
+         \`lines\` = VALUES(\`lines\`), currency = VALUES(currency), total = VALUES(total),
+         erp_version = VALUES(erp_version), snapshot_version = VALUES(snapshot_version),
+         last_event_type = VALUES(last_event_type), updated_at = VALUES(updated_at)`;
+
+/** One plan step's writes on their own (used to find which event MySQL refuses). */
+async function writeStep(conn: PoolConnection, orderId: string, w: PlannedWrite): Promise<void> {
+  const at = toSqlDateTime(w.event.occurredAt);
+  if (w.kind === 'invoice') {
+    await conn.query(INSERT_INVOICES, [[invoiceValues(orderId, w)]]);
+    await conn.query(INVOICE_TOUCHES_ORDER, [w.erpVersion, w.lastEventType, at, orderId]);
+    return;
+  }
+  const values = snapshotValues(w);
   if (w.insert) {
     // Upsert semantics: an update for an order the target lacks creates it from the snapshot.
     await conn.query(
@@ -107,6 +144,61 @@ async function writeStep(conn: PoolConnection, orderId: string, w: PlannedWrite)
   }
 }
 
+/**
+ * A whole plan's writes in at most two statements, with the same end state as
+ * writing the steps one by one: every snapshot is a row of one multi-row
+ * upsert (so MySQL checks each one's data), in plan order. Invoices after the
+ * last snapshot move erp_version, last_event_type and updated_at: a final row
+ * repeats that snapshot with their values (or, with no snapshot in the batch,
+ * one UPDATE does). Then every invoice in one multi-row insert.
+ */
+async function writeBatched(conn: PoolConnection, orderId: string, writes: PlannedWrite[]) {
+  const rowsOf: unknown[][] = [];
+  let last: unknown[] | null = null;
+  let trailing: InvoiceWrite | null = null;
+  for (const w of writes) {
+    if (w.kind === 'invoice') {
+      trailing = w;
+      continue;
+    }
+    const at = toSqlDateTime(w.event.occurredAt);
+    last = [...snapshotValues(w), at, orderId];
+    rowsOf.push(last);
+    trailing = null;
+  }
+  if (trailing) {
+    const touched = [
+      trailing.erpVersion,
+      trailing.lastEventType,
+      toSqlDateTime(trailing.event.occurredAt),
+    ];
+    if (last) {
+      // erp_version, snapshot_version (kept), last_event_type, updated_at
+      rowsOf.push([
+        ...last.slice(0, 7),
+        touched[0],
+        last[8],
+        touched[1],
+        touched[2],
+        ...last.slice(11),
+      ]);
+    } else {
+      await conn.query(INVOICE_TOUCHES_ORDER, [...touched, orderId]);
+    }
+  }
+  if (rowsOf.length > 0) await conn.query(UPSERT_ORDER, [rowsOf]);
+  const invoices = writes.filter((w): w is InvoiceWrite => w.kind === 'invoice');
+  if (invoices.length > 0)
+    await conn.query(INSERT_INVOICES, [invoices.map((w) => invoiceValues(orderId, w))]);
+}
+
+/** A batched write failed; the steps are written one by one to find the event at fault. */
+class BatchWriteError extends Error {
+  constructor(override readonly cause: unknown) {
+    super('batched write failed');
+  }
+}
+
 export interface ApplyHooks {
   /** Runs inside the transaction after the reads, before any write (tests hold an apply here). */
   afterReads?: (orderId: string) => Promise<void>;
@@ -118,45 +210,55 @@ export interface ApplyDeps {
 }
 
 export function createApplyActivities({ pool, hooks }: ApplyDeps) {
-  /** Reads the order's row, ledger and invoices inside the transaction, after taking the order's lock. */
+  /**
+   * Takes the order's lock, then reads its row, the batch's ledger rows and the
+   * invoices that matter in one statement. The lock row exists (or is created,
+   * and so locked) before the order row does, so two overlapping first applies
+   * of a new order wait for each other; every apply takes it first, so the
+   * read needs no lock of its own.
+   */
   async function readState(conn: PoolConnection, input: ApplyInput): Promise<PlanInput> {
     const { orderId, events } = input;
-    // The lock row exists (or is created, and so locked) before the order row
-    // does, so two overlapping first applies of a new order wait for each other.
     await conn.query(
       'INSERT INTO order_locks (order_id) VALUES (?) ON DUPLICATE KEY UPDATE order_id = order_id',
       [orderId],
     );
-    const [orderRows] = await conn.query<OrderRow[]>(
-      `SELECT erp_version, snapshot_version, last_event_type, currency
-         FROM orders WHERE order_id = ? FOR UPDATE`,
-      [orderId],
-    );
-    const row = orderRows[0];
     const ids = events.map((e) => e.eventId);
-    const ledger = new Map<string, LedgerRow>();
-    if (ids.length > 0) {
-      const [rows] = await conn.query<RowDataPacket[]>(
-        'SELECT event_id, order_id, outcome, reason FROM applied_events WHERE event_id IN (?)',
-        [ids],
-      );
-      for (const r of rows) {
-        ledger.set(String(r.event_id), {
-          orderId: String(r.order_id),
-          stale: r.outcome === 'skipped' && r.reason === 'stale',
-        });
-      }
-    }
     const batchInvoices = events.flatMap((e) =>
       e.type === 'invoice_creation' ? [e.data.invoiceId] : [],
     );
-    const [inv] = await conn.query<RowDataPacket[]>(
-      batchInvoices.length > 0
-        ? 'SELECT invoice_id, order_id FROM invoices WHERE order_id = ? OR invoice_id IN (?)'
-        : 'SELECT invoice_id, order_id FROM invoices WHERE order_id = ?',
-      batchInvoices.length > 0 ? [orderId, batchInvoices] : [orderId],
-    );
-    const invoices = new Map(inv.map((r) => [String(r.invoice_id), String(r.order_id)]));
+    // One result set from three tables; every text column in one collation so the UNION is legal.
+    const parts = [
+      `SELECT 'order' AS k, erp_version AS n1, snapshot_version AS n2,
+         last_event_type COLLATE utf8mb4_bin AS s1, currency COLLATE utf8mb4_bin AS s2,
+         NULL AS s3, NULL AS s4
+       FROM orders WHERE order_id = ?`,
+      `SELECT 'invoice', NULL, NULL, invoice_id, order_id, NULL, NULL
+       FROM invoices WHERE ${batchInvoices.length > 0 ? 'order_id = ? OR invoice_id IN (?)' : 'order_id = ?'}`,
+    ];
+    const params: unknown[] = [orderId, orderId];
+    if (batchInvoices.length > 0) params.push(batchInvoices);
+    if (ids.length > 0) {
+      parts.push(
+        `SELECT 'ledger', NULL, NULL, event_id, order_id, outcome COLLATE utf8mb4_bin,
+           reason COLLATE utf8mb4_bin
+         FROM applied_events WHERE event_id IN (?)`,
+      );
+      params.push(ids);
+    }
+    const [found] = await conn.query<RowDataPacket[]>(parts.join(' UNION ALL '), params);
+    let row: StateRow | undefined;
+    const ledger = new Map<string, LedgerRow>();
+    const invoices = new Map<string, string>();
+    for (const r of found as StateRow[]) {
+      if (r.k === 'order') row = r;
+      else if (r.k === 'invoice') invoices.set(String(r.s1), String(r.s2));
+      else
+        ledger.set(String(r.s1), {
+          orderId: String(r.s2),
+          stale: r.s3 === 'skipped' && r.s4 === 'stale',
+        });
+    }
     return {
       orderId,
       events,
@@ -165,36 +267,47 @@ export function createApplyActivities({ pool, hooks }: ApplyDeps) {
       invoices,
       order: row
         ? {
-            erpVersion: Number(row.erp_version),
-            snapshotVersion: Number(row.snapshot_version),
-            lastEventType: row.last_event_type as EventType,
-            currency: row.currency,
+            erpVersion: Number(row.n1),
+            snapshotVersion: Number(row.n2),
+            lastEventType: row.s1 as EventType,
+            currency: String(row.s2),
           }
         : null,
     };
   }
 
-  /** One transaction: lock, read, plan (or the given plan cut), write, commit. */
+  /**
+   * One transaction: lock and read, plan (or the given plan cut), write,
+   * record, commit. Batched, the writes are at most two statements; step by
+   * step, each plan step writes on its own, so a refused write names its event.
+   */
   async function attempt(
     input: ApplyInput,
-    cut?: { index: number; error: string },
+    how: { batched: boolean; cut?: { index: number; error: string } },
   ): Promise<ApplyPlan> {
     const conn = await pool.getConnection();
     try {
-      // READ COMMITTED: a locking read of a not-yet-existing order takes no gap
-      // lock, so two new orders' applies cannot deadlock on the same index gap.
-      await conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
+      await readCommitted(conn);
       await conn.beginTransaction();
       const state = await readState(conn, input);
       await hooks?.afterReads?.(input.orderId);
       let plan = planApply(state);
-      if (cut) plan = rejectAt(plan, cut.index, cut.error);
-      for (const [index, step] of plan.steps.entries()) {
-        if (!step.write) continue;
+      if (how.cut) plan = rejectAt(plan, how.cut.index, how.cut.error);
+      if (how.batched) {
+        const writes = plan.steps.flatMap((step) => (step.write ? [step.write] : []));
         try {
-          await writeStep(conn, input.orderId, step.write);
+          await writeBatched(conn, input.orderId, writes);
         } catch (err) {
-          throw new StepWriteError(index, err);
+          throw new BatchWriteError(err);
+        }
+      } else {
+        for (const [index, step] of plan.steps.entries()) {
+          if (!step.write) continue;
+          try {
+            await writeStep(conn, input.orderId, step.write);
+          } catch (err) {
+            throw new StepWriteError(index, err);
+          }
         }
       }
       const recorded = plan.steps.filter((s) => s.record);
@@ -244,18 +357,29 @@ export function createApplyActivities({ pool, hooks }: ApplyDeps) {
     try {
       let plan: ApplyPlan;
       try {
-        plan = await attempt(input);
+        plan = await attempt(input, { batched: true });
       } catch (err) {
-        if (!(err instanceof StepWriteError) || !isDataError(err.cause)) throw err;
-        const { code } = err.cause as { code?: string };
-        plan = await attempt(input, {
-          index: err.index,
-          error: `data cannot be stored (${code ?? err.cause.name}): ${withoutQuotedValues(err.cause.message)}`,
-        });
+        if (!(err instanceof BatchWriteError) || !isDataError(err.cause)) throw err;
+        // MySQL refused some event's data: write step by step to learn which one.
+        try {
+          plan = await attempt(input, { batched: false });
+        } catch (stepErr) {
+          if (!(stepErr instanceof StepWriteError) || !isDataError(stepErr.cause)) throw stepErr;
+          const { code } = stepErr.cause as { code?: string };
+          plan = await attempt(input, {
+            batched: false,
+            cut: {
+              index: stepErr.index,
+              error: `data cannot be stored (${code ?? stepErr.cause.name}): ${withoutQuotedValues(stepErr.cause.message)}`,
+            },
+          });
+        }
       }
       return { outcomes: plan.steps.map((s) => s.outcome), order: plan.order };
     } catch (err) {
-      throw withoutSql(err instanceof StepWriteError ? err.cause : err);
+      throw withoutSql(
+        err instanceof StepWriteError || err instanceof BatchWriteError ? err.cause : err,
+      );
     }
   }
 

@@ -1,5 +1,8 @@
 // Types and small helpers shared by the benchmark's systems and its report.
+import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { Config } from '../src/config';
+import { createDataConverter } from '../src/temporal/data-converter';
 import { fromSqlDateTime } from '../src/db/time';
 import type { ProcUsage } from './metering';
 
@@ -19,12 +22,76 @@ export interface SystemResult {
   processes: ProcUsage[];
 }
 
+/** CPU milliseconds per event of each process (group) during one measured phase. */
+export type CpuMsPerEvent = Record<string, number>;
+
+/** Billable history events per event, by kind, over the sampled orders (see actionsPerEvent). */
+export type ActionBreakdown = Record<string, number>;
+
+export interface OrdersyncResult extends SystemResult {
+  cpuMsPerEvent: CpuMsPerEvent;
+  actionsByKind: ActionBreakdown;
+  /** Events per hand-over (signal) over the sampled orders. */
+  eventsPerHandover: number | null;
+}
+
+export interface SteadyResult {
+  rate: number;
+  durationS: number;
+  events: number;
+  eventsPerSec: number;
+  p50LagMs: number;
+  p95LagMs: number;
+  p99LagMs: number;
+  pollIntervalMs: number;
+  actionsPerEvent: number | null;
+  cpuMsPerEvent: CpuMsPerEvent;
+  violations: number;
+  lost: number;
+  duplicates: number;
+}
+
+export interface SpreadResult {
+  events: number;
+  eventGapMs: number;
+  offeredRate: number;
+  eventsPerSec: number;
+  actionsPerEvent: number | null;
+  actionsByKind: ActionBreakdown;
+  eventsPerHandover: number | null;
+  p50LagMs: number;
+  p99LagMs: number;
+  cpuMsPerEvent: CpuMsPerEvent;
+  violations: number;
+  lost: number;
+  duplicates: number;
+}
+
+export interface OpenWorkflowsResult {
+  workflows: number;
+  openSeconds: number;
+  openedPerSec: number;
+  workerPeakRssMb: number;
+  /** The burst after opening them, and its ratio to the warm burst of the same run. */
+  eventsPerSec: number;
+  vsWarm: number;
+  maxCachedWorkflows: number;
+}
+
 export interface CeilingResult {
   events: number;
   wallSeconds: number;
   eventsPerSec: number;
   processes: ProcUsage[];
+  cpuMsPerEvent: CpuMsPerEvent;
 }
+
+export interface FloorResult extends CeilingResult {
+  handovers: number;
+  actionsPerEvent: number | null;
+}
+
+export type Profile = 'burst' | 'spread';
 
 export interface BenchOptions {
   orders: number;
@@ -35,9 +102,29 @@ export interface BenchOptions {
   chart?: string;
   quick?: boolean;
   timeoutMs: number;
+  /** Steady phase: events/s (default: half of the burst's peak) and seconds. */
+  rate?: number;
+  duration: number;
+  /** Only this profile (burst, spread); both when absent. */
+  profile?: Profile;
+  eventGapMs: number;
+  openWorkflows: number;
+  cpuProf?: string;
+  systems: string[];
 }
 
 export const round = (n: number) => Math.round(n * 100) / 100;
+
+/** CPU ms per event, processes grouped by the first word of their name (worker 1, worker 2 → worker). */
+export function cpuMsPerEvent(processes: ProcUsage[], events: number): CpuMsPerEvent {
+  const out: CpuMsPerEvent = {};
+  for (const p of processes) {
+    const group = p.name.split(' ')[0]!;
+    out[group] = (out[group] ?? 0) + p.cpuSeconds;
+  }
+  for (const k of Object.keys(out)) out[k] = round((out[k]! * 1000) / Math.max(1, events));
+  return out;
+}
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
@@ -54,4 +141,22 @@ export async function rows(pool: Pool, sql: string, params: unknown[]): Promise<
 
 export function log(msg: string) {
   process.stderr.write(`[bench] ${msg}\n`);
+}
+
+/** A worker inside the bench process for a raw-Temporal system (ceiling, floor), with ordersync's data converter. */
+export async function benchWorker(
+  cfg: Config,
+  taskQueue: string,
+  workflowsPath: string,
+  activities: Record<string, (...args: never[]) => Promise<unknown>>,
+): Promise<Worker> {
+  return Worker.create({
+    connection: await NativeConnection.connect({ address: cfg.ORDERSYNC_TEMPORAL_ADDRESS }),
+    namespace: cfg.ORDERSYNC_TEMPORAL_NAMESPACE,
+    taskQueue,
+    workflowsPath,
+    dataConverter: createDataConverter(cfg),
+    activities,
+    maxCachedWorkflows: 2000,
+  });
 }

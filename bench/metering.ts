@@ -72,7 +72,7 @@ export function meter(children: Record<string, ChildProcess>): () => ProcUsage[]
     });
     return rows.map((r) => ({
       ...r,
-      cpuSeconds: Math.round(r.cpuSeconds * 10) / 10,
+      cpuSeconds: Math.round(r.cpuSeconds * 100) / 100,
       peakRssMb: Math.round(r.peakRssMb),
     }));
   };

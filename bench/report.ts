@@ -1,15 +1,52 @@
 // The benchmark's output: the console table, the per-process usage lines and the SVG chart.
 import { writeFileSync } from 'node:fs';
-import type { CeilingResult, SystemResult } from './common';
+import type {
+  CeilingResult,
+  CpuMsPerEvent,
+  FloorResult,
+  OpenWorkflowsResult,
+  OrdersyncResult,
+  SpreadResult,
+  SteadyResult,
+  SystemResult,
+} from './common';
+import type { ProcUsage } from './metering';
 
 export interface BenchResults {
-  ordersync: SystemResult;
-  baseline: SystemResult;
-  ceiling: CeilingResult;
-  ratios: { vsBaseline: number; vsCeiling: number };
+  machine: { cpus: number; node: string; orders: number };
+  /** The burst phase. */
+  ordersync: OrdersyncResult | null;
+  steady: SteadyResult | null;
+  spread: SpreadResult | null;
+  openWorkflows: OpenWorkflowsResult | null;
+  baseline: (SystemResult & { cpuMsPerEvent: CpuMsPerEvent }) | null;
+  ceiling: CeilingResult | null;
+  floor: FloorResult | null;
+  /** The floor handing over by Update-with-Start instead of signalWithStart. */
+  floorUpdate: FloorResult | null;
+  ratios: { vsBaseline: number | null; vsCeiling: number | null; vsFloor: number | null };
+  targets: Record<string, string>;
 }
 
-export function printTable(results: BenchResults) {
+interface Row {
+  events?: number;
+  wallSeconds?: number;
+  eventsPerSec?: number;
+  p50LagMs?: number | null;
+  p95LagMs?: number | null;
+  p99LagMs?: number | null;
+  violations?: number;
+  lost?: number;
+  duplicates?: number;
+  actionsPerEvent?: number | null;
+}
+
+const fmtCpu = (c: CpuMsPerEvent) =>
+  Object.entries(c)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+
+export function printTable(r: BenchResults) {
   const cols = [
     'events',
     'wall s',
@@ -22,66 +59,160 @@ export function printTable(results: BenchResults) {
     'dup',
     'actions/event',
   ];
-  const line = (name: string, r: Partial<SystemResult>) =>
+  const line = (name: string, x: Row) =>
     [
-      name.padEnd(10),
+      name.padEnd(16),
       ...[
-        r.events,
-        r.wallSeconds,
-        r.eventsPerSec,
-        r.p50LagMs,
-        r.p95LagMs,
-        r.p99LagMs,
-        r.violations,
-        r.lost,
-        r.duplicates,
-        r.actionsPerEvent,
-      ].map((v) => String(v ?? '-').padStart(cols[0]!.length + 4)),
+        x.events,
+        x.wallSeconds,
+        x.eventsPerSec,
+        x.p50LagMs,
+        x.p95LagMs,
+        x.p99LagMs,
+        x.violations,
+        x.lost,
+        x.duplicates,
+        x.actionsPerEvent,
+      ].map((v) => String(v ?? '-').padStart(10)),
     ].join(' ');
-  console.log(['system'.padEnd(10), ...cols.map((c) => c.padStart(10))].join(' '));
-  console.log(line('ordersync', results.ordersync));
-  console.log(line('baseline', results.baseline));
-  console.log(line('ceiling', results.ceiling));
+  console.log(['system'.padEnd(16), ...cols.map((c) => c.padStart(10))].join(' '));
+  const rows: Array<[string, Row | null]> = [
+    ['ordersync burst', r.ordersync],
+    ['ordersync steady', r.steady ? { ...r.steady, wallSeconds: r.steady.durationS } : null],
+    ['ordersync spread', r.spread],
+    ['baseline', r.baseline],
+    ['floor', r.floor],
+    ['floor (update)', r.floorUpdate],
+    ['ceiling', r.ceiling],
+  ];
+  for (const [name, x] of rows) if (x) console.log(line(name, x));
   console.log(
-    `\nratios: ordersync/baseline ${results.ratios.vsBaseline}, ordersync/ceiling ${results.ratios.vsCeiling}`,
+    `\nratios: ordersync/floor ${r.ratios.vsFloor ?? '-'}, ordersync/ceiling ${r.ratios.vsCeiling ?? '-'}, ordersync/baseline ${r.ratios.vsBaseline ?? '-'}`,
   );
-  console.log('\nprocess usage during each run (CPU s; peak RSS MB over the process lifetime):');
-  for (const [name, r] of [
-    ['ordersync', results.ordersync.processes],
-    ['baseline', results.baseline.processes],
-    ['ceiling', results.ceiling.processes],
-  ] as const) {
+  if (r.ordersync) {
     console.log(
-      `  ${name}: ${r.map((p) => `${p.name} ${p.cpuSeconds}s/${p.peakRssMb}MB`).join(', ')}`,
+      `burst actions per event by kind: ${fmtCpu(r.ordersync.actionsByKind)}; events per hand-over ${r.ordersync.eventsPerHandover ?? '-'}`,
     );
+  }
+  if (r.steady) {
+    console.log(
+      `steady: ${r.steady.rate} events/s for ${r.steady.durationS} s: p99 ${r.steady.p99LagMs} ms against a poll interval of ${r.steady.pollIntervalMs} ms`,
+    );
+  }
+  if (r.spread) {
+    console.log(
+      `spread: ${r.spread.eventGapMs} ms between an order's events, offered up to ${r.spread.offeredRate} events/s; ${r.spread.eventsPerHandover ?? '-'} events per hand-over; actions by kind: ${fmtCpu(r.spread.actionsByKind)}`,
+    );
+  }
+  if (r.openWorkflows) {
+    const o = r.openWorkflows;
+    console.log(
+      `open-workflows: ${o.workflows} opened in ${o.openSeconds} s (${o.openedPerSec}/s); burst after them ${o.eventsPerSec} events/s = ${o.vsWarm}x warm; worker peak RSS ${o.workerPeakRssMb} MB (cache ${o.maxCachedWorkflows})`,
+    );
+  }
+  console.log('\nCPU ms per event, by process:');
+  const cpuRows: Array<[string, { cpuMsPerEvent: CpuMsPerEvent } | null]> = [
+    ['ordersync burst', r.ordersync],
+    ['ordersync steady', r.steady],
+    ['ordersync spread', r.spread],
+    ['baseline', r.baseline],
+    ['floor', r.floor],
+    ['floor (update)', r.floorUpdate],
+    ['ceiling', r.ceiling],
+  ];
+  for (const [name, x] of cpuRows) if (x) console.log(`  ${name}: ${fmtCpu(x.cpuMsPerEvent)}`);
+  console.log('\nprocess usage during each run (CPU s; peak RSS MB over the process lifetime):');
+  const usage: Array<[string, ProcUsage[] | undefined]> = [
+    ['ordersync burst', r.ordersync?.processes],
+    ['baseline', r.baseline?.processes],
+    ['floor', r.floor?.processes],
+    ['floor (update)', r.floorUpdate?.processes],
+    ['ceiling', r.ceiling?.processes],
+  ];
+  for (const [name, procs] of usage) {
+    if (procs)
+      console.log(
+        `  ${name}: ${procs.map((p) => `${p.name} ${p.cpuSeconds}s/${p.peakRssMb}MB`).join(', ')}`,
+      );
   }
 }
 
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+
+/** One labelled horizontal bar chart, `height` tall, starting at `y`. */
+function barChart(
+  y: number,
+  title: string,
+  bars: Array<[string, number, string?]>,
+  unit: string,
+): { svg: string; height: number } {
+  const max = Math.max(...bars.map((b) => b[1]), 1);
+  const parts = [
+    `<text x="10" y="${y + 16}" font-size="14" font-weight="bold">${esc(title)}</text>`,
+  ];
+  bars.forEach(([label, v, colour], i) => {
+    const by = y + 28 + i * 24;
+    const w = (v / max) * 420;
+    parts.push(
+      `<text x="10" y="${by + 13}" font-size="11">${esc(label)}</text>`,
+      `<rect x="170" y="${by}" width="${w.toFixed(1)}" height="16" fill="${colour ?? '#4a78b5'}"/>`,
+      `<text x="${(176 + w).toFixed(1)}" y="${by + 13}" font-size="11">${v}${unit}</text>`,
+    );
+  });
+  return { svg: parts.join(''), height: 40 + bars.length * 24 };
+}
+
 export function writeSvg(file: string, r: BenchResults) {
-  const bars = [
-    ['ordersync', r.ordersync.eventsPerSec],
-    ['baseline', r.baseline.eventsPerSec],
-    ['ceiling', r.ceiling.eventsPerSec],
-  ] as const;
-  const lat = [
-    ['ordersync p50', r.ordersync.p50LagMs],
-    ['ordersync p95', r.ordersync.p95LagMs],
-    ['ordersync p99', r.ordersync.p99LagMs],
-  ] as const;
-  const maxT = Math.max(...bars.map((b) => b[1]), 1);
-  const maxL = Math.max(...lat.map((b) => b[1] ?? 0), 1);
-  const bar = (x: number, i: number, label: string, v: number, max: number, unit: string) => {
-    const h = (v / max) * 220;
-    return `<rect x="${x + i * 70}" y="${260 - h}" width="50" height="${h}" fill="#4a78b5"/><text x="${x + i * 70 + 25}" y="${255 - h}" font-size="11" text-anchor="middle">${v}${unit}</text><text x="${x + i * 70 + 25}" y="278" font-size="10" text-anchor="middle">${label}</text>`;
-  };
-  const body = [
-    '<text x="20" y="20" font-size="14">Throughput (events/s)</text>',
-    ...bars.map((b, i) => bar(20, i, b[0], b[1], maxT, '')),
-    '<text x="280" y="20" font-size="14">ordersync latency, ERP commit to apply (ms)</text>',
-    ...lat.map((b, i) => bar(280, i, b[0], b[1] ?? 0, maxL, '')),
-  ].join('');
+  const ours = '#d9822b';
+  const charts: Array<[string, Array<[string, number, string?]>, string]> = [];
+  const tput: Array<[string, number, string?]> = [];
+  if (r.ordersync) tput.push(['ordersync burst', r.ordersync.eventsPerSec, ours]);
+  if (r.spread) tput.push(['ordersync spread', r.spread.eventsPerSec, ours]);
+  if (r.floor) tput.push(['floor', r.floor.eventsPerSec]);
+  if (r.ceiling) tput.push(['ceiling', r.ceiling.eventsPerSec]);
+  if (r.baseline) tput.push(['baseline', r.baseline.eventsPerSec]);
+  tput.push(['goal', 250, '#999']);
+  charts.push(['Throughput (events/s)', tput, '']);
+  if (r.ordersync) {
+    const cpu = r.ordersync.cpuMsPerEvent;
+    charts.push([
+      'ordersync burst: CPU ms per event, by process',
+      Object.entries(cpu).map(([k, v]) => [
+        k,
+        v,
+        k === 'worker' || k === 'consumer' ? ours : undefined,
+      ]),
+      ' ms',
+    ]);
+    charts.push([
+      'ordersync burst: Temporal actions per event, by kind',
+      Object.entries(r.ordersync.actionsByKind)
+        .filter(([, v]) => v > 0)
+        .map(([k, v]) => [k, v, ours]),
+      '',
+    ]);
+  }
+  if (r.steady) {
+    charts.push([
+      `ordersync steady at ${r.steady.rate} events/s: ERP commit to apply (ms)`,
+      [
+        ['p50', r.steady.p50LagMs, ours],
+        ['p95', r.steady.p95LagMs, ours],
+        ['p99', r.steady.p99LagMs, ours],
+        ['goal: poll + 1 s', r.steady.pollIntervalMs + 1000, '#999'],
+      ],
+      '',
+    ]);
+  }
+  let y = 0;
+  const body: string[] = [];
+  for (const [title, bars, unit] of charts) {
+    const c = barChart(y, title, bars, unit);
+    body.push(c.svg);
+    y += c.height + 10;
+  }
   writeFileSync(
     file,
-    `<svg xmlns="http://www.w3.org/2000/svg" width="580" height="300" font-family="sans-serif">${body}</svg>\n`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="680" height="${y}" font-family="sans-serif"><rect width="100%" height="100%" fill="#fff"/>${body.join('')}</svg>\n`,
   );
 }

@@ -1,48 +1,136 @@
 /**
- * `npm run bench`: ordersync, the seed article's direct consumer (baseline) and
- * raw Temporal (ceiling), in turn, on the same machine and servers. One file
- * per measured system under systems/, CPU metering in metering.ts, output in
- * report.ts; the pipeline set-up is test/support/pipeline.ts.
- *
- *   --orders N       orders per run (default 2000; --quick: 300)
- *   --updates P      update probability (default 0.6: about 3.5 events per order)
- *   --json FILE      write the results as JSON
- *   --chart FILE     draw throughput and latency as SVG
- *   --quick          a small run for iteration (about 2 minutes)
+ * `npm run bench`: ordersync, the seed article's direct consumer (baseline),
+ * raw Temporal with one activity per event (ceiling) and raw Temporal in
+ * ordersync's own shape (floor), in turn, on the same machine and servers.
+ * One file per measured system under systems/, CPU metering in metering.ts,
+ * action counting in actions.ts, output in report.ts; the pipeline set-up is
+ * test/support/pipeline.ts. `npm run bench -- --help` lists every flag.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { Command, Option } from 'commander';
 import { TestPipeline } from '../test/support/pipeline';
-import type { BenchOptions } from './common';
-import { log, round } from './common';
+import type { BenchOptions, Profile } from './common';
+import { cpuMsPerEvent, log, round } from './common';
+import type { BenchResults } from './report';
 import { printTable, writeSvg } from './report';
 import { runBaseline } from './systems/baseline';
 import { runCeiling } from './systems/ceiling';
+import { runFloor } from './systems/floor';
 import { runOrdersync } from './systems/ordersync';
 
+const SYSTEMS = ['baseline', 'ceiling', 'floor', 'floor-update'] as const;
+const DEFAULT_SYSTEMS = ['baseline', 'ceiling', 'floor'];
+
 function parseOptions(): BenchOptions {
+  const num = (flag: string) => (v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`${flag} must be a number >= 0, got ${v}`);
+    return n;
+  };
   const program = new Command('bench')
     .description(
-      'ordersync vs the direct-consumer baseline vs the raw-Temporal ceiling, on this machine',
-    )
-    .addOption(new Option('--orders <n>', 'orders per run').argParser(Number))
-    .addOption(new Option('--updates <p>', 'update probability').argParser(Number).default(0.6))
-    .addOption(
-      new Option('--workers <n>', 'ordersync worker processes').argParser(Number).default(1),
+      "ordersync against the direct-consumer baseline, the raw-Temporal ceiling (one activity per event) and the raw-Temporal floor (ordersync's shape without Kafka or MySQL), on this machine",
     )
     .addOption(
-      new Option('--consumers <n>', 'ordersync consumer processes').argParser(Number).default(1),
+      new Option('--orders <n>', 'orders in the burst (default 2000; --quick: 300)').argParser(
+        num('--orders'),
+      ),
     )
+    .addOption(
+      new Option('--updates <p>', 'update probability (about 2 + p/(1-p) events per order)')
+        .argParser(num('--updates'))
+        .default(0.6),
+    )
+    .addOption(
+      new Option('--workers <n>', 'ordersync worker processes')
+        .argParser(num('--workers'))
+        .default(1),
+    )
+    .addOption(
+      new Option('--consumers <n>', 'ordersync consumer processes')
+        .argParser(num('--consumers'))
+        .default(1),
+    )
+    .addOption(
+      new Option(
+        '--rate <r>',
+        'steady phase: ERP events/s written at a fixed rate (default: half the burst peak of this run; without a burst, steady runs only with --rate); also caps the spread phase',
+      ).argParser(num('--rate')),
+    )
+    .addOption(
+      new Option(
+        '--duration <s>',
+        'steady phase: seconds of writing at --rate; 0 skips it (default 60; --quick: 15)',
+      ).argParser(num('--duration')),
+    )
+    .addOption(
+      new Option(
+        '--profile <p>',
+        "burst: every order written back to back; spread: each order's events --event-gap apart, so a hand-over carries about one event; all: both",
+      )
+        .choices(['burst', 'spread', 'all'])
+        .default('all'),
+    )
+    .addOption(
+      new Option('--event-gap <ms>', 'spread phase: pause between two events of one order')
+        .argParser(num('--event-gap'))
+        .default(5000),
+    )
+    .addOption(
+      new Option(
+        '--open-workflows <n>',
+        'after the burst, open N idle order workflows (more than the worker caches), then run the burst again and compare (not run by default)',
+      )
+        .argParser(num('--open-workflows'))
+        .default(0),
+    )
+    .addOption(
+      new Option(
+        '--systems <list>',
+        `comparison systems to run, comma-separated, from ${SYSTEMS.join(',')} (floor-update: the floor handing over by Update-with-Start); "none" for ordersync only`,
+      ).default(DEFAULT_SYSTEMS.join(',')),
+    )
+    .option('--cpu-prof <dir>', 'run the worker under node --cpu-prof, profiles written to <dir>')
     .option('--json <file>', 'write results as JSON')
     .option('--chart <file>', 'write an SVG chart')
-    .option('--quick', 'a small run for iteration')
+    .option('--quick', 'a small run for iteration (300 orders, 15 s steady, about 4 minutes)')
     .parse(process.argv);
-  const o = program.opts<Omit<BenchOptions, 'timeoutMs'> & { orders?: number }>();
+  const o = program.opts<{
+    orders?: number;
+    updates: number;
+    workers: number;
+    consumers: number;
+    rate?: number;
+    duration?: number;
+    profile: Profile | 'all';
+    eventGap: number;
+    openWorkflows: number;
+    systems: string;
+    cpuProf?: string;
+    json?: string;
+    chart?: string;
+    quick?: boolean;
+  }>();
+  const systems = o.systems === 'none' ? [] : o.systems.split(',').map((s) => s.trim());
+  for (const s of systems)
+    if (!(SYSTEMS as readonly string[]).includes(s)) program.error(`unknown system ${s}`);
   return {
-    ...o,
     orders: o.orders ?? (o.quick ? 300 : 2000),
-    timeoutMs: o.quick ? 100_000 : 600_000,
+    updates: o.updates,
+    workers: o.workers,
+    consumers: o.consumers,
+    rate: o.rate,
+    duration: o.duration ?? (o.quick ? 15 : 60),
+    ...(o.profile === 'all' ? {} : { profile: o.profile }),
+    eventGapMs: o.eventGap,
+    openWorkflows: o.openWorkflows,
+    systems,
+    cpuProf: o.cpuProf,
+    json: o.json,
+    chart: o.chart,
+    quick: o.quick,
+    timeoutMs: o.quick ? 150_000 : 600_000,
   };
 }
 
@@ -53,35 +141,85 @@ async function main() {
   const prefix = `B${p.runId.replace(/[^A-Za-z0-9]/g, '').slice(-10)}`;
   try {
     log(
-      `1/3 ordersync: ${opts.orders} orders, ${opts.workers} worker(s), ${opts.consumers} consumer(s)`,
+      `ordersync: ${opts.orders} orders, ${opts.workers} worker(s), ${opts.consumers} consumer(s)`,
     );
     const os = await runOrdersync(p, opts, prefix);
-    log(
-      `2/3 baseline: direct kafkajs consumer group → MySQL on the same ${os.result.events} events`,
-    );
-    const baseline = await runBaseline(p, p.env, opts, prefix, os.result.events);
-    log(`3/3 ceiling: raw Temporal signalWithStart, ${os.perOrder.size} keys`);
-    const ceiling = await runCeiling(p.cfg, p.client, p.runId, os.perOrder);
-    const results = {
+    const burst = os.burst;
+    const want = (s: string) => burst !== null && opts.systems.includes(s);
+    let baseline: BenchResults['baseline'] = null;
+    let ceiling: BenchResults['ceiling'] = null;
+    let floor: BenchResults['floor'] = null;
+    let floorUpdate: BenchResults['floorUpdate'] = null;
+    if (want('baseline')) {
+      log(`baseline: direct kafkajs consumer group → MySQL on the same ${burst!.events} events`);
+      const b = await runBaseline(p, p.env, opts, prefix, burst!.events);
+      baseline = { ...b, cpuMsPerEvent: cpuMsPerEvent(b.processes, b.events) };
+    }
+    if (want('floor')) {
+      log(
+        "floor: raw Temporal in ordersync's shape (signalWithStart per batch, no-op local activity)",
+      );
+      floor = await runFloor(
+        p.cfg,
+        p.client,
+        p.reader,
+        p.runId,
+        prefix,
+        burst!.eventsPerHandover ?? 1,
+      );
+    }
+    if (want('floor-update')) {
+      log('floor-update: the floor, handing over by Update-with-Start (wait for accepted)');
+      floorUpdate = await runFloor(
+        p.cfg,
+        p.client,
+        p.reader,
+        p.runId,
+        prefix,
+        burst!.eventsPerHandover ?? 1,
+        'update',
+      );
+    }
+    if (want('ceiling')) {
+      log('ceiling: raw Temporal signalWithStart, one activity per event');
+      const perOrder = new Map<string, number>();
+      for (const r of await p.reader
+        .query(
+          'SELECT order_id, COUNT(*) AS n FROM order_events WHERE order_id LIKE ? GROUP BY order_id',
+          [`${prefix}-%`],
+        )
+        .then(([r]) => r as Array<{ order_id: string; n: number }>))
+        perOrder.set(String(r.order_id), Number(r.n));
+      ceiling = await runCeiling(p.cfg, p.client, p.runId, perOrder);
+    }
+    const ratio = (other: { eventsPerSec: number } | null) =>
+      burst && other ? round(burst.eventsPerSec / other.eventsPerSec) : null;
+    const results: BenchResults = {
       machine: { cpus: cpus().length, node: process.version, orders: opts.orders },
-      ordersync: os.result,
+      ordersync: burst,
+      steady: os.steady,
+      spread: os.spread,
+      openWorkflows: os.openWorkflows,
       baseline,
       ceiling,
-      ratios: {
-        vsBaseline: round(os.result.eventsPerSec / baseline.eventsPerSec),
-        vsCeiling: round(os.result.eventsPerSec / ceiling.eventsPerSec),
-      },
+      floor,
+      floorUpdate,
+      ratios: { vsBaseline: ratio(baseline), vsCeiling: ratio(ceiling), vsFloor: ratio(floor) },
       targets: {
-        vsCeiling: '>= 0.8',
-        vsBaseline: '>= 0.5',
-        actionsPerEvent: '<= 1.5',
+        eventsPerSec: '>= 250',
+        vsFloor: '>= 0.8',
+        actionsPerEvent: '<= 1.0',
+        cpuMsPerEventOwn: 'worker + consumer <= 2.5',
+        cpuMsPerEventTemporal: '<= 3',
+        steadyP99LagMs: `<= pollIntervalMs + 1000`,
         correctness: '0 violations, 0 lost, 0 duplicates',
       },
     };
     printTable(results);
     if (opts.json) writeFileSync(opts.json, `${JSON.stringify(results, null, 2)}\n`);
     if (opts.chart) writeSvg(opts.chart, results);
-    const ok = os.result.violations === 0 && os.result.lost === 0 && os.result.duplicates === 0;
+    const phases = [burst, os.steady, os.spread].filter((x) => x !== null);
+    const ok = phases.every((r) => r.violations === 0 && r.lost === 0 && r.duplicates === 0);
     if (!ok) process.exitCode = 1;
   } finally {
     await p.close();

@@ -18,6 +18,15 @@ import { createTemporalClient, createWorkerConnection } from './temporal/connect
 import { createDataConverter } from './temporal/data-converter';
 import { prebuiltWorkflowBundle } from './temporal/workflow-bundle';
 
+/**
+ * Defaults for the worker's sizing (flags and env in src/cli/run.ts). The
+ * cache holds the workflows that are mid-burst: an order whose workflow fell
+ * out replays its history (a few dozen events) on its next task, which costs
+ * worker CPU but nothing else. Memory grows with the cache, not with the
+ * number of open workflows (README, Benchmark: --open-workflows).
+ */
+export const DEFAULT_WORKER_SIZING = { maxActivities: 50, maxCachedWorkflows: 2000 } as const;
+
 export interface WorkerOptions {
   maxConcurrentActivities: number;
   maxCachedWorkflows: number;

@@ -10,6 +10,7 @@ import {
   defineSignal,
   log,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -265,6 +266,8 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
     }
   };
 
+  let idleTimerArmed = false;
+  let idleTimerFires = 0;
   /** Waits for something to do; false when the run should close (idle, nothing held). */
   const waitForWork = async (): Promise<boolean> => {
     const wake = () => replayRequest !== null || continueAsNewDue();
@@ -285,7 +288,23 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
     }
     // Idle and not blocked: close; a later event starts a new run with the same
     // id, which carries on from MySQL (ledger, snapshot guard, invoices).
-    return (await condition(() => wake() || hasWork(), options.idleCloseMs)) || hasWork();
+    const deadline = Date.now() + options.idleCloseMs;
+    for (;;) {
+      if (wake() || hasWork()) return true;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return false;
+      // One idle timer at a time, not one per wait: each timer started is a billed
+      // action. One that fires before this wait's deadline is armed again for the rest.
+      const fires = idleTimerFires;
+      if (!idleTimerArmed) {
+        idleTimerArmed = true;
+        void sleep(remaining).then(() => {
+          idleTimerArmed = false;
+          idleTimerFires++;
+        });
+      }
+      await condition(() => wake() || hasWork() || idleTimerFires !== fires);
+    }
   };
 
   for (;;) {

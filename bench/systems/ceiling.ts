@@ -1,12 +1,10 @@
 // Raw Temporal: signalWithStart to one workflow per order with one trivial
 // activity per event, no Kafka and no MySQL.
 import type { Client } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { createDataConverter } from '../../src/temporal/data-converter';
 import type { Config } from '../../src/config';
 import { ceilingEvent, ceilingWorkflow } from '../ceiling-workflow';
 import type { CeilingResult } from '../common';
-import { round } from '../common';
+import { benchWorker, cpuMsPerEvent, round } from '../common';
 import { meter } from '../metering';
 
 export async function runCeiling(
@@ -16,14 +14,8 @@ export async function runCeiling(
   perOrder: Map<string, number>,
 ): Promise<CeilingResult> {
   const taskQueue = `${cfg.ORDERSYNC_TASK_QUEUE}-ceiling`;
-  const worker = await Worker.create({
-    connection: await NativeConnection.connect({ address: cfg.ORDERSYNC_TEMPORAL_ADDRESS }),
-    namespace: cfg.ORDERSYNC_TEMPORAL_NAMESPACE,
-    taskQueue,
-    workflowsPath: require.resolve('../ceiling-workflow'),
-    dataConverter: createDataConverter(cfg),
-    activities: { trivialApply: async (v: number) => v },
-    maxCachedWorkflows: 2000,
+  const worker = await benchWorker(cfg, taskQueue, require.resolve('../ceiling-workflow'), {
+    trivialApply: async (v: number) => v,
   });
   const running = worker.run();
   const stop = meter({});
@@ -51,11 +43,13 @@ export async function runCeiling(
     for (const [key] of keys) await client.workflow.getHandle(`ceiling-${runId}-${key}`).result();
     const wall = (Date.now() - started) / 1000;
     const events = keys.reduce((a, [, n]) => a + n, 0);
+    const processes = stop();
     return {
       events,
       wallSeconds: round(wall),
       eventsPerSec: round(events / wall),
-      processes: stop(),
+      processes,
+      cpuMsPerEvent: cpuMsPerEvent(processes, events),
     };
   } finally {
     worker.shutdown();

@@ -1,40 +1,58 @@
-// The real pipeline, measured from the first ERP commit to the last MySQL apply.
+// The real pipeline, measured from ERP commit to MySQL apply, in phases on the
+// same worker and consumer processes: burst (the whole load unthrottled),
+// steady (a fixed rate), spread (each order's events far apart) and, on
+// request, a burst after opening many workflows that fall out of the cache.
 import type { ChildProcess } from 'node:child_process';
-import type { Client } from '@temporalio/client';
+import path from 'node:path';
+import { workflowOptionsFromConfig } from '../../src/consumer';
+import type { SimulateOptions } from '../../src/erp/simulator';
+import { OrderWorkflowClient } from '../../src/temporal/order-workflow-client';
+import { DEFAULT_WORKER_SIZING } from '../../src/worker';
 import type { TestPipeline } from '../../test/support/pipeline';
-import type { BenchOptions, SystemResult } from '../common';
-import { log, ms, percentile, round, rows } from '../common';
+import { ACTIONS_COUNTED, countActions } from '../actions';
+import type {
+  BenchOptions,
+  OpenWorkflowsResult,
+  OrdersyncResult,
+  SpreadResult,
+  SteadyResult,
+} from '../common';
+import { cpuMsPerEvent, log, ms, percentile, round, rows } from '../common';
+import type { ProcUsage } from '../metering';
 import { meter } from '../metering';
 
-/** Counts history events that Temporal bills as actions, over a sample of order workflows. */
-async function actionsPerEvent(
-  client: Client,
-  orderIds: string[],
-  eventsPerOrder: Map<string, number>,
-) {
-  // Matched by attribute, so no enum table is needed.
-  const billable = [
-    'workflowExecutionStartedEventAttributes',
-    'workflowExecutionSignaledEventAttributes',
-    'activityTaskScheduledEventAttributes',
-    'timerStartedEventAttributes',
-    'upsertWorkflowSearchAttributesEventAttributes',
-    'workflowExecutionContinuedAsNewEventAttributes',
-    'markerRecordedEventAttributes', // local activities: billed as one action each
-  ] as const;
-  let actions = 0;
-  let events = 0;
-  for (const id of orderIds) {
-    const history = await client.workflow.getHandle(id).fetchHistory();
-    for (const e of history.events ?? []) {
-      if (billable.some((k) => e[k] !== null && e[k] !== undefined)) actions++;
-    }
-    events += eventsPerOrder.get(id) ?? 0;
-  }
-  return events > 0 ? actions / events : null;
+/** The bench's poll Schedule interval; the steady phase's latency goal is relative to it. */
+export const POLL_INTERVAL_MS = 1000;
+/** Mean events per simulated order at update probability p: creation, p/(1-p) updates, invoice. */
+const eventsPerOrder = (p: number) => 2 + p / (1 - p);
+
+export interface OrdersyncRun {
+  burst: OrdersyncResult | null;
+  steady: SteadyResult | null;
+  spread: SpreadResult | null;
+  openWorkflows: OpenWorkflowsResult | null;
+  /** The burst's prefix, so the floor can replay the same events. */
+  burstPrefix: string;
 }
 
-export async function runOrdersync(p: TestPipeline, opts: BenchOptions, prefix: string) {
+interface Phase {
+  events: number;
+  wallSeconds: number;
+  eventsPerSec: number;
+  lags: number[];
+  processes: ProcUsage[];
+  orderIds: string[];
+  perOrder: Map<string, number>;
+  violations: number;
+  lost: number;
+  duplicates: number;
+}
+
+export async function runOrdersync(
+  p: TestPipeline,
+  opts: BenchOptions,
+  prefix: string,
+): Promise<OrdersyncRun> {
   const { reader, app, client } = p;
   const children: Record<string, ChildProcess> = {};
   // Fixed metrics ports, so Prometheus or curl can watch a run: workers 9471.., consumers 9481..
@@ -42,47 +60,51 @@ export async function runOrdersync(p: TestPipeline, opts: BenchOptions, prefix: 
     log(`${role}: http://127.0.0.1:${port}/metrics`);
     return { ORDERSYNC_METRICS_ADDRESS: `127.0.0.1:${port}` };
   };
+  const profiling = opts.cpuProf
+    ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opts.cpuProf)}`]
+    : [];
   for (let i = 1; i <= opts.workers; i++)
-    children[`worker ${i}`] = p.start('worker', metrics(`worker ${i}`, 9470 + i));
+    children[`worker ${i}`] = p.start('worker', metrics(`worker ${i}`, 9470 + i), profiling);
   for (let i = 1; i <= opts.consumers; i++)
     children[`consumer ${i}`] = p.start('consumer', metrics(`consumer ${i}`, 9480 + i));
-  try {
-    await p.schedule(1000);
-    // Warm-up: worker start, consumer group join, first workflows.
-    const warm = await p.simulate({ orders: 20, prefix: `${prefix}W`, concurrency: 4 });
-    await p.converge(`${prefix}W`, 180_000, 'warm-up');
-    log(`warm-up done (${warm.events} events); measuring ${opts.orders} orders`);
 
+  /** Writes one load, waits until every event is applied and measures it. */
+  const phase = async (
+    name: string,
+    pfx: string,
+    sim: Partial<SimulateOptions>,
+    timeoutMs: number,
+  ): Promise<Phase> => {
     const stop = meter(children);
-    const sim = await p.simulate({
-      orders: opts.orders,
-      prefix,
+    const written = await p.simulate({
       concurrency: 4,
       updateProbability: opts.updates,
+      ...sim,
+      prefix: pfx,
       onEvent: (w, planned) => {
-        if (w % 1000 === 0) log(`ERP written ${w}/${planned}`);
+        if (w % 1000 === 0) log(`${name}: ERP written ${w}/${planned}`);
       },
     });
     let lastLog = 0;
-    const report = await p.converge(prefix, opts.timeoutMs, 'ordersync to apply every event', {
+    const report = await p.converge(pfx, timeoutMs, `${name}: ordersync to apply every event`, {
       alive: Object.values(children),
       progress: (r) => {
         if (Date.now() - lastLog > 5000) {
           lastLog = Date.now();
-          log(`applied+skipped ${r.appliedEvents + r.skippedEvents}/${sim.events}`);
+          log(`${name}: applied+skipped ${r.appliedEvents + r.skippedEvents}/${written.events}`);
         }
       },
     });
     const processes = stop();
     const erpTimes = await rows(
       reader,
-      'SELECT event_id, occurred_at FROM order_events WHERE order_id LIKE ?',
-      [`${prefix}-%`],
+      'SELECT event_id, order_id, occurred_at FROM order_events WHERE order_id LIKE ?',
+      [`${pfx}-%`],
     );
     const applied = await rows(
       app,
       'SELECT event_id, applied_at FROM applied_events WHERE order_id LIKE ?',
-      [`${prefix}-%`],
+      [`${pfx}-%`],
     );
     const occurred = new Map(erpTimes.map((r) => [String(r.event_id), ms(String(r.occurred_at))]));
     const lags = applied
@@ -92,31 +114,122 @@ export async function runOrdersync(p: TestPipeline, opts: BenchOptions, prefix: 
     const last = Math.max(...applied.map((r) => ms(String(r.applied_at))));
     const wall = (last - first) / 1000;
     const perOrder = new Map<string, number>();
-    for (const r of await rows(
-      reader,
-      'SELECT order_id, COUNT(*) AS n FROM order_events WHERE order_id LIKE ? GROUP BY order_id',
-      [`${prefix}-%`],
-    )) {
-      perOrder.set(String(r.order_id), Number(r.n));
-    }
-    const sample = sim.orderIds.slice(0, Math.min(200, sim.orderIds.length));
-    const ape = await actionsPerEvent(client, sample, perOrder);
-    const result: SystemResult = {
-      events: sim.events,
+    for (const r of erpTimes)
+      perOrder.set(String(r.order_id), (perOrder.get(String(r.order_id)) ?? 0) + 1);
+    return {
+      events: written.events,
       wallSeconds: round(wall),
-      eventsPerSec: round(sim.events / wall),
-      p50LagMs: percentile(lags, 50),
-      p95LagMs: percentile(lags, 95),
-      p99LagMs: percentile(lags, 99),
-      lagFrom: 'ERP commit (occurred_at) → MySQL apply',
+      eventsPerSec: round(written.events / wall),
+      lags,
+      processes,
+      orderIds: written.orderIds,
+      perOrder,
       violations: report.orderingViolations,
       lost: report.unaccounted,
       duplicates: report.duplicates,
-      actionsPerEvent: ape === null ? null : round(ape),
-      actionsCounted: `history events Temporal bills as actions (start, signal, activity scheduled, local-activity marker, timer, search-attribute upsert, continue-as-new), over ${sample.length} sampled orders`,
-      processes,
     };
-    return { result, orderIds: sim.orderIds, perOrder };
+  };
+  const actionsOf = (ph: Phase) =>
+    countActions(client, ph.orderIds.slice(0, Math.min(200, ph.orderIds.length)), ph.perOrder);
+
+  const out: OrdersyncRun = {
+    burst: null,
+    steady: null,
+    spread: null,
+    openWorkflows: null,
+    burstPrefix: prefix,
+  };
+  try {
+    await p.schedule(POLL_INTERVAL_MS);
+    // Warm-up: worker start, consumer group join, first workflows.
+    const warm = await p.simulate({ orders: 20, prefix: `${prefix}W`, concurrency: 4 });
+    await p.converge(`${prefix}W`, 180_000, 'warm-up', { alive: Object.values(children) });
+    log(`warm-up done (${warm.events} events)`);
+
+    if (opts.profile !== 'spread') {
+      log(`burst: ${opts.orders} orders written unthrottled`);
+      const b = await phase('burst', prefix, { orders: opts.orders }, opts.timeoutMs);
+      const counted = await actionsOf(b);
+      out.burst = {
+        events: b.events,
+        wallSeconds: b.wallSeconds,
+        eventsPerSec: b.eventsPerSec,
+        p50LagMs: percentile(b.lags, 50),
+        p95LagMs: percentile(b.lags, 95),
+        p99LagMs: percentile(b.lags, 99),
+        lagFrom: 'ERP commit (occurred_at) → MySQL apply',
+        violations: b.violations,
+        lost: b.lost,
+        duplicates: b.duplicates,
+        actionsPerEvent: counted.actionsPerEvent,
+        actionsByKind: counted.byKind,
+        eventsPerHandover: counted.eventsPerHandover,
+        actionsCounted: `${ACTIONS_COUNTED}, over ${Math.min(200, b.orderIds.length)} sampled orders`,
+        processes: b.processes,
+        cpuMsPerEvent: cpuMsPerEvent(b.processes, b.events),
+      };
+    }
+
+    const peak = out.burst?.eventsPerSec;
+    const rate = opts.rate ?? (peak !== undefined ? round(peak / 2) : undefined);
+    if (opts.duration > 0 && rate !== undefined) {
+      const orders = Math.max(1, Math.round((rate * opts.duration) / eventsPerOrder(opts.updates)));
+      log(`steady: ${rate} events/s for about ${opts.duration} s (${orders} orders)`);
+      const s = await phase('steady', `${prefix}S`, { orders, rate }, opts.timeoutMs);
+      out.steady = {
+        rate,
+        durationS: s.wallSeconds,
+        events: s.events,
+        eventsPerSec: s.eventsPerSec,
+        p50LagMs: percentile(s.lags, 50),
+        p95LagMs: percentile(s.lags, 95),
+        p99LagMs: percentile(s.lags, 99),
+        pollIntervalMs: POLL_INTERVAL_MS,
+        actionsPerEvent: (await actionsOf(s)).actionsPerEvent,
+        cpuMsPerEvent: cpuMsPerEvent(s.processes, s.events),
+        violations: s.violations,
+        lost: s.lost,
+        duplicates: s.duplicates,
+      };
+    }
+
+    if (opts.profile !== 'burst') {
+      // Offered as fast as the burst went (or --rate), with enough orders in
+      // flight that each order's events lie eventGapMs apart.
+      const offered = opts.rate ?? peak ?? 50;
+      const orders = Math.max(1, Math.round(opts.orders / 2));
+      const inFlight = Math.min(orders, Math.max(4, Math.ceil((offered * opts.eventGapMs) / 1000)));
+      log(
+        `spread: ${orders} orders, ${inFlight} in flight, ${opts.eventGapMs} ms between an order's events, at most ${offered} events/s`,
+      );
+      const s = await phase(
+        'spread',
+        `${prefix}P`,
+        { orders, rate: offered, concurrency: inFlight, eventGapMs: opts.eventGapMs },
+        opts.timeoutMs,
+      );
+      const counted = await actionsOf(s);
+      out.spread = {
+        events: s.events,
+        eventGapMs: opts.eventGapMs,
+        offeredRate: offered,
+        eventsPerSec: s.eventsPerSec,
+        actionsPerEvent: counted.actionsPerEvent,
+        actionsByKind: counted.byKind,
+        eventsPerHandover: counted.eventsPerHandover,
+        p50LagMs: percentile(s.lags, 50),
+        p99LagMs: percentile(s.lags, 99),
+        cpuMsPerEvent: cpuMsPerEvent(s.processes, s.events),
+        violations: s.violations,
+        lost: s.lost,
+        duplicates: s.duplicates,
+      };
+    }
+
+    if (opts.openWorkflows > 0 && out.burst) {
+      out.openWorkflows = await openThenBurst(p, opts, prefix, phase, out.burst);
+    }
+    return out;
   } finally {
     await client.schedule
       .getHandle(p.cfg.ORDERSYNC_SCHEDULE_ID)
@@ -124,4 +237,57 @@ export async function runOrdersync(p: TestPipeline, opts: BenchOptions, prefix: 
       .catch(() => undefined);
     await Promise.all(Object.values(children).map((c) => p.stop(c)));
   }
+}
+
+/**
+ * Opens `opts.openWorkflows` order workflows (an empty hand-over each: the
+ * workflow starts and waits, idle), more than the worker caches, then runs
+ * the burst again and compares it with the warm one.
+ */
+async function openThenBurst(
+  p: TestPipeline,
+  opts: BenchOptions,
+  prefix: string,
+  phase: (name: string, pfx: string, sim: Partial<SimulateOptions>, t: number) => Promise<Phase>,
+  warm: OrdersyncResult,
+): Promise<OpenWorkflowsResult> {
+  const orders = new OrderWorkflowClient(p.client, {
+    taskQueue: p.cfg.ORDERSYNC_TASK_QUEUE,
+    workflowOptions: workflowOptionsFromConfig(p.cfg),
+  });
+  const n = opts.openWorkflows;
+  log(`open-workflows: opening ${n} idle order workflows`);
+  const started = Date.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: p.cfg.ORDERSYNC_SIGNAL_CONCURRENCY }, async () => {
+      while (next < n) {
+        const i = next++;
+        await orders.deliver(`${prefix}O-${String(i).padStart(7, '0')}`, 'online', []);
+        if (i > 0 && i % 5000 === 0) log(`open-workflows: ${i}/${n} opened`);
+      }
+    }),
+  );
+  // Started is not yet run: wait until the worker has taken the last one's first task.
+  const lastId = `${prefix}O-${String(n - 1).padStart(7, '0')}`;
+  for (;;) {
+    const d = await p.client.workflow.getHandle(lastId).describe();
+    if ((d.historyLength ?? 0) > 2) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const openSeconds = (Date.now() - started) / 1000;
+  log(`open-workflows: ${n} opened in ${round(openSeconds)} s; burst again`);
+  const cold = await phase('cold burst', `${prefix}C`, { orders: opts.orders }, opts.timeoutMs);
+  const worker = cold.processes.filter((x) => x.name.startsWith('worker'));
+  return {
+    workflows: n,
+    openSeconds: round(openSeconds),
+    openedPerSec: round(n / openSeconds),
+    workerPeakRssMb: Math.max(...worker.map((w) => w.peakRssMb)),
+    eventsPerSec: cold.eventsPerSec,
+    vsWarm: round(cold.eventsPerSec / warm.eventsPerSec),
+    maxCachedWorkflows: Number(
+      p.env.ORDERSYNC_MAX_CACHED_WORKFLOWS ?? DEFAULT_WORKER_SIZING.maxCachedWorkflows,
+    ),
+  };
 }

@@ -11,11 +11,13 @@ export function startProcess(
   role: string,
   args: string[] = [],
   env: NodeJS.ProcessEnv = process.env,
+  /** Flags for node itself, e.g. `--cpu-prof` (not all are allowed in NODE_OPTIONS). */
+  nodeArgs: string[] = [],
 ): ChildProcess {
   const logs = path.join(dataDir(), 'logs');
   mkdirSync(logs, { recursive: true });
   const out = openSync(path.join(logs, `${role}.log`), 'a');
-  return spawn(process.execPath, [BIN, role, ...args], {
+  return spawn(process.execPath, [...nodeArgs, BIN, role, ...args], {
     stdio: ['ignore', out, out],
     env,
   });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Config } from '../config';
 import { runConsumer } from '../consumer';
-import { runWorker } from '../worker';
+import { DEFAULT_WORKER_SIZING, runWorker } from '../worker';
 import { int } from './args';
 import { metricsAddressOption } from './metrics-option';
 
@@ -16,12 +16,17 @@ export function registerRunCommands(program: Command, cfg: () => Config): void {
     .addOption(
       new Option('--max-activities <n>', 'concurrent activity executions')
         .argParser(int('--max-activities'))
-        .default(50),
+        .env('ORDERSYNC_MAX_ACTIVITIES')
+        .default(DEFAULT_WORKER_SIZING.maxActivities),
     )
     .addOption(
-      new Option('--max-cached-workflows <n>', 'sticky workflow cache size')
+      new Option(
+        '--max-cached-workflows <n>',
+        'workflows kept in the sticky cache; one evicted workflow replays its whole history on its next task',
+      )
         .argParser(int('--max-cached-workflows'))
-        .default(2000),
+        .env('ORDERSYNC_MAX_CACHED_WORKFLOWS')
+        .default(DEFAULT_WORKER_SIZING.maxCachedWorkflows),
     )
     .addOption(metricsAddressOption())
     .action(

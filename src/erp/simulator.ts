@@ -22,6 +22,13 @@ export interface SimulateOptions {
   lateCommitMs: number;
   /** Orders written with a total that does not match their lines (poison, for chaos tests). */
   poisonOrders: number;
+  /**
+   * Pause between two events of the same order. 0: an order's events are written
+   * back to back. Above 0, `concurrency` counts orders in flight (each takes a
+   * pooled connection only for one event's transaction), so different orders'
+   * events interleave and each order's events lie this far apart.
+   */
+  eventGapMs: number;
   onEvent?: (written: number, planned: number) => void;
 }
 
@@ -34,6 +41,7 @@ export const DEFAULT_SIMULATE: SimulateOptions = {
   lateCommitProbability: 0.05,
   lateCommitMs: 300,
   poisonOrders: 0,
+  eventGapMs: 0,
 };
 
 export interface SimulateReport {
@@ -88,15 +96,33 @@ function rateLimiter(rate: number) {
   };
 }
 
+/** Runs one event's transaction on a connection: the writer's own, or one from the pool. */
+type Session = (fn: (conn: PoolConnection) => Promise<void>) => Promise<void>;
+
 async function appendEvent(
-  conn: PoolConnection,
+  session: Session,
   plan: Plan,
   type: string,
   version: number,
   payload: OrderSnapshot | Invoice,
-  write: () => Promise<void>,
+  write: (conn: PoolConnection) => Promise<void>,
   lateMs: number,
 ): Promise<void> {
+  await session((conn) => appendEventOn(conn, { plan, type, version, payload, write, lateMs }));
+}
+
+async function appendEventOn(
+  conn: PoolConnection,
+  e: {
+    plan: Plan;
+    type: string;
+    version: number;
+    payload: OrderSnapshot | Invoice;
+    write: (conn: PoolConnection) => Promise<void>;
+    lateMs: number;
+  },
+): Promise<void> {
+  const { plan, type, version, payload, write, lateMs } = e;
   const eventId = randomUUID();
   for (let attempt = 1; ; attempt++) {
     await conn.beginTransaction();
@@ -116,7 +142,7 @@ async function appendEvent(
           JSON.stringify(payload),
         ],
       );
-      await write();
+      await write(conn);
       if (lateMs > 0) await new Promise((r) => setTimeout(r, lateMs));
       await conn.commit();
       return;
@@ -131,7 +157,7 @@ async function appendEvent(
 }
 
 async function writeOrder(
-  conn: PoolConnection,
+  session: Session,
   plan: Plan,
   opts: SimulateOptions,
   tick: () => Promise<void>,
@@ -151,7 +177,7 @@ async function writeOrder(
   };
   let version = 0;
   let snapshot: OrderSnapshot | null = null;
-  const upsertOrder = async (s: OrderSnapshot, v: number) => {
+  const upsertOrder = async (conn: PoolConnection, s: OrderSnapshot, v: number) => {
     const now = toSqlDateTime(new Date().toISOString());
     const fields = [
       s.status,
@@ -181,7 +207,10 @@ async function writeOrder(
     ]);
   };
 
+  const gap = () =>
+    opts.eventGapMs > 0 ? new Promise((r) => setTimeout(r, opts.eventGapMs)) : undefined;
   for (let step = 0; step <= plan.updates; step++) {
+    if (step > 0) await gap();
     await tick();
     const lines: OrderSnapshot['lines'] =
       step === 0 || Math.random() < 0.5 ? randomLines() : snapshot!.lines;
@@ -197,16 +226,17 @@ async function writeOrder(
     version++;
     const s = snapshot;
     await appendEvent(
-      conn,
+      session,
       plan,
       step === 0 ? 'order_creation' : 'order_updation',
       version,
       s,
-      () => upsertOrder(s, version),
+      (conn) => upsertOrder(conn, s, version),
       late(),
     );
     count();
   }
+  await gap();
   await tick();
   version++;
   const taxCents = Math.round(Number(snapshot!.total) * 18);
@@ -219,12 +249,12 @@ async function writeOrder(
     issuedAt: new Date().toISOString(),
   };
   await appendEvent(
-    conn,
+    session,
     plan,
     'invoice_creation',
     version,
     invoice,
-    async () => {
+    async (conn) => {
       await conn.query(
         'INSERT INTO invoices (invoice_id, order_id, number, amount, tax, currency, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
         [
@@ -274,10 +304,23 @@ export async function simulate(
   };
   let next = 0;
   const writers = Array.from({ length: Math.max(1, opts.concurrency) }, async () => {
+    if (opts.eventGapMs > 0) {
+      // Orders in flight: a pooled connection per event, none held during the gap.
+      const pooled: Session = async (fn) => {
+        const conn = await writer.getConnection();
+        try {
+          await fn(conn);
+        } finally {
+          conn.release();
+        }
+      };
+      while (next < plans.length) await writeOrder(pooled, plans[next++]!, opts, tick, count);
+      return;
+    }
     const conn = await writer.getConnection();
     try {
       while (next < plans.length) {
-        await writeOrder(conn, plans[next++]!, opts, tick, count);
+        await writeOrder((fn) => fn(conn), plans[next++]!, opts, tick, count);
       }
     } finally {
       conn.release();

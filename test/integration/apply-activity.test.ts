@@ -55,6 +55,45 @@ describe('applyOrderEvents against MySQL', () => {
     });
   });
 
+  it('applies a batch in five statements: lock, one read, one order upsert, one invoice insert, one ledger insert', async () => {
+    const statements: string[] = [];
+    // The real pool, with every statement the apply sends on a connection recorded.
+    const counting = {
+      getConnection: async () => {
+        const conn = await pool.getConnection();
+        return new Proxy(conn, {
+          get(target, key) {
+            if (key === 'query')
+              return (sql: string, params: unknown[]) => {
+                statements.push(sql.trim().split(/\s+/)[0]!.toUpperCase());
+                return target.query(sql, params);
+              };
+            const value: unknown = Reflect.get(target, key, target);
+            return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+          },
+        });
+      },
+    } as unknown as Pool;
+    const counted = createApplyActivities({ pool: counting }).applyOrderEvents;
+    const orderId = uniqueOrderId();
+    const events = orderHistory(orderId, 3);
+    const result = await counted({ orderId, events });
+    expect(result.outcomes.every((o) => o.outcome === 'applied')).toBe(true);
+    expect(await orderRow(orderId)).toMatchObject({
+      erp_version: 5,
+      snapshot_version: 4,
+      last_event_type: 'invoice_creation',
+    });
+    // A connection's first apply also sets its isolation level, once.
+    expect(statements.filter((s) => s !== 'SET')).toEqual([
+      'INSERT',
+      'SELECT',
+      'INSERT',
+      'INSERT',
+      'INSERT',
+    ]);
+  });
+
   it('is idempotent: a retried batch is a no-op recorded as duplicates', async () => {
     const orderId = uniqueOrderId();
     const events = orderHistory(orderId, 2);

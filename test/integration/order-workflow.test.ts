@@ -316,7 +316,8 @@ describe('orderSyncWorkflow', () => {
   it('continues as new with its state and queue, and the next run carries on in order', async () => {
     const orderId = uniqueOrderId();
     const events = orderHistory(orderId, 18);
-    for (const e of events) await deliver(orderId, [e], { maxHistoryEvents: 40 });
+    // Calibrated to history growth: a batch adds its signal, one workflow task and the apply's marker.
+    for (const e of events) await deliver(orderId, [e], { maxHistoryEvents: 24 });
     const s = await eventually(
       async () => {
         const st = await status(orderId);

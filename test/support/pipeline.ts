@@ -87,8 +87,8 @@ export class TestPipeline {
   }
 
   /** Starts `ordersync <role>` as its own process with this pipeline's environment plus `extraEnv`. */
-  start(role: Role, extraEnv: NodeJS.ProcessEnv = {}): ChildProcess {
-    const child = startProcess(role, [], { ...this.env, ...extraEnv });
+  start(role: Role, extraEnv: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): ChildProcess {
+    const child = startProcess(role, [], { ...this.env, ...extraEnv }, nodeArgs);
     this.running.add(child);
     child.once('exit', () => this.running.delete(child));
     return child;

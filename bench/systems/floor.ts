@@ -1,0 +1,119 @@
+// The floor: raw Temporal in ordersync's shape (bench/floor-workflow.ts), fed
+// the same ERP events in as many hand-overs per order as ordersync made.
+import type { Client } from '@temporalio/client';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import type { Pool } from 'mysql2/promise';
+import type { Config } from '../../src/config';
+import { countActions } from '../actions';
+import type { FloorResult } from '../common';
+import { benchWorker, cpuMsPerEvent, round, rows } from '../common';
+import { floorEvents, floorEventsUpdate, floorWorkflow } from '../floor-workflow';
+import { meter } from '../metering';
+
+/** Splits `items` into `n` consecutive, nearly equal batches. */
+function split<T>(items: T[], n: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < n; i++) {
+    out.push(
+      items.slice(Math.floor((i * items.length) / n), Math.floor(((i + 1) * items.length) / n)),
+    );
+  }
+  return out.filter((b) => b.length > 0);
+}
+
+export async function runFloor(
+  cfg: Config,
+  client: Client,
+  reader: Pool,
+  runId: string,
+  prefix: string,
+  eventsPerHandover: number,
+  delivery: 'signal' | 'update' = 'signal',
+): Promise<FloorResult> {
+  // The ERP payloads themselves, so signal sizes and codec work match ordersync's.
+  const perOrder = new Map<string, unknown[]>();
+  for (const r of await rows(
+    reader,
+    'SELECT order_id, event_id, type, version, payload FROM order_events WHERE order_id LIKE ? ORDER BY seq',
+    [`${prefix}-%`],
+  )) {
+    const list = perOrder.get(String(r.order_id)) ?? [];
+    list.push({
+      eventId: String(r.event_id),
+      type: String(r.type),
+      erpVersion: Number(r.version),
+      data: String(r.payload),
+    });
+    perOrder.set(String(r.order_id), list);
+  }
+  const taskQueue = `${cfg.ORDERSYNC_TASK_QUEUE}-floor-${delivery}`;
+  const worker = await benchWorker(cfg, taskQueue, require.resolve('../floor-workflow'), {
+    noopApply: async (events: unknown[]) => events.length,
+  });
+  const running = worker.run();
+  const plan = [...perOrder.entries()].map(
+    ([key, events]) =>
+      [key, split(events, Math.max(1, Math.round(events.length / eventsPerHandover)))] as const,
+  );
+  const wfId = (key: string) => `floor-${delivery}-${runId}-${key}`;
+  const stop = meter({});
+  const started = Date.now();
+  try {
+    let next = 0;
+    // As many lanes as the consumer's signal concurrency; one order's batches go in order.
+    await Promise.all(
+      Array.from({ length: cfg.ORDERSYNC_SIGNAL_CONCURRENCY }, async () => {
+        while (next < plan.length) {
+          const [key, batches] = plan[next++]!;
+          const expected = batches.reduce((a, b) => a + b.length, 0);
+          for (const [i, batch] of batches.entries()) {
+            if (delivery === 'update') {
+              // Update-with-Start, waiting for "accepted"; a fixed id per batch dedupes a resend.
+              await client.workflow.startUpdateWithStart(floorEventsUpdate, {
+                args: [batch],
+                updateId: `${wfId(key)}-${i}`,
+                waitForStage: 'ACCEPTED',
+                startWorkflowOperation: new WithStartWorkflowOperation(floorWorkflow, {
+                  workflowId: wfId(key),
+                  taskQueue,
+                  args: [expected],
+                  workflowIdConflictPolicy: 'USE_EXISTING',
+                }),
+              });
+              continue;
+            }
+            await client.workflow.signalWithStart(floorWorkflow, {
+              workflowId: wfId(key),
+              taskQueue,
+              args: [expected],
+              signal: floorEvents,
+              signalArgs: [batch],
+            });
+          }
+        }
+      }),
+    );
+    for (const [key] of plan) await client.workflow.getHandle(wfId(key)).result();
+    const wall = (Date.now() - started) / 1000;
+    const processes = stop();
+    const events = plan.reduce((a, [, b]) => a + b.reduce((x, y) => x + y.length, 0), 0);
+    const sample = plan.slice(0, 200).map(([key]) => key);
+    const counted = await countActions(
+      client,
+      sample.map(wfId),
+      new Map(sample.map((k) => [wfId(k), perOrder.get(k)!.length])),
+    );
+    return {
+      events,
+      handovers: plan.reduce((a, [, b]) => a + b.length, 0),
+      wallSeconds: round(wall),
+      eventsPerSec: round(events / wall),
+      actionsPerEvent: counted.actionsPerEvent,
+      processes,
+      cpuMsPerEvent: cpuMsPerEvent(processes, events),
+    };
+  } finally {
+    worker.shutdown();
+    await running;
+  }
+}
