@@ -4,7 +4,7 @@
 // request, a burst after opening many workflows that fall out of the cache.
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { workflowOptionsFromConfig } from '../../src/consumer';
+import { workflowOptionsFromConfig } from '../../src/config';
 import type { SimulateOptions } from '../../src/erp/simulator';
 import { OrderWorkflowClient } from '../../src/temporal/order-workflow-client';
 import { DEFAULT_WORKER_SIZING } from '../../src/worker';
