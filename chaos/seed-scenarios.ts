@@ -19,7 +19,7 @@ type SeedScenario = (r: SeedRun, name: string) => Promise<ScenarioResult>;
 const killAt =
   (point: string): SeedScenario =>
   async (r, name) => {
-    r.startDefault({ first: `${point}:15` });
+    await r.startDefault({ first: `${point}:15` });
     const run = await seedTraffic(r, () => killed(r, `the ${point} kill`));
     return seedResult(r, name, run);
   };
@@ -27,7 +27,7 @@ const killAt =
 const serverRestart =
   (server: 'kafka'): SeedScenario =>
   async (r, name) => {
-    r.startDefault();
+    await r.startDefault();
     const run = await seedTraffic(r, async () => {
       await sleep(3000);
       log(`restarting ${server}`);
@@ -39,7 +39,7 @@ const serverRestart =
   };
 
 const mysqlDown30s: SeedScenario = async (r, name) => {
-  r.startDefault();
+  await r.startDefault();
   await r.p.simulate({ orders: 40 });
   await sleep(1500);
   log('stopping MySQL for 30 s');
@@ -53,6 +53,7 @@ const mysqlDown30s: SeedScenario = async (r, name) => {
 const rebalance: SeedScenario = async (r, name) => {
   r.start('poller', 'poller');
   r.start('first', 'consumer');
+  await r.groupReady(1);
   const run = await seedTraffic(r, async () => {
     await sleep(3000);
     log('second consumer joins');
@@ -65,7 +66,7 @@ const rebalance: SeedScenario = async (r, name) => {
 };
 
 const stall: SeedScenario = async (r, name) => {
-  r.startDefault({ first: 'consumer-after-signal:15:stall-15000' });
+  await r.startDefault({ first: 'consumer-after-signal:15:stall-15000' });
   const run = await seedTraffic(r, async () => undefined, { orders: 120, rate: 6 });
   return seedResult(r, name, run, [
     'one member froze 15 s after its 15th write, before its commit',
@@ -73,7 +74,7 @@ const stall: SeedScenario = async (r, name) => {
 };
 
 const duplicates: SeedScenario = async (r, name) => {
-  r.startDefault();
+  await r.startDefault();
   const first = await seedTraffic(r, async () => undefined, { orders: 40 });
   const [min] = await r.p.reader.query<RowDataPacket[]>(
     'SELECT MIN(seq) - 1 AS s FROM order_events WHERE order_id LIKE ?',
@@ -97,7 +98,7 @@ const duplicates: SeedScenario = async (r, name) => {
 };
 
 const lateCommits: SeedScenario = async (r, name) => {
-  r.startDefault();
+  await r.startDefault();
   const run = await seedTraffic(r, async () => undefined, {
     orders: 60,
     concurrency: 8,
@@ -110,7 +111,7 @@ const lateCommits: SeedScenario = async (r, name) => {
 };
 
 const channelChange: SeedScenario = async (r, name) => {
-  r.startDefault();
+  await r.startDefault();
   let moved = 0;
   const run = await seedTraffic(
     r,

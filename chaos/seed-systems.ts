@@ -103,8 +103,12 @@ export class SeedRun {
     });
   }
 
-  /** The system's usual processes: the poller and two group members, or the old pool. */
-  startDefault(faults: { first?: string; second?: string } = {}) {
+  /**
+   * The system's usual processes: the poller and two group members, or the
+   * old pool. Waits until the group is stable with both members, so a fault
+   * armed in one member meets traffic.
+   */
+  async startDefault(faults: { first?: string; second?: string } = {}) {
     if (this.system === 'old') {
       this.start('old', 'old', faults.first);
       return;
@@ -112,6 +116,26 @@ export class SeedRun {
     this.start('poller', 'poller');
     this.start('first', 'consumer', faults.first);
     this.start('second', 'consumer', faults.second);
+    await this.groupReady(2);
+  }
+
+  /** Waits until the seed's consumer group is stable with `members` members. */
+  async groupReady(members: number) {
+    const admin = this.p.kafka.admin();
+    await admin.connect();
+    try {
+      await eventually(
+        async () => {
+          const { groups } = await admin.describeGroups([this.group]);
+          const g = groups[0];
+          return g?.state === 'Stable' && g.members.length === members;
+        },
+        90_000,
+        `the ${this.system} group to be stable with ${members} members`,
+      );
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   verify(): Promise<VerifyReport> {
