@@ -11,7 +11,7 @@
  * scenario's checks. The seed article's systems (`seed`, `old`) pass when they
  * ran: their counts are the finding.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { chartSvg } from './chart';
 import { SYSTEMS } from './harness';
@@ -90,6 +90,10 @@ async function main() {
     .option('--json <file>', 'write results as JSON')
     .option('--svg <file>', 'write a grouped bar chart per scenario as SVG')
     .option('--list', 'list scenario names')
+    .option(
+      '--merge <files...>',
+      'run nothing: print the table of earlier --json files, and write --json/--svg from them',
+    )
     .parse(process.argv);
   const o = program.opts<{
     system: string[];
@@ -97,6 +101,7 @@ async function main() {
     json?: string;
     svg?: string;
     list?: boolean;
+    merge?: string[];
   }>();
   if (o.list) {
     console.log(Object.keys(SCENARIOS).join('\n'));
@@ -107,15 +112,25 @@ async function main() {
   for (const n of names)
     if (!(n in SCENARIOS)) throw new Error(`unknown scenario "${n}"; try --list`);
   const results: ScenarioResult[] = [];
-  for (const name of names) {
-    for (const system of systems) {
-      const r = await runOne(system, name);
-      results.push(r);
-      process.stderr.write(
-        `[chaos] ${system} ${name}: ${r.applicable ? (r.pass ? 'pass' : 'FAIL') : 'does not apply'}\n`,
-      );
+  if (o.merge) {
+    const order = Object.keys(SCENARIOS);
+    for (const f of o.merge)
+      results.push(...(JSON.parse(readFileSync(f, 'utf8')) as ScenarioResult[]));
+    results.sort(
+      (a, b) =>
+        order.indexOf(a.scenario) - order.indexOf(b.scenario) ||
+        SYSTEMS.indexOf(a.system) - SYSTEMS.indexOf(b.system),
+    );
+  } else
+    for (const name of names) {
+      for (const system of systems) {
+        const r = await runOne(system, name);
+        results.push(r);
+        process.stderr.write(
+          `[chaos] ${system} ${name}: ${r.applicable ? (r.pass ? 'pass' : 'FAIL') : 'does not apply'}\n`,
+        );
+      }
     }
-  }
   printTable(results);
   if (o.json) {
     // Keys: system, scenario, applicable, reason, violations, staleAtEnd, lost, appliedTwice,
