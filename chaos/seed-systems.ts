@@ -176,15 +176,19 @@ export class SeedRun {
    * Waits until the target equals the ERP with every event logged, or the
    * system has caught up and its apply log has not grown for QUIET_MS; then
    * returns the oracle's report. `settled` is false if neither happened in time.
+   * `untilQuiet` waits for the second even when the first already holds.
    */
-  async settle(timeoutMs = 240_000): Promise<{ report: VerifyReport; settled: boolean }> {
+  async settle(
+    timeoutMs = 240_000,
+    opts: { untilQuiet?: boolean } = {},
+  ): Promise<{ report: VerifyReport; settled: boolean }> {
     const deadline = Date.now() + timeoutMs;
     let rows = -1;
     let quietSince = Date.now();
     for (;;) {
       const report = await this.verify().catch(() => undefined);
       if (report) {
-        if (report.unaccounted === 0 && report.mismatched.length === 0)
+        if (!opts.untilQuiet && report.unaccounted === 0 && report.mismatched.length === 0)
           return { report, settled: true };
         const now = report.appliedEvents + report.skippedEvents;
         if (now !== rows) {
