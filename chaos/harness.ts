@@ -7,16 +7,36 @@ import type { ChildProcess } from 'node:child_process';
 import type { KafkaMessage } from 'kafkajs';
 import type { SimulateOptions } from '../src/erp/simulator';
 import type { VerifyReport } from '../src/verify';
+import { stopProcess } from '../src/cli/processes';
 import { TestPipeline } from '../test/support/pipeline';
 import type { Role } from '../test/support/pipeline';
 
+export const SYSTEMS = ['ordersync', 'seed', 'old'] as const;
+export type SystemName = (typeof SYSTEMS)[number];
+
+/**
+ * One system under one scenario. The five oracle counts (src/verify.ts) are
+ * null when the scenario does not apply to the system; `reason` says why.
+ */
 export interface ScenarioResult {
+  system: SystemName;
   scenario: string;
+  applicable: boolean;
+  reason?: string;
+  /** Snapshots applied after a newer one of the same order. */
+  violations: number | null;
+  /** Orders whose final target row is not the ERP's latest snapshot. */
+  staleAtEnd: number | null;
+  /** ERP events with no row in the system's apply log. */
+  lost: number | null;
+  /** Events applied more than once. */
+  appliedTwice: number | null;
+  /** ERP invoices missing from the target. */
+  missingInvoices: number | null;
   produced: number;
   applied: number;
   skipped: number;
   dlq: number;
-  lost: number;
   duplicates: number;
   recoverySeconds: number;
   pass: boolean;
@@ -63,13 +83,25 @@ export class ChaosPipeline {
 
   /** Starts `ordersync <role>` under supervision; `fault` arms a chaos hook in that process only. */
   start(id: string, role: Role, fault?: string) {
-    const child = this.base.start(role, fault ? { ORDERSYNC_CHAOS_FAULT: fault } : {});
+    this.supervise(id, fault, (env) => this.base.start(role, env));
+  }
+
+  /**
+   * Runs `spawn(env)` as process `id` and starts it again, without the fault,
+   * whenever it exits until close().
+   */
+  supervise(
+    id: string,
+    fault: string | undefined,
+    spawn: (extraEnv: NodeJS.ProcessEnv) => ChildProcess,
+  ) {
+    const child = spawn(fault ? { ORDERSYNC_CHAOS_FAULT: fault } : {});
     this.children.set(id, child);
     child.once('exit', (code, signal) => {
       if (!this.supervising || this.children.get(id) !== child) return;
       this.restarts.push(`${id} exited (${signal ?? code}); restarted`);
       log(`${this.name}: ${id} exited (${signal ?? code}); restarting it without the fault`);
-      setTimeout(() => this.supervising && this.start(id, role), 500);
+      setTimeout(() => this.supervising && this.supervise(id, undefined, spawn), 500);
     });
   }
 
@@ -102,11 +134,23 @@ export class ChaosPipeline {
 
   async close() {
     this.supervising = false;
+    await Promise.all([...this.children.values()].map((c) => stopProcess(c)));
     await this.base.close();
   }
 }
 
 export type Scenario = (p: ChaosPipeline) => Promise<ScenarioResult>;
+
+/** The five counts every system is judged by, from the oracle's report. */
+export function oracleCounts(report: VerifyReport) {
+  return {
+    violations: report.orderingViolations,
+    staleAtEnd: report.staleOrders,
+    lost: report.unaccounted,
+    appliedTwice: report.duplicates,
+    missingInvoices: report.missingInvoices,
+  };
+}
 
 /** A scenario's result from the oracle's report; `extra.pass` adds the scenario's own checks. */
 export function result(
@@ -124,12 +168,14 @@ export function result(
     lost === 0 &&
     (extra.pass ?? true);
   return {
+    system: 'ordersync',
     scenario: name,
+    applicable: true,
+    ...oracleCounts(report),
     produced,
     applied: report.appliedEvents,
     skipped: report.skippedEvents,
     dlq: extra.dlq ?? 0,
-    lost,
     duplicates: report.duplicates,
     recoverySeconds: Math.round(recoverySeconds * 10) / 10,
     pass,

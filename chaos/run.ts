@@ -1,43 +1,59 @@
 /**
  * `npm run chaos`: every fault scenario in turn against the real local servers.
  *
+ *   --system LIST  ordersync (default), seed, old or all; comma lists welcome
  *   --only NAME    run one scenario (repeatable)
  *   --json FILE    write the results as a JSON array
+ *   --svg FILE     write a grouped bar chart of the oracle's counts
  *   --list         print the scenario names
  *
- * Exits non-zero if any scenario loses or duplicates an event, or fails its checks.
+ * Exits non-zero if ordersync loses or duplicates an event, or fails a
+ * scenario's checks. The seed article's systems (`seed`, `old`) pass when they
+ * ran: their counts are the finding.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { chartSvg } from './chart';
+import { SYSTEMS } from './harness';
+import type { SystemName } from './harness';
 import { runScenario, SCENARIOS } from './scenarios';
 import type { ScenarioResult } from './scenarios';
+import { runSeedScenario } from './seed-scenarios';
+
+const show = (v: number | null) => (v === null ? '-' : v);
 
 function printTable(results: ScenarioResult[]) {
   const head = [
     'scenario',
-    'produced',
-    'applied',
-    'skipped',
-    'dlq',
+    'system',
+    'violations',
+    'stale',
     'lost',
-    'dup',
+    'twice',
+    'no invoice',
+    'produced',
     'recovery s',
     'result',
   ];
-  const widths = [30, 9, 8, 8, 5, 5, 5, 11, 7];
+  const widths = [28, 10, 11, 6, 5, 6, 11, 9, 11, 7];
   const row = (cells: Array<string | number>) =>
     cells.map((c, i) => String(c).padEnd(widths[i]!)).join(' ');
   console.log(row(head));
   for (const r of results) {
+    if (!r.applicable) {
+      console.log(row([r.scenario, r.system, `does not apply: ${r.reason ?? ''}`]));
+      continue;
+    }
     console.log(
       row([
         r.scenario,
+        r.system,
+        show(r.violations),
+        show(r.staleAtEnd),
+        show(r.lost),
+        show(r.appliedTwice),
+        show(r.missingInvoices),
         r.produced,
-        r.applied,
-        r.skipped,
-        r.dlq,
-        r.lost,
-        r.duplicates,
         r.recoverySeconds,
         r.pass ? 'pass' : 'FAIL',
       ]),
@@ -46,35 +62,83 @@ function printTable(results: ScenarioResult[]) {
   }
 }
 
+function parseSystems(list: string[]): SystemName[] {
+  const names = list
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const out = names.includes('all') ? [...SYSTEMS] : names;
+  for (const n of out)
+    if (!(SYSTEMS as readonly string[]).includes(n))
+      throw new Error(`unknown system "${n}"; one of ${SYSTEMS.join(', ')} or all`);
+  return [...new Set(out)] as SystemName[];
+}
+
+function runOne(system: SystemName, name: string): Promise<ScenarioResult> {
+  return system === 'ordersync' ? runScenario(name) : runSeedScenario(system, name);
+}
+
 async function main() {
   const program = new Command('chaos')
     .description(
       'fault injection and bad input against the real pipeline; nothing may be lost or applied twice',
     )
+    .option('--system <list...>', 'systems: ordersync, seed, old, all (comma lists welcome)', [
+      'ordersync',
+    ])
     .option('--only <name...>', 'run only these scenarios')
     .option('--json <file>', 'write results as JSON')
+    .option('--svg <file>', 'write a grouped bar chart per scenario as SVG')
     .option('--list', 'list scenario names')
+    .option(
+      '--merge <files...>',
+      'run nothing: print the table of earlier --json files, and write --json/--svg from them',
+    )
     .parse(process.argv);
-  const o = program.opts<{ only?: string[]; json?: string; list?: boolean }>();
+  const o = program.opts<{
+    system: string[];
+    only?: string[];
+    json?: string;
+    svg?: string;
+    list?: boolean;
+    merge?: string[];
+  }>();
   if (o.list) {
     console.log(Object.keys(SCENARIOS).join('\n'));
     return 0;
   }
+  const systems = parseSystems(o.system);
   const names = o.only ?? Object.keys(SCENARIOS);
   for (const n of names)
     if (!(n in SCENARIOS)) throw new Error(`unknown scenario "${n}"; try --list`);
   const results: ScenarioResult[] = [];
-  for (const name of names) {
-    const r = await runScenario(name);
-    results.push(r);
-    process.stderr.write(`[chaos] ${name}: ${r.pass ? 'pass' : 'FAIL'}\n`);
-  }
+  if (o.merge) {
+    const order = Object.keys(SCENARIOS);
+    for (const f of o.merge)
+      results.push(...(JSON.parse(readFileSync(f, 'utf8')) as ScenarioResult[]));
+    results.sort(
+      (a, b) =>
+        order.indexOf(a.scenario) - order.indexOf(b.scenario) ||
+        SYSTEMS.indexOf(a.system) - SYSTEMS.indexOf(b.system),
+    );
+  } else
+    for (const name of names) {
+      for (const system of systems) {
+        const r = await runOne(system, name);
+        results.push(r);
+        process.stderr.write(
+          `[chaos] ${system} ${name}: ${r.applicable ? (r.pass ? 'pass' : 'FAIL') : 'does not apply'}\n`,
+        );
+      }
+    }
   printTable(results);
   if (o.json) {
-    // Keys: scenario, produced, applied, skipped, dlq, lost, duplicates, recoverySeconds, pass, notes.
+    // Keys: system, scenario, applicable, reason, violations, staleAtEnd, lost, appliedTwice,
+    // missingInvoices, produced, applied, skipped, dlq, duplicates, recoverySeconds, pass, notes.
     writeFileSync(o.json, `${JSON.stringify(results, null, 2)}\n`);
   }
-  return results.every((r) => r.pass) ? 0 : 1;
+  if (o.svg) writeFileSync(o.svg, chartSvg(results));
+  return results.every((r) => r.pass || r.system !== 'ordersync') ? 0 : 1;
 }
 
 main().then(

@@ -8,6 +8,7 @@
 import { ChaosPipeline, log } from './harness';
 import type { Scenario, ScenarioResult } from './harness';
 import { badInput } from './scenarios/bad-input';
+import { channelChange } from './scenarios/channel-change';
 import { consumerStall, rebalance } from './scenarios/consumer-group';
 import { poison } from './scenarios/poison';
 import { killAt } from './scenarios/process-kills';
@@ -27,6 +28,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   'consumer-stall': consumerStall,
   duplicates,
   'late-commits': lateCommits,
+  'channel-change': channelChange,
   poison,
   'bad-input': badInput,
 };
@@ -41,12 +43,18 @@ export async function runScenario(name: string): Promise<ScenarioResult> {
     return await scenario(p);
   } catch (err) {
     return {
+      system: 'ordersync',
       scenario: name,
+      applicable: true,
+      violations: -1,
+      staleAtEnd: -1,
+      lost: -1,
+      appliedTwice: -1,
+      missingInvoices: -1,
       produced: await p.erpEvents().catch(() => 0),
       applied: 0,
       skipped: 0,
       dlq: 0,
-      lost: -1,
       duplicates: -1,
       recoverySeconds: -1,
       pass: false,

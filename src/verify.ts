@@ -9,11 +9,32 @@ export interface VerifyReport {
   unaccounted: number;
   /** Event ids with more than one effect. The ledger's primary key makes this 0 unless the schema is broken. */
   duplicates: number;
-  /** Applied events whose version is not above the previous applied one of the same order, in seq order. */
+  /** Applied snapshots older than one already applied to the same order, in seq order. */
   orderingViolations: number;
+  /** ERP orders whose target row is missing or is not the ERP's latest snapshot. */
+  staleOrders: number;
+  /** ERP invoices with no target row. */
+  missingInvoices: number;
   appliedEvents: number;
   skippedEvents: number;
 }
+
+/**
+ * Where a system keeps its target rows and its append-only apply log. Every
+ * system under test writes the same shapes: ordersync's own tables, and the
+ * seed-design systems (bench/systems/seed) the same tables under a prefix.
+ */
+export interface TargetTables {
+  orders: string;
+  invoices: string;
+  ledger: string;
+}
+
+export const ORDERSYNC_TABLES: TargetTables = {
+  orders: 'orders',
+  invoices: 'invoices',
+  ledger: 'applied_events',
+};
 
 interface Row extends RowDataPacket {
   [k: string]: unknown;
@@ -34,28 +55,38 @@ function canonical(v: unknown): string {
 const canon = (v: unknown) => canonical(jsonColumn(v));
 
 /**
- * The oracle: compares the ERP's orders and invoices with the target's for
- * every order whose id starts with `prefix`, and checks the apply ledger.
- * `erp` and `app` may be different servers, so the comparison happens here.
- */
-/**
  * The ordering check shared by every oracle: in apply order, each apply whose
  * version is not above the highest version already applied for its order.
+ * With `repeats: false`, a second apply of the very same version is not
+ * counted (the oracle counts it as applied twice instead), only an older one.
  */
 export function countOrderingViolations(
   applies: Iterable<{ orderId: string; version: number }>,
+  opts: { repeats?: boolean } = {},
 ): number {
+  const repeats = opts.repeats ?? true;
   const highest = new Map<string, number>();
   let violations = 0;
   for (const { orderId, version } of applies) {
     const top = highest.get(orderId) ?? 0;
-    if (version <= top) violations++;
+    if (version < top || (repeats && version === top)) violations++;
     highest.set(orderId, Math.max(version, top));
   }
   return violations;
 }
 
-export async function verify(erp: Pool, app: Pool, prefix: string): Promise<VerifyReport> {
+/**
+ * The oracle: compares the ERP's orders and invoices with the target's for
+ * every order whose id starts with `prefix`, and checks the apply ledger.
+ * `erp` and `app` may be different servers, so the comparison happens here.
+ * `tables` names the system's target and log tables (trusted constants, never input).
+ */
+export async function verify(
+  erp: Pool,
+  app: Pool,
+  prefix: string,
+  tables: TargetTables = ORDERSYNC_TABLES,
+): Promise<VerifyReport> {
   const like = `${prefix}%`;
   const [erpOrders] = await erp.query<Row[]>(
     'SELECT order_id, channel, status, customer, shipping_address, currency, total, version FROM orders WHERE order_id LIKE ?',
@@ -74,15 +105,15 @@ export async function verify(erp: Pool, app: Pool, prefix: string): Promise<Veri
     [like],
   );
   const [appOrders] = await app.query<Row[]>(
-    'SELECT order_id, channel, status, customer, shipping_address, `lines`, currency, total, erp_version FROM orders WHERE order_id LIKE ?',
+    `SELECT order_id, channel, status, customer, shipping_address, \`lines\`, currency, total, erp_version FROM ${tables.orders} WHERE order_id LIKE ?`,
     [like],
   );
   const [appInvoices] = await app.query<Row[]>(
-    'SELECT invoice_id, order_id, number, amount, tax, currency, issued_at FROM invoices WHERE order_id LIKE ?',
+    `SELECT invoice_id, order_id, number, amount, tax, currency, issued_at FROM ${tables.invoices} WHERE order_id LIKE ?`,
     [like],
   );
   const [ledger] = await app.query<Row[]>(
-    'SELECT event_id, order_id, type, erp_version, outcome FROM applied_events WHERE order_id LIKE ? ORDER BY seq',
+    `SELECT event_id, order_id, type, erp_version, outcome FROM ${tables.ledger} WHERE order_id LIKE ? ORDER BY seq`,
     [like],
   );
 
@@ -95,6 +126,7 @@ export async function verify(erp: Pool, app: Pool, prefix: string): Promise<Veri
   const target = new Map(appOrders.map((o) => [String(o.order_id), o]));
   const targetInvoices = new Map(appInvoices.map((i) => [String(i.invoice_id), i]));
   const mismatched: VerifyReport['mismatched'] = [];
+  let missingInvoices = 0;
   for (const o of erpOrders) {
     const id = String(o.order_id);
     const t = target.get(id);
@@ -114,9 +146,11 @@ export async function verify(erp: Pool, app: Pool, prefix: string): Promise<Veri
     }
     if (why.length > 0) mismatched.push({ orderId: id, why: why.join('; ') });
   }
+  const staleOrders = mismatched.length;
   for (const i of erpInvoices) {
     const t = targetInvoices.get(String(i.invoice_id));
     const cols = ['order_id', 'number', 'amount', 'tax', 'currency', 'issued_at'] as const;
+    if (!t) missingInvoices++;
     const diff = t ? cols.filter((c) => String(i[c]) !== String(t[c])) : ['missing'];
     if (diff.length > 0)
       mismatched.push({
@@ -137,7 +171,7 @@ export async function verify(erp: Pool, app: Pool, prefix: string): Promise<Veri
   const applies = ledger
     .filter((r) => r.outcome === 'applied' && r.type !== 'invoice_creation')
     .map((r) => ({ orderId: String(r.order_id), version: Number(r.erp_version) }));
-  const orderingViolations = countOrderingViolations(applies);
+  const orderingViolations = countOrderingViolations(applies, { repeats: false });
   const unaccounted = erpEvents.filter((e) => !counts.has(String(e.event_id))).length;
   const duplicates = [...counts.values()].filter((n) => n > 1).length;
   return {
@@ -147,6 +181,8 @@ export async function verify(erp: Pool, app: Pool, prefix: string): Promise<Veri
     unaccounted,
     duplicates,
     orderingViolations,
+    staleOrders,
+    missingInvoices,
     appliedEvents: applied,
     skippedEvents: ledger.length - applied,
   };

@@ -16,4 +16,13 @@ describe('countOrderingViolations', () => {
       countOrderingViolations([a('A', 3), a('B', 1), a('A', 1), a('A', 2), a('A', 3), a('B', 2)]),
     ).toBe(3);
   });
+
+  it('without repeats, counts only older versions: a second apply of the same one is not a violation', () => {
+    // A3, A1 (older), A2 (older), A3 again (a repeat, counted as applied twice elsewhere).
+    expect(
+      countOrderingViolations([a('A', 3), a('B', 1), a('A', 1), a('A', 2), a('A', 3), a('B', 2)], {
+        repeats: false,
+      }),
+    ).toBe(2);
+  });
 });
