@@ -14,6 +14,8 @@ const BILLABLE = {
   continueAsNew: 'workflowExecutionContinuedAsNewEventAttributes',
   localActivity: 'markerRecordedEventAttributes', // one marker per local activity
 } as const;
+/** The marker a local activity records; a patch (`patched()`) records another, which is not billed. */
+const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
 
 export const ACTIONS_COUNTED = `history events Temporal bills as actions (${Object.keys(BILLABLE).join(', ')})`;
 
@@ -40,7 +42,13 @@ export async function countActions(
     const history = await client.workflow.getHandle(id).fetchHistory();
     for (const e of history.events ?? []) {
       for (const [kind, attr] of Object.entries(BILLABLE)) {
-        if (e[attr] !== null && e[attr] !== undefined) byKind[kind]!++;
+        if (e[attr] === null || e[attr] === undefined) continue;
+        if (
+          kind === 'localActivity' &&
+          e.markerRecordedEventAttributes?.markerName !== LOCAL_ACTIVITY_MARKER
+        )
+          continue;
+        byKind[kind]!++;
       }
     }
     events += eventsPerWorkflow.get(id) ?? 0;
