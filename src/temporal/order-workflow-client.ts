@@ -9,6 +9,7 @@ import {
   replaySignal,
   statusQuery,
 } from '../../workflows/order-sync';
+import { orderSummary } from '../../workflows/order-details';
 
 /** The workflow id of an order's workflow is the order id itself. */
 export const orderWorkflowId = (orderId: string): string => orderId;
@@ -42,6 +43,7 @@ export class OrderWorkflowClient {
         { key: ORDER_CHANNEL, value: channel },
         { key: ORDER_SYNC_STATE, value: 'new' },
       ],
+      staticSummary: orderSummary(orderId, channel),
     });
   }
 
@@ -61,6 +63,7 @@ export class OrderWorkflowClient {
         { key: ORDER_CHANNEL, value: channel },
         { key: ORDER_SYNC_STATE, value: 'new' },
       ],
+      staticSummary: orderSummary(orderId, channel),
     });
   }
 
