@@ -53,9 +53,17 @@ export function formatDuration(ms: number): string {
 
 type EventRef = Pick<OrderEvent, 'eventId' | 'erpVersion' | 'type'>;
 
+/** `v2 order_updation, v3 invoice_creation` in ERP version order; the first few named, the rest counted. */
+export function namedEvents(events: readonly Pick<OrderEvent, 'erpVersion' | 'type'>[]): string {
+  const sorted = [...events].sort((a, b) => a.erpVersion - b.erpVersion);
+  const named = sorted.slice(0, EVENTS_NAMED).map((e) => `v${e.erpVersion} ${e.type}`);
+  const rest = sorted.length - named.length;
+  if (rest > 0) named.push(`+${rest} more to v${sorted.at(-1)!.erpVersion}`);
+  return named.join(', ') || 'nothing';
+}
+
 /**
- * `apply v2 order_updation, v3 invoice_creation`, in ERP version order. Long
- * batches name the first few and count the rest; superseded events (a replay
+ * `apply v2 order_updation, v3 invoice_creation`. Superseded events (a replay
  * applies only the last of consecutive snapshots) are counted, not named.
  */
 export function applySummary(
@@ -63,16 +71,10 @@ export function applySummary(
   opts: { replay?: boolean; supersede?: readonly string[] } = {},
 ): string {
   const superseded = new Set(opts.supersede ?? []);
-  const applied = [...events]
-    .filter((e) => !superseded.has(e.eventId))
-    .sort((a, b) => a.erpVersion - b.erpVersion);
-  const named = applied.slice(0, EVENTS_NAMED).map((e) => `v${e.erpVersion} ${e.type}`);
-  const rest = applied.length - named.length;
-  if (rest > 0) named.push(`+${rest} more to v${applied.at(-1)!.erpVersion}`);
+  const applied = events.filter((e) => !superseded.has(e.eventId));
   const skipped = events.length - applied.length;
   const tail = skipped > 0 ? ` (${skipped} superseded)` : '';
-  const head = opts.replay ? 'replay apply' : 'apply';
-  return oneLine(`${head} ${named.join(', ') || 'nothing'}${tail}`);
+  return oneLine(`${opts.replay ? 'replay apply' : 'apply'} ${namedEvents(applied)}${tail}`);
 }
 
 /** One page of a replay's ERP read. */
@@ -92,13 +94,9 @@ export const idleCloseSummary = (ms: number): string => `idle close ${formatDura
 /** `2026-11-25 12:03:04 UTC`, from workflow time. */
 const utc = (ms: number) => `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 
-/** Versions of the pending events, the first few by name. */
-function pendingLine(pending: OrderSyncStatus['pending']): string {
-  if (pending.length === 0) return '0';
-  const versions = pending.slice(0, EVENTS_NAMED).map((p) => `v${p.erpVersion} ${p.type}`);
-  const more = pending.length > versions.length ? `, +${pending.length - versions.length}` : '';
-  return `${pending.length} (${versions.join(', ')}${more})`;
-}
+/** How many events wait, and which. */
+const pendingLine = (pending: OrderSyncStatus['pending']): string =>
+  pending.length === 0 ? '0' : `${pending.length} (${namedEvents(pending)})`;
 
 /** What the row in MySQL holds, as the last apply reported it. */
 function snapshotLine(target: TargetOrderState | null): string {

@@ -47,8 +47,10 @@ export class OrderWorkflowClient {
     });
   }
 
-  async status(orderId: string): Promise<OrderSyncStatus> {
-    return this.client.workflow.getHandle(orderWorkflowId(orderId)).query(statusQuery);
+  /** Asks the order's workflow; with `timeoutMs`, gives up when no worker answers in time. */
+  async status(orderId: string, timeoutMs?: number): Promise<OrderSyncStatus> {
+    const ask = () => this.client.workflow.getHandle(orderWorkflowId(orderId)).query(statusQuery);
+    return timeoutMs === undefined ? ask() : this.client.withDeadline(Date.now() + timeoutMs, ask);
   }
 
   /** Signals a replay; a closed workflow is started again so the replay runs. */
