@@ -7,7 +7,7 @@ import { int } from './args';
 import {
   EXIT_NO_WORKER,
   formatServerView,
-  queryUnanswered,
+  unansweredReason,
   serverView,
   STATUS_QUERY_TIMEOUT_MS,
 } from './status-fallback';
@@ -24,12 +24,14 @@ export function registerOrderCommands(program: Command, cfg: () => Config): void
     .option('--json', 'print JSON')
     .action(async (orderId: string, o: { json?: boolean }) => {
       await withTemporal(cfg(), async (orders, client) => {
+        let unanswered: string | null = null;
         const s = await orders.status(orderId, STATUS_QUERY_TIMEOUT_MS).catch((err: unknown) => {
-          if (queryUnanswered(err)) return undefined;
-          throw err;
+          unanswered = unansweredReason(err);
+          if (unanswered === null) throw err;
+          return undefined;
         });
         if (!s) {
-          const view = await serverView(client, cfg(), orderId);
+          const view = await serverView(client, cfg(), orderId, unanswered ?? 'no answer');
           console.log(
             o.json ? JSON.stringify({ answered: false, ...view }, null, 2) : formatServerView(view),
           );

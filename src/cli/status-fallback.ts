@@ -25,18 +25,25 @@ export const STATUS_QUERY_TIMEOUT_MS = 5_000;
 /** Timeline summaries shown, the most recent last. */
 const TIMELINE_LINES = 8;
 
-const GRPC_DEADLINE_EXCEEDED = 4;
-const GRPC_FAILED_PRECONDITION = 9;
+/**
+ * gRPC codes of a query no worker answered: it timed out (DEADLINE_EXCEEDED),
+ * the server saw no poller (FAILED_PRECONDITION), or an earlier unanswered
+ * query still fills the workflow's query buffer (RESOURCE_EXHAUSTED).
+ */
+const UNANSWERED_CODES = new Set([4, 8, 9]);
 
-/** Whether a status query failed because no worker answered it (none polls, or it timed out). */
-export function queryUnanswered(err: unknown): boolean {
-  if (!(err instanceof ServiceError)) return false;
-  const code = (err.cause as { code?: unknown } | undefined)?.code;
-  return code === GRPC_DEADLINE_EXCEEDED || code === GRPC_FAILED_PRECONDITION;
+/** Why a status query went unanswered by any worker, or null when it failed for another reason. */
+export function unansweredReason(err: unknown): string | null {
+  if (!(err instanceof ServiceError)) return null;
+  const cause = err.cause as { code?: unknown; details?: unknown } | undefined;
+  if (!UNANSWERED_CODES.has(Number(cause?.code))) return null;
+  return typeof cause?.details === 'string' && cause.details ? cause.details : err.message;
 }
 
 export interface ServerView {
   orderId: string;
+  /** What the server said when the query went unanswered. */
+  queryError: string;
   taskQueue: string;
   /**
    * The latest poll the server remembers on the task queue (it lists pollers for
@@ -95,6 +102,7 @@ export async function serverView(
   client: Client,
   cfg: Config,
   orderId: string,
+  queryError: string,
 ): Promise<ServerView> {
   const handle = client.workflow.getHandle(orderId);
   const d = await handle.describe();
@@ -108,6 +116,7 @@ export async function serverView(
   const events = await decodeHistory(await handle.fetchHistory(), [createPayloadCodec(cfg)]);
   return {
     orderId,
+    queryError,
     taskQueue: d.taskQueue,
     lastPollAt,
     run: {
@@ -137,7 +146,7 @@ export async function serverView(
 /** The fallback as the operator reads it; says plainly that no worker answered. */
 export function formatServerView(v: ServerView): string {
   const lines = [
-    `No worker is polling the task queue "${v.taskQueue}": the status query went unanswered for ${STATUS_QUERY_TIMEOUT_MS / 1000}s (${v.lastPollAt ? `last poll seen ${v.lastPollAt}` : 'no poll seen recently'}).`,
+    `No worker is polling the task queue "${v.taskQueue}": the status query went unanswered (${v.queryError}; ${v.lastPollAt ? `last poll seen ${v.lastPollAt}` : 'no poll seen recently'}).`,
     'What the Temporal server knows (the live queue and last error need a worker: `ordersync run worker`):',
     `${v.orderId} (${v.channel ?? 'channel unknown'}): ${v.state ?? 'state unknown'}  [OrderSyncState, as last published]`,
     `  run: ${v.run.status}, started ${v.run.startTime}${v.run.closeTime ? `, closed ${v.run.closeTime}` : ''}, ${v.historyLength} history events`,

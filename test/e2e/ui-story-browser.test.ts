@@ -97,7 +97,7 @@ describe.skipIf(!haveChromium)("the Temporal UI tells each order's story", () =>
     const applied = await pageShows(history, 'apply v1 order_creation, v2 order_updation');
     const historyShot = await shoot(history, 'ui-blocked-order-history');
     expect(applied, `no apply summary on the timeline; see ${historyShot}`).toBe(true);
-  }, 120_000);
+  }, 180_000);
 
   it("shows a normal order's state, snapshot and named timers", async () => {
     const details = await open(normal, 'user-metadata');
@@ -112,5 +112,5 @@ describe.skipIf(!haveChromium)("the Temporal UI tells each order's story", () =>
     expect(waited, `no invoice timer summary; see ${historyShot}`).toBe(true);
     expect(await pageShows(history, 'apply v1 order_creation, v2 order_updation')).toBe(true);
     expect(await pageShows(history, 'idle close 24h')).toBe(true);
-  }, 120_000);
+  }, 180_000);
 });

@@ -15,7 +15,7 @@ export const haveChromium = existsSync(CHROMIUM);
 
 /** The page's globals, typed here because the project compiles without the DOM library. */
 interface PageGlobals {
-  document: { body: { innerText: string } };
+  document: { body: { innerText: string } | null };
 }
 
 /** A browser with its own throw-away profile; `close` removes both. */
@@ -44,17 +44,29 @@ export async function launchBrowser(): Promise<{ browser: Browser; close: () => 
 export const workflowUrl = (cfg: Config, workflowId: string): string =>
   `${cfg.ORDERSYNC_TEMPORAL_UI_URL}/namespaces/${cfg.ORDERSYNC_TEMPORAL_NAMESPACE}/workflows/${encodeURIComponent(workflowId)}`;
 
-/** Whether the page's visible text comes to include `text` within `timeoutMs`. */
-export const pageShows = (page: Page, text: string, timeoutMs = 30_000): Promise<boolean> =>
-  page
-    .waitForFunction(
-      (t) => (globalThis as unknown as PageGlobals).document.body.innerText.includes(t),
-      { timeout: timeoutMs },
-      text,
-    )
-    .then(() => true)
-    .catch(() => false);
+/**
+ * The visible text of the page and of every frame in it: the UI renders
+ * markdown (the summary and current details) in sandboxed frames.
+ */
+export async function pageText(page: Page): Promise<string> {
+  const texts = await Promise.all(
+    page
+      .frames()
+      .map((f) =>
+        f
+          .evaluate(() => (globalThis as unknown as PageGlobals).document.body?.innerText ?? '')
+          .catch(() => ''),
+      ),
+  );
+  return texts.join('\n');
+}
 
-/** The page's visible text. */
-export const pageText = (page: Page): Promise<string> =>
-  page.evaluate(() => (globalThis as unknown as PageGlobals).document.body.innerText);
+/** Whether the page's visible text, frames included, comes to include `text` within `timeoutMs`. */
+export async function pageShows(page: Page, text: string, timeoutMs = 30_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if ((await pageText(page)).includes(text)) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
