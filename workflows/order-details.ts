@@ -124,17 +124,16 @@ export function orderDetails(
     `- **Pending events:** ${pendingLine(status.pending)}`,
     `- **Applied / skipped:** ${status.applied} / ${status.skipped}`,
   ];
-  if (status.lastError !== null) {
-    const since = lastErrorSince === null ? '' : ` (since ${utc(lastErrorSince)})`;
-    lines.push(`- **Last error**${since}: ${oneLine(status.lastError, ERROR_MAX_CHARS)}`);
-  }
+  const since = lastErrorSince === null ? '' : ` since ${utc(lastErrorSince)}`;
+  const error = oneLine(status.lastError ?? 'reason unknown', ERROR_MAX_CHARS);
+  // A blocked order's last error is why it is blocked: one line says both.
   if (status.state === 'blocked') {
     lines.push(
-      '',
-      `**Blocked:** ${oneLine(status.lastError ?? 'unknown reason', ERROR_MAX_CHARS)}`,
-      '',
-      `Once the ERP data is fixed, replay the order: ${code(replayCommand(status.orderId))}`,
+      `- **Blocked**${since}: ${error}`,
+      `- **Once the ERP data is fixed:** ${code(replayCommand(status.orderId))}`,
     );
+  } else if (status.lastError !== null) {
+    lines.push(`- **Last error**${since}: ${error}`);
   }
   return lines.join('\n');
 }

@@ -26,18 +26,23 @@ export const STATUS_QUERY_TIMEOUT_MS = 5_000;
 const TIMELINE_LINES = 8;
 
 /**
- * gRPC codes of a query no worker answered: it timed out (DEADLINE_EXCEEDED),
- * the server saw no poller (FAILED_PRECONDITION), or an earlier unanswered
- * query still fills the workflow's query buffer (RESOURCE_EXHAUSTED).
+ * gRPC codes that say something other than "no worker answered": a bad
+ * request (INVALID_ARGUMENT), an unknown workflow (NOT_FOUND), or missing
+ * rights (PERMISSION_DENIED, UNAUTHENTICATED). Every other failed query (it
+ * timed out, no poller was seen, the dead worker's sticky queue, an earlier
+ * unanswered query still filling the buffer) falls back to the server's view;
+ * a server that is down fails there with its own error.
  */
-const UNANSWERED_CODES = new Set([4, 8, 9]);
+const NOT_ABOUT_WORKERS = new Set([3, 5, 7, 16]);
 
 /** Why a status query went unanswered by any worker, or null when it failed for another reason. */
 export function unansweredReason(err: unknown): string | null {
   if (!(err instanceof ServiceError)) return null;
   const cause = err.cause as { code?: unknown; details?: unknown } | undefined;
-  if (!UNANSWERED_CODES.has(Number(cause?.code))) return null;
-  return typeof cause?.details === 'string' && cause.details ? cause.details : err.message;
+  const code = Number(cause?.code);
+  if (NOT_ABOUT_WORKERS.has(code)) return null;
+  const details = typeof cause?.details === 'string' && cause.details ? cause.details : err.message;
+  return `${details}, gRPC code ${Number.isNaN(code) ? 'none' : code}`;
 }
 
 export interface ServerView {
@@ -147,7 +152,7 @@ export async function serverView(
 export function formatServerView(v: ServerView): string {
   const lines = [
     `No worker is polling the task queue "${v.taskQueue}": the status query went unanswered (${v.queryError}; ${v.lastPollAt ? `last poll seen ${v.lastPollAt}` : 'no poll seen recently'}).`,
-    'What the Temporal server knows (the live queue and last error need a worker: `ordersync run worker`):',
+    'What the Temporal server knows (the live queue and last error need a worker: `ordersync worker`):',
     `${v.orderId} (${v.channel ?? 'channel unknown'}): ${v.state ?? 'state unknown'}  [OrderSyncState, as last published]`,
     `  run: ${v.run.status}, started ${v.run.startTime}${v.run.closeTime ? `, closed ${v.run.closeTime}` : ''}, ${v.historyLength} history events`,
   ];

@@ -29,7 +29,8 @@ const normal = uniqueOrderId('SO/2025-26/N');
 /** Opens one tab of the order's page, wide enough that the summaries are not cut. */
 async function open(orderId: string, tab: 'history' | 'user-metadata'): Promise<Page> {
   const page = await browser!.newPage();
-  await page.setViewport({ width: 1700, height: 1100 });
+  // The history tab scrolls inside the page: tall enough to show the event table.
+  await page.setViewport({ width: 1700, height: tab === 'history' ? 1900 : 1000 });
   await page.goto(workflowUrl(p.cfg, orderId), { waitUntil: 'networkidle2', timeout: 60_000 });
   if (tab === 'user-metadata') {
     await page.locator('::-p-text(User Metadata)').setTimeout(30_000).click();
