@@ -118,24 +118,24 @@ export function orderDetails(
   target: TargetOrderState | null,
   lastErrorSince: number | null,
 ): string {
-  const lines = [
-    `- **State:** ${status.state}`,
+  const since = lastErrorSince === null ? '' : ` since ${utc(lastErrorSince)}`;
+  const error = oneLine(status.lastError ?? 'reason unknown', ERROR_MAX_CHARS);
+  const counts = [
     `- **Snapshot:** ${snapshotLine(target)}`,
     `- **Pending events:** ${pendingLine(status.pending)}`,
     `- **Applied / skipped:** ${status.applied} / ${status.skipped}`,
   ];
-  const since = lastErrorSince === null ? '' : ` since ${utc(lastErrorSince)}`;
-  const error = oneLine(status.lastError ?? 'reason unknown', ERROR_MAX_CHARS);
-  // A blocked order's last error is why it is blocked: one line says both.
+  // Blocked: why and what to do come first, where the UI's details box shows them unscrolled.
   if (status.state === 'blocked') {
-    lines.push(
-      `- **Blocked**${since}: ${error}`,
+    return [
+      `- **State:** blocked${since}`,
+      `- **Reason:** ${error}`,
       `- **Once the ERP data is fixed:** ${code(replayCommand(status.orderId))}`,
-    );
-  } else if (status.lastError !== null) {
-    lines.push(`- **Last error**${since}: ${error}`);
+      ...counts,
+    ].join('\n');
   }
-  return lines.join('\n');
+  const lastError = status.lastError === null ? [] : [`- **Last error**${since}: ${error}`];
+  return [`- **State:** ${status.state}`, ...counts, ...lastError].join('\n');
 }
 
 /**

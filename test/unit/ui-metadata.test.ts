@@ -102,10 +102,12 @@ describe('order workflow current details', () => {
     const reason = 'InvalidOrderDataError: total 666.00 does not match its lines';
     const since = Date.UTC(2026, 10, 25, 12, 3, 4);
     const md = orderDetails(status({ state: 'blocked', lastError: reason }), target, since);
-    expect(md.split('\n').slice(-2)).toEqual([
-      `- **Blocked** since 2026-11-25 12:03:04 UTC: ${reason}`,
+    expect(md.split('\n').slice(0, 3)).toEqual([
+      '- **State:** blocked since 2026-11-25 12:03:04 UTC',
+      `- **Reason:** ${reason}`,
       '- **Once the ERP data is fixed:** `ordersync replay SO/2025-26/000123`',
     ]);
+    expect(md).toContain('- **Snapshot:** v3 · last applied v4 invoice_creation');
   });
 
   it('shows a last error on an order that is not blocked', () => {
