@@ -21,10 +21,15 @@ export interface PollDeps {
 }
 
 export interface PollReport {
+  /** Change-log rows fetched, produced or dead-lettered. */
+  read: number;
   produced: number;
   /** Rows that could not be produced at all (unknown channel, oversized) and went to the DLQ. */
   deadLettered: number;
   pages: number;
+  /** The cursor when the poll began: its position and the gaps it tracked. */
+  positionBefore: number;
+  gapsBefore: number;
   position: number;
   gaps: number;
   /** Sequences the cursor stopped waiting for (expired or over the cap); each is logged. */
@@ -40,9 +45,12 @@ export function createPollActivities(deps: PollDeps) {
   async function pollErpToKafka(): Promise<PollReport> {
     const started = Date.now();
     const report: PollReport = {
+      read: 0,
       produced: 0,
       deadLettered: 0,
       pages: 0,
+      positionBefore: 0,
+      gapsBefore: 0,
       position: 0,
       gaps: 0,
       gapsDropped: 0,
@@ -67,6 +75,10 @@ export function createPollActivities(deps: PollDeps) {
   ): Promise<PollReport> {
     for (;;) {
       const cursor = await deps.cursors.load(deps.cursorName);
+      if (report.pages === 0) {
+        report.positionBefore = cursor.position;
+        report.gapsBefore = cursor.gaps.length;
+      }
       const { events, nextCursor, droppedGaps } = await deps.erp.fetchEvents(cursor, deps.pageSize);
       const refused = await deps.producer.sendEvents(events);
       await deps.cursors.save(deps.cursorName, nextCursor);
@@ -77,6 +89,7 @@ export function createPollActivities(deps: PollDeps) {
         onGapsDropped(droppedGaps);
       }
       countPolledRows(events.length - refused, refused);
+      report.read += events.length;
       report.produced += events.length - refused;
       report.deadLettered += refused;
       report.pages++;

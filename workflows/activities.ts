@@ -1,7 +1,9 @@
 /**
  * The order workflow's activities, one named set of options per group: the
  * apply (local, then regular), the ERP read of a replay, and the DLQ write.
- * Workflow code: imports only `@temporalio/workflow`, types and pure modules.
+ * Each call carries a summary derived from its input, so the UI's timeline
+ * names what it did. Workflow code: imports only `@temporalio/workflow`,
+ * types and pure modules.
  */
 import {
   ActivityFailure,
@@ -13,6 +15,8 @@ import {
 import type { ActivityOptions, LocalActivityOptions, RetryPolicy } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { NON_RETRYABLE_ERROR_TYPES } from '../src/contracts/errors';
+import type { ApplyInput } from '../src/contracts/workflow-types';
+import { applySummary, deadLetterSummary, erpReadSummary } from './order-details';
 
 /** Transient failures (MySQL or Kafka down, deadlock) retry; bad data does not. */
 const TRANSIENT_RETRY: RetryPolicy = {
@@ -36,9 +40,25 @@ const localApplyOptions = (attempts: number): LocalActivityOptions => ({
   retry: { ...TRANSIENT_RETRY, maximumAttempts: attempts },
 });
 
-export const { applyOrderEvents: applyRemote } = proxyActivities<Activities>(APPLY_OPTIONS);
-export const { readOrderEventsFromErp } = proxyActivities<Activities>(ERP_READ_OPTIONS);
-export const { deadLetterHeldEvents } = proxyActivities<Activities>(DEAD_LETTER_OPTIONS);
+type Act<K extends keyof Activities> = Activities[K];
+
+/** Only a replay passes `supersede`, so the input tells which kind of apply it is. */
+const summariseApply = (req: ApplyInput) =>
+  applySummary(req.events, { replay: req.supersede !== undefined, supersede: req.supersede });
+
+const remote = proxyActivities<Activities>(APPLY_OPTIONS).applyOrderEvents;
+export const applyRemote: Act<'applyOrderEvents'> = (req) =>
+  remote.executeWithOptions({ summary: summariseApply(req) }, [req]);
+
+const erpRead = proxyActivities<Activities>(ERP_READ_OPTIONS).readOrderEventsFromErp;
+export const readOrderEventsFromErp: Act<'readOrderEventsFromErp'> = (req) =>
+  erpRead.executeWithOptions({ summary: erpReadSummary(req.fromVersion) }, [req]);
+
+const deadLetter = proxyActivities<Activities>(DEAD_LETTER_OPTIONS).deadLetterHeldEvents;
+export const deadLetterHeldEvents: Act<'deadLetterHeldEvents'> = (req) =>
+  deadLetter.executeWithOptions({ summary: deadLetterSummary(req.events.length, req.reason) }, [
+    req,
+  ]);
 
 /**
  * Whether `err` is an activity that failed for good. A regular activity fails
@@ -68,5 +88,7 @@ export function failureReason(err: TemporalFailure): string {
 }
 
 /** The local apply with at most `attempts` attempts; call it inside the workflow function. */
-export const localApply = (attempts: number) =>
-  proxyLocalActivities<Activities>(localApplyOptions(attempts)).applyOrderEvents;
+export const localApply = (attempts: number): Act<'applyOrderEvents'> => {
+  const local = proxyLocalActivities<Activities>(localApplyOptions(attempts)).applyOrderEvents;
+  return (req) => local.executeWithOptions({ summary: summariseApply(req) }, [req]);
+};

@@ -1,7 +1,8 @@
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { PollReport } from '../activities/poll-erp';
 import { POLL_ACTIVITY_TIMEOUT_MS, pollTaskQueue } from '../src/erp/poll-settings';
+import { POLL_ACTIVITY_SUMMARY, POLL_STARTED_DETAILS, pollDetails } from './poll-details';
 
 /** Started by the Schedule: one bounded poll of the ERP change log into Kafka. */
 export async function erpPollWorkflow(): Promise<PollReport> {
@@ -16,6 +17,10 @@ export async function erpPollWorkflow(): Promise<PollReport> {
       maximumAttempts: 5,
       nonRetryableErrorTypes: [],
     },
+    summary: POLL_ACTIVITY_SUMMARY,
   });
-  return pollErpToKafka();
+  setCurrentDetails(POLL_STARTED_DETAILS);
+  const report = await pollErpToKafka();
+  setCurrentDetails(pollDetails(report));
+  return report;
 }

@@ -9,18 +9,14 @@ import {
   defineQuery,
   defineSignal,
   log,
+  setCurrentDetails,
   setHandler,
-  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { OrderEvent } from '../src/contracts/events';
 import { ORDER_CHANNEL, ORDER_SYNC_STATE } from '../src/contracts/search-attributes';
-import {
-  resolveOrderSyncOptions,
-  stateFromTarget,
-  supersededSnapshots,
-} from '../src/contracts/workflow-types';
+import { resolveOrderSyncOptions, stateFromTarget } from '../src/contracts/workflow-types';
 import type {
   ApplyInput,
   ApplyResult,
@@ -37,9 +33,11 @@ import {
   failureReason,
   isBadData,
   localApply,
-  readOrderEventsFromErp,
 } from './activities';
+import { IdleWait } from './idle-wait';
+import { invoiceWaitSummary, LastErrorClock, orderDetails } from './order-details';
 import { OrderQueue } from './order-queue';
+import { replayFromErp } from './order-replay';
 
 /** New events for this order, in the order the consumer read them. */
 export const eventsSignal = defineSignal<[OrderEvent[]]>('events');
@@ -88,6 +86,11 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
     erpVersion: target?.erpVersion ?? 0,
   });
 
+  const errorClock = new LastErrorClock(lastError, carried.lastErrorSince ?? null);
+  const errorSince = () => errorClock.observe(lastError, Date.now());
+  // The UI's current details, after every apply, state change and arrival (memory only: no event).
+  const showDetails = () => setCurrentDetails(orderDetails(status(), target, errorSince()));
+
   const publish = () => {
     if (publishedState === state) return;
     publishedState = state;
@@ -102,12 +105,14 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
     state = 'blocked';
     lastError = reason;
     publish();
+    showDetails();
   };
 
   setHandler(eventsSignal, (events) => {
     arrivals++;
     const { repeats, overflow: over } = queue.offer(events);
     skippedCount += repeats;
+    showDetails();
     if (over.length === 0) return;
     overflow.push(...over);
     if (state !== 'blocked') {
@@ -166,6 +171,7 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
       target,
       invoiceWaitSince,
       publishedState,
+      lastErrorSince: errorSince(),
     };
     // Pass the attributes explicitly rather than rely on the server copying them.
     return makeContinueAsNewFunc<typeof orderSyncWorkflow>({
@@ -209,39 +215,7 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
     skippedCount += counts.skipped;
     const rejected = result.outcomes.find((o) => o.outcome === 'rejected');
     if (rejected?.outcome === 'rejected') block(`InvalidOrderDataError: ${rejected.error}`);
-  };
-
-  /** Re-reads the order from the ERP page by page and applies each page. */
-  const replay = async (req: ReplayRequest) => {
-    let fromVersion = req.fromVersion ?? 1;
-    // The last event of a page waits for the next page, so a snapshot followed
-    // by a snapshot is superseded also across a page boundary.
-    let held: OrderEvent[] = [];
-    for (;;) {
-      const page = await readOrderEventsFromErp({
-        orderId,
-        fromVersion,
-        maxBytes: options.replayPageBytes,
-      });
-      if (page.invalid.length > 0) {
-        const first = page.invalid[0]!;
-        block(
-          `replay found ${page.invalid.length} invalid ERP event(s): ${first.eventId}: ${first.error}`,
-        );
-        return;
-      }
-      const events = [...held, ...page.events];
-      held = page.nextVersion === null ? [] : events.splice(-1);
-      queue.takeOver([...events, ...held]);
-      if (events.length > 0) {
-        record(
-          await apply({ orderId, events, supersede: supersededSnapshots([...events, ...held]) }),
-        );
-        if (state === 'blocked') return;
-      }
-      if (page.nextVersion === null) return;
-      fromVersion = page.nextVersion;
-    }
+    showDetails();
   };
 
   /** After an apply: the state MySQL shows, or why the queue is still not empty. */
@@ -266,8 +240,7 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
     }
   };
 
-  let idleTimerArmed = false;
-  let idleTimerFires = 0;
+  const idle = new IdleWait(options.idleCloseMs);
   /** Waits for something to do; false when the run should close (idle, nothing held). */
   const waitForWork = async (): Promise<boolean> => {
     const wake = () => replayRequest !== null || continueAsNewDue();
@@ -278,7 +251,8 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
     }
     if (invoiceWaitSince !== null) {
       const remaining = Math.max(0, invoiceWaitSince + options.invoiceWaitMs - Date.now());
-      if (!(await condition(() => wake() || arrivals > arrivalsAtWait, remaining))) {
+      const timer = { summary: invoiceWaitSummary(remaining) };
+      if (!(await condition(() => wake() || arrivals > arrivalsAtWait, remaining, timer))) {
         invoiceWaitSince = null;
         block(
           `invoice waited ${Math.round(options.invoiceWaitMs / 1000)}s for an order creation that never arrived`,
@@ -288,28 +262,13 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
     }
     // Idle and not blocked: close; a later event starts a new run with the same
     // id, which carries on from MySQL (ledger, snapshot guard, invoices).
-    const deadline = Date.now() + options.idleCloseMs;
-    for (;;) {
-      if (wake() || hasWork()) return true;
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) return false;
-      // One idle timer at a time, not one per wait: each timer started is a billed
-      // action. One that fires before this wait's deadline is armed again for the rest.
-      const fires = idleTimerFires;
-      if (!idleTimerArmed) {
-        idleTimerArmed = true;
-        void sleep(remaining).then(() => {
-          idleTimerArmed = false;
-          idleTimerFires++;
-        });
-      }
-      await condition(() => wake() || hasWork() || idleTimerFires !== fires);
-    }
+    return idle.wait(wake, hasWork);
   };
 
   for (;;) {
     // Publish only when idle: events queued behind each other do not each cost an upsert.
     if (!hasWork()) publish();
+    showDetails();
     if (!(await waitForWork())) break;
     // A pending replay runs first: it is not part of the carried state.
     if (continueAsNewDue() && replayRequest === null) await continueAsNew();
@@ -324,7 +283,9 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
         state = stateFromTarget(target);
         lastError = null;
         invoiceWaitSince = null;
-        await replay(req);
+        const blocked = () => state === 'blocked';
+        const pageBytes = options.replayPageBytes;
+        await replayFromErp(req, { orderId, pageBytes, queue, apply, record, block, blocked });
         settleState(true);
       } else {
         const result = await apply({ orderId, events: queue.batch() });

@@ -5,13 +5,13 @@ import { createPayloadCodec } from '../temporal/data-converter';
 import { decodeHistory } from '../temporal/history';
 import type { DecodedHistoryEvent } from '../temporal/history';
 
-/** One line per event: id, time, type, then the decoded attributes as compact JSON. */
+/** One line per event: id, time, type, its summary if any, then the decoded attributes as compact JSON. */
 export function formatHistory(events: readonly DecodedHistoryEvent[]): string {
   const width = String(events.at(-1)?.eventId ?? 0).length;
   return events
     .map(
       (e) =>
-        `${String(e.eventId).padStart(width)}  ${e.eventTime ?? '-'}  ${e.eventType}  ${JSON.stringify(e.attributes)}`,
+        `${String(e.eventId).padStart(width)}  ${e.eventTime ?? '-'}  ${e.eventType}${e.summary ? ` «${e.summary}»` : ''}  ${JSON.stringify(e.attributes)}`,
     )
     .join('\n');
 }

@@ -4,19 +4,39 @@ import type { Config } from '../config';
 import { CHANNELS } from '../contracts/events';
 import type { Channel } from '../contracts/events';
 import { int } from './args';
+import {
+  EXIT_NO_WORKER,
+  formatServerView,
+  unansweredReason,
+  serverView,
+  STATUS_QUERY_TIMEOUT_MS,
+} from './status-fallback';
 import { withTemporal } from './with-temporal';
 
 /** `status` and `replay`: one order's (or a query's orders') workflow. */
 export function registerOrderCommands(program: Command, cfg: () => Config): void {
   program
     .command('status')
-    .description("query one order's workflow")
+    .description(
+      `query one order's workflow; when no worker answers, print what the Temporal server knows and exit ${EXIT_NO_WORKER}`,
+    )
     .argument('<orderId>')
     .option('--json', 'print JSON')
     .action(async (orderId: string, o: { json?: boolean }) => {
-      await withTemporal(cfg(), async (orders) => {
-        const s = await orders.status(orderId);
-        if (o.json) console.log(JSON.stringify(s, null, 2));
+      await withTemporal(cfg(), async (orders, client) => {
+        let unanswered: string | null = null;
+        const s = await orders.status(orderId, STATUS_QUERY_TIMEOUT_MS).catch((err: unknown) => {
+          unanswered = unansweredReason(err);
+          if (unanswered === null) throw err;
+          return undefined;
+        });
+        if (!s) {
+          const view = await serverView(client, cfg(), orderId, unanswered ?? 'no answer');
+          console.log(
+            o.json ? JSON.stringify({ answered: false, ...view }, null, 2) : formatServerView(view),
+          );
+          process.exitCode = EXIT_NO_WORKER;
+        } else if (o.json) console.log(JSON.stringify(s, null, 2));
         else {
           console.log(`${s.orderId} (${s.channel}): ${s.state}, erp version ${s.erpVersion}`);
           console.log(`  applied ${s.applied}, skipped ${s.skipped}, pending ${s.pending.length}`);

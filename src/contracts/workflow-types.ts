@@ -110,6 +110,8 @@ export interface CarriedState {
   invoiceWaitSince: number | null;
   /** The OrderSyncState search attribute as last written; continue-as-new carries attributes over. */
   publishedState: OrderSyncState;
+  /** When `lastError` was first seen (workflow time, ms), for the UI's details; absent in older runs. */
+  lastErrorSince?: number | null;
 }
 
 export interface OrderSyncInput {

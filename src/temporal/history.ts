@@ -9,6 +9,8 @@ export interface DecodedHistoryEvent {
   /** e.g. `WorkflowExecutionSignaled`. */
   eventType: string;
   attributes: Record<string, unknown>;
+  /** The one-line summary the workflow gave the command (user metadata), when it gave one. */
+  summary?: string;
 }
 
 type Json = Record<string, unknown>;
@@ -100,11 +102,13 @@ export async function decodeHistory(
     payloads.forEach((p, i) => found[i]!.set(payloadValue(p)));
     restoreFailureMessages(event);
     const attrKey = Object.keys(event).find((k) => k.endsWith('EventAttributes'));
+    const summary = isRecord(event.userMetadata) ? event.userMetadata.summary : undefined;
     out.push({
       eventId: Number(event.eventId),
       eventTime: isoTime(event.eventTime),
       eventType: eventTypeName(event.eventType),
       attributes: attrKey ? (event[attrKey] as Json) : {},
+      ...(typeof summary === 'string' ? { summary } : {}),
     });
   }
   return out;

@@ -9,6 +9,7 @@ import {
   replaySignal,
   statusQuery,
 } from '../../workflows/order-sync';
+import { orderSummary } from '../../workflows/order-details';
 
 /** The workflow id of an order's workflow is the order id itself. */
 export const orderWorkflowId = (orderId: string): string => orderId;
@@ -42,11 +43,14 @@ export class OrderWorkflowClient {
         { key: ORDER_CHANNEL, value: channel },
         { key: ORDER_SYNC_STATE, value: 'new' },
       ],
+      staticSummary: orderSummary(orderId, channel),
     });
   }
 
-  async status(orderId: string): Promise<OrderSyncStatus> {
-    return this.client.workflow.getHandle(orderWorkflowId(orderId)).query(statusQuery);
+  /** Asks the order's workflow; with `timeoutMs`, gives up when no worker answers in time. */
+  async status(orderId: string, timeoutMs?: number): Promise<OrderSyncStatus> {
+    const ask = () => this.client.workflow.getHandle(orderWorkflowId(orderId)).query(statusQuery);
+    return timeoutMs === undefined ? ask() : this.client.withDeadline(Date.now() + timeoutMs, ask);
   }
 
   /** Signals a replay; a closed workflow is started again so the replay runs. */
@@ -61,6 +65,7 @@ export class OrderWorkflowClient {
         { key: ORDER_CHANNEL, value: channel },
         { key: ORDER_SYNC_STATE, value: 'new' },
       ],
+      staticSummary: orderSummary(orderId, channel),
     });
   }
 

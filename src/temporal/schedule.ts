@@ -1,6 +1,7 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Client, ScheduleDescription } from '@temporalio/client';
 import { erpPollWorkflow } from '../../workflows/erp-poll';
+import { POLL_SUMMARY } from '../../workflows/poll-details';
 
 export interface PollScheduleOptions {
   scheduleId: string;
@@ -20,6 +21,7 @@ export async function upsertPollSchedule(
     await handle.describe();
     await handle.update((prev) => ({
       ...prev,
+      action: { ...prev.action, staticSummary: POLL_SUMMARY },
       spec,
       policies: {
         ...prev.policies,
@@ -40,6 +42,7 @@ export async function upsertPollSchedule(
       workflowType: erpPollWorkflow,
       taskQueue: opts.taskQueue,
       workflowId: `${opts.scheduleId}-run`,
+      staticSummary: POLL_SUMMARY,
     },
   });
   return true;

@@ -1,14 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import puppeteer from 'puppeteer-core';
 import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codecServerAnswers } from '../../src/cli/demo';
 import { dataDir } from '../../src/config';
 import { createTemporalClient } from '../../src/temporal/connection';
 import { eventsSignal, orderSyncWorkflow } from '../../workflows/order-sync';
+import { CHROMIUM, haveChromium, launchBrowser, pageShows, workflowUrl } from '../support/browser';
 import { testEnv } from '../support/env';
 import { orderHistory, uniqueOrderId } from '../support/order-events';
 
@@ -16,15 +15,8 @@ import { orderHistory, uniqueOrderId } from '../support/order-events';
 // customer e-mail: the dev server's --ui-codec-endpoint points the page at the
 // codec server, which `npm run infra -- up` starts. `scripts/infra.sh install`
 // (and so .ci/run) installs Chromium; without it this file is skipped.
-const CHROMIUM = process.env.ORDERSYNC_CHROMIUM ?? '/usr/lib/chromium/chromium';
-const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium)
   console.warn(`skipping the Temporal UI browser test: no Chromium at ${CHROMIUM}`);
-
-/** The page's globals, typed here because the project compiles without the DOM library. */
-interface PageGlobals {
-  document: { body: { innerText: string } };
-}
 
 const { cfg, runId } = testEnv('ui');
 const orderId = uniqueOrderId('UI');
@@ -32,7 +24,7 @@ const email = `ui.${runId}@marker.example`;
 const codecUrl = `http://${cfg.ORDERSYNC_CODEC_LISTEN}`;
 let client: Client;
 let browser: Browser | undefined;
-const profile = mkdtempSync(path.join(tmpdir(), 'ordersync-chromium-'));
+let closeBrowser: (() => Promise<void>) | undefined;
 
 describe.skipIf(!haveChromium)('Temporal UI with the codec server, in a real browser', () => {
   beforeAll(async () => {
@@ -52,26 +44,16 @@ describe.skipIf(!haveChromium)('Temporal UI with the codec server, in a real bro
       signal: eventsSignal,
       signalArgs: [events],
     });
-    browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-dev-shm-usage',
-        '--disable-gpu',
-        `--user-data-dir=${profile}`,
-      ],
-    });
+    ({ browser, close: closeBrowser } = await launchBrowser());
   });
 
   afterAll(async () => {
-    await browser?.close();
+    await closeBrowser?.();
     await client?.workflow
       .getHandle(orderId)
       .terminate('browser test done')
       .catch(() => undefined);
     await client?.connection.close();
-    rmSync(profile, { recursive: true, force: true });
   });
 
   it("shows the decoded customer e-mail in the order's event history", async () => {
@@ -82,17 +64,10 @@ describe.skipIf(!haveChromium)('Temporal UI with the codec server, in a real bro
       if (r.method() === 'POST' && r.url().startsWith(`${codecUrl}/decode`))
         decodeCalls.push(r.url());
     });
-    const url = `${cfg.ORDERSYNC_TEMPORAL_UI_URL}/namespaces/${cfg.ORDERSYNC_TEMPORAL_NAMESPACE}/workflows/${encodeURIComponent(orderId)}`;
+    const url = workflowUrl(cfg, orderId);
     await page.goto(url, { waitUntil: 'networkidle2', timeout: 60_000 });
     await page.locator('::-p-text(Workflow Execution Signaled)').setTimeout(30_000).click();
-    const shown = await page
-      .waitForFunction(
-        (m) => (globalThis as unknown as PageGlobals).document.body.innerText.includes(m),
-        { timeout: 30_000 },
-        email,
-      )
-      .then(() => true)
-      .catch(() => false);
+    const shown = await pageShows(page, email);
     const dir = path.join(dataDir(), 'screenshots');
     mkdirSync(dir, { recursive: true });
     const shot = path.join(dir, `ui-codec-${orderId}.png`);

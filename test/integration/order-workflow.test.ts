@@ -563,3 +563,119 @@ describe('orderSyncWorkflow', () => {
     ).resolves.toBeUndefined();
   });
 });
+
+/** The current details the UI shows, read the way it reads them (the built-in metadata query). */
+const detailsOf = async (orderId: string) =>
+  (
+    await client.workflow
+      .getHandle(orderId)
+      .query<{ currentDetails?: string }>('__temporal_workflow_metadata')
+  ).currentDetails ?? '';
+
+/** Details once they contain `text`, read again until they do. */
+const detailsWith = (orderId: string, text: string) =>
+  eventually(
+    async () => {
+      const d = await detailsOf(orderId);
+      return d.includes(text) ? d : undefined;
+    },
+    30_000,
+    `details of ${orderId} to show ${text}`,
+  );
+
+/** Every summary in the order's latest run, as `EventType: summary`, decoded as the UI decodes it. */
+async function summariesOf(orderId: string): Promise<string[]> {
+  const history = await client.workflow.getHandle(orderId).fetchHistory();
+  const codec = createPayloadCodec(cfg);
+  const out: string[] = [];
+  for (const e of history.events ?? []) {
+    const payload = e.userMetadata?.summary;
+    if (!payload) continue;
+    const [decoded] = await codec.decode([payload]);
+    const kind = Object.keys(e).find((k) => k.endsWith('EventAttributes')) ?? 'unknown';
+    out.push(
+      `${kind.replace(/EventAttributes$/, '')}: ${JSON.parse(Buffer.from(decoded!.data!).toString())}`,
+    );
+  }
+  return out;
+}
+
+describe('orderSyncWorkflow user metadata (what the Temporal UI shows)', () => {
+  it('keeps current details up to date through new, created, updated and invoiced, and names each apply and timer', async () => {
+    const orderId = uniqueOrderId();
+    const [create, update, invoice] = orderHistory(orderId, 1) as [
+      OrderEvent,
+      OrderEvent,
+      OrderEvent,
+    ];
+    await deliver(orderId, [invoice]);
+    const waiting = await detailsWith(orderId, '**Pending events:** 1');
+    expect(waiting).toContain('- **State:** new');
+    expect(waiting).toContain('v3 invoice_creation');
+    expect(waiting).toContain('- **Snapshot:** none in MySQL yet');
+    await deliver(orderId, [create]);
+    const invoiced = await detailsWith(orderId, '- **State:** invoiced');
+    expect(invoiced).toContain('- **Snapshot:** v1 · last applied v3 invoice_creation');
+    await deliver(orderId, [update]);
+    const updated = await detailsWith(orderId, '- **Applied / skipped:** 3 / 0');
+    expect(updated).toContain('- **Snapshot:** v2 · last applied v3 invoice_creation');
+    expect(updated).toContain('- **Pending events:** 0');
+    expect(updated).not.toContain('Last error');
+
+    const summaries = await summariesOf(orderId);
+    expect(summaries).toEqual(
+      expect.arrayContaining([
+        'timerStarted: invoice wait 1h',
+        'markerRecorded: apply v1 order_creation, v3 invoice_creation',
+        'markerRecorded: apply v2 order_updation',
+        'timerStarted: idle close 24h',
+      ]),
+    );
+  });
+
+  it('shows a blocked order with its reason, since when, and the replay command; after the replay the error is gone', async () => {
+    const orderId = uniqueOrderId();
+    const [create, update, ...later] = orderHistory(orderId, 4) as [
+      OrderEvent,
+      OrderEvent & { data: { total: string } },
+      ...OrderEvent[],
+    ];
+    const poisoned = { ...update, data: { ...update.data, total: '666.00' } } as OrderEvent;
+    // Room for the poisoned event and one more: the rest of `later` is dead-lettered.
+    const options = { maxHeldBytes: eventBytes(poisoned) + eventBytes(later[0]!) + 10 };
+    await deliver(orderId, [create, poisoned], options);
+    const blocked = await detailsWith(orderId, '- **State:** blocked');
+    expect(blocked).toMatch(/^- \*\*State:\*\* blocked since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\n/);
+    expect(blocked).toContain('- **Reason:** InvalidOrderDataError: ');
+    expect(blocked).toContain(`- **Once the ERP data is fixed:** \`ordersync replay ${orderId}\``);
+    expect(blocked).toContain('- **Snapshot:** v1 · last applied v1 order_creation');
+    await deliver(orderId, later, options);
+    await detailsWith(orderId, '- **Pending events:** 2 (v2 order_updation, v3 order_updation)');
+
+    erp.set(orderId, [create, update, ...later]);
+    await client.workflow.getHandle(orderId).signal(replaySignal, {});
+    const replayed = await detailsWith(orderId, '- **State:** invoiced');
+    expect(replayed).not.toContain('Last error');
+    expect(replayed).not.toContain('Reason');
+    expect(replayed).toContain(`- **Snapshot:** v5 · last applied v6 invoice_creation`);
+
+    const summaries = await summariesOf(orderId);
+    expect(summaries).toEqual(
+      expect.arrayContaining([
+        'markerRecorded: apply v1 order_creation, v2 order_updation',
+        `activityTaskScheduled: DLQ ${later.length - 1} events · blocked-order-overflow`,
+        'activityTaskScheduled: replay: read ERP from v1',
+        'markerRecorded: replay apply v5 order_updation, v6 invoice_creation (4 superseded)',
+      ]),
+    );
+  });
+
+  it('names a regular apply on the timeline too', async () => {
+    const orderId = uniqueOrderId();
+    await deliver(orderId, orderHistory(orderId, 0), { localApply: false });
+    await detailsWith(orderId, '- **State:** invoiced');
+    expect(await summariesOf(orderId)).toContain(
+      'activityTaskScheduled: apply v1 order_creation, v2 invoice_creation',
+    );
+  });
+});

@@ -13,6 +13,16 @@ import type { HistoryFile } from '../histories/history-file';
 const DIR = path.join(__dirname, '..', 'histories');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
 const load = (f: string) => JSON.parse(readFileSync(path.join(DIR, f), 'utf8')) as HistoryFile;
+// Histories recorded by an earlier release, kept as runs of that release may
+// still be open when a new worker takes over; a patch (`patched`) must keep
+// them replaying. One folder per change, named after it.
+const EARLIER = readdirSync(DIR, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .flatMap((d) =>
+    readdirSync(path.join(DIR, d.name))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => path.join(d.name, f)),
+  );
 
 describe('recorded workflow histories', () => {
   it('cover a normal order, a waiting invoice, continue-as-new and a blocked-then-replayed order', () => {
@@ -28,13 +38,17 @@ describe('recorded workflow histories', () => {
     );
   });
 
+  it('include those of the release before one idle timer per run', () => {
+    expect(EARLIER.filter((f) => f.startsWith('before-one-idle-timer')).length).toBe(6);
+  });
+
   it('replay deterministically against the current workflow code', async () => {
     const bundle = await bundleWorkflowCode({
       workflowsPath: path.join(__dirname, '..', '..', 'workflows', 'index.ts'),
       failureConverterPath: historyDataConverter.failureConverterPath,
       logger: new DefaultLogger('WARN'),
     });
-    const histories = files.map((f) => decodeHistory(load(f)));
+    const histories = [...files, ...EARLIER].map((f) => decodeHistory(load(f)));
     const failures: string[] = [];
     let replayed = 0;
     for await (const r of Worker.runReplayHistories(
@@ -45,6 +59,6 @@ describe('recorded workflow histories', () => {
       if (r.error) failures.push(`${r.workflowId}/${r.runId}: ${r.error.message}`);
     }
     expect(failures).toEqual([]);
-    expect(replayed).toBe(files.length);
+    expect(replayed).toBe(files.length + EARLIER.length);
   }, 60_000);
 });

@@ -1,0 +1,45 @@
+/**
+ * How an idle order waits before its run closes. Every timer a workflow starts
+ * is a billed action, so a run keeps at most one idle timer: a wait that ends
+ * early leaves it running for the next wait, and a timer that fires before a
+ * later wait's deadline is armed again for the rest.
+ *
+ * Runs that began before this change started one timer per wait. The patch
+ * keeps their histories replaying: for them `patched` is false and they go on
+ * as recorded. Remove the old branch with `deprecatePatch` once no run that
+ * predates it is open.
+ */
+import { condition, patched, sleep } from '@temporalio/workflow';
+import { idleCloseSummary } from './order-details';
+
+export const ONE_IDLE_TIMER_PATCH = 'one-idle-timer-per-run';
+
+export class IdleWait {
+  private armed = false;
+  private fires = 0;
+
+  constructor(private readonly idleCloseMs: number) {}
+
+  /** True when there is something to do; false when the order stayed idle for `idleCloseMs`. */
+  async wait(wake: () => boolean, hasWork: () => boolean): Promise<boolean> {
+    if (!patched(ONE_IDLE_TIMER_PATCH)) {
+      const timer = { summary: idleCloseSummary(this.idleCloseMs) };
+      return (await condition(() => wake() || hasWork(), this.idleCloseMs, timer)) || hasWork();
+    }
+    const deadline = Date.now() + this.idleCloseMs;
+    for (;;) {
+      if (wake() || hasWork()) return true;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return false;
+      const fired = this.fires;
+      if (!this.armed) {
+        this.armed = true;
+        void sleep(remaining, { summary: idleCloseSummary(remaining) }).then(() => {
+          this.armed = false;
+          this.fires++;
+        });
+      }
+      await condition(() => wake() || hasWork() || this.fires !== fired);
+    }
+  }
+}
