@@ -4,25 +4,27 @@
  * early leaves it running for the next wait, and a timer that fires before a
  * later wait's deadline is armed again for the rest.
  *
- * Runs that began before this change started one timer per wait. The patch
- * keeps their histories replaying: for them `patched` is false and they go on
- * as recorded. Remove the old branch with `deprecatePatch` once no run that
- * predates it is open.
+ * Runs that an earlier release started have no `oneIdleTimer` option in
+ * their input and started one timer per wait; they go on doing so, so their
+ * histories replay as recorded (test/histories/before-one-idle-timer). A
+ * workflow patch (`patched`) would do the same but upserts the
+ * TemporalChangeVersion search attribute in every run: one more billed action.
  */
-import { condition, patched, sleep } from '@temporalio/workflow';
+import { condition, sleep } from '@temporalio/workflow';
 import { idleCloseSummary } from './order-details';
-
-export const ONE_IDLE_TIMER_PATCH = 'one-idle-timer-per-run';
 
 export class IdleWait {
   private armed = false;
   private fires = 0;
 
-  constructor(private readonly idleCloseMs: number) {}
+  constructor(
+    private readonly idleCloseMs: number,
+    private readonly oneTimer: boolean,
+  ) {}
 
   /** True when there is something to do; false when the order stayed idle for `idleCloseMs`. */
   async wait(wake: () => boolean, hasWork: () => boolean): Promise<boolean> {
-    if (!patched(ONE_IDLE_TIMER_PATCH)) {
+    if (!this.oneTimer) {
       const timer = { summary: idleCloseSummary(this.idleCloseMs) };
       return (await condition(() => wake() || hasWork(), this.idleCloseMs, timer)) || hasWork();
     }

@@ -240,7 +240,7 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
     }
   };
 
-  const idle = new IdleWait(options.idleCloseMs);
+  const idle = new IdleWait(options.idleCloseMs, options.oneIdleTimer);
   /** Waits for something to do; false when the run should close (idle, nothing held). */
   const waitForWork = async (): Promise<boolean> => {
     const wake = () => replayRequest !== null || continueAsNewDue();

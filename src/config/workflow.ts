@@ -35,10 +35,12 @@ export function checkWorkflowEnv(cfg: z.infer<typeof workflowEnv>): void {
  */
 export function workflowOptionsFromConfig(
   cfg: z.infer<typeof workflowEnv>,
-): Pick<OrderSyncOptions, 'invoiceWaitMs' | 'idleCloseMs' | 'localApply'> {
+): Pick<OrderSyncOptions, 'invoiceWaitMs' | 'idleCloseMs' | 'localApply' | 'oneIdleTimer'> {
   return {
     invoiceWaitMs: cfg.ORDERSYNC_INVOICE_WAIT,
     idleCloseMs: cfg.ORDERSYNC_IDLE_CLOSE,
     localApply: cfg.ORDERSYNC_LOCAL_APPLY,
+    // Every run this release starts; only runs of earlier releases lack it.
+    oneIdleTimer: true,
   };
 }

@@ -71,6 +71,13 @@ export interface OrderSyncOptions {
   maxHeldBytes: number;
   /** Bytes of ERP events one replay read returns at most (a replay reads page by page). */
   replayPageBytes: number;
+  /**
+   * One idle timer per run instead of one per wait (each timer is a billed
+   * action). The starters always set it; it defaults to false because runs
+   * started by an earlier release have no such option in their input and must
+   * replay as they were recorded (test/histories/before-one-idle-timer).
+   */
+  oneIdleTimer: boolean;
 }
 
 export const DEFAULT_ORDER_SYNC_OPTIONS: OrderSyncOptions = {
@@ -82,6 +89,7 @@ export const DEFAULT_ORDER_SYNC_OPTIONS: OrderSyncOptions = {
   maxHistoryEvents: 10_000,
   maxHeldBytes: 1_000_000,
   replayPageBytes: 512 * 1024,
+  oneIdleTimer: false,
 };
 
 /**

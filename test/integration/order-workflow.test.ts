@@ -152,11 +152,12 @@ afterAll(async () => {
   await client?.connection.close();
 });
 
+/** Starts or signals as ordersync's starters do: they always set `oneIdleTimer`. */
 const deliver = (orderId: string, events: OrderEvent[], options = {}) =>
   client.workflow.signalWithStart(orderSyncWorkflow, {
     workflowId: orderId,
     taskQueue,
-    args: [{ orderId, channel: 'online', options }],
+    args: [{ orderId, channel: 'online', options: { oneIdleTimer: true, ...options } }],
     signal: eventsSignal,
     signalArgs: [events],
   });
@@ -378,7 +379,7 @@ describe('orderSyncWorkflow', () => {
     const arg = JSON.parse(Buffer.from(input!.data!).toString()) as {
       options: Record<string, unknown>;
     };
-    expect(arg.options).toEqual({ ...resolveOrderSyncOptions(), ...overrides });
+    expect(arg.options).toEqual({ ...resolveOrderSyncOptions(), oneIdleTimer: true, ...overrides });
   }, 90_000);
 
   it('closes an idle order that is not invoiced, and a later event carries on from the target in a new run', async () => {
