@@ -139,7 +139,7 @@ export class SeedRun {
   }
 
   verify(): Promise<VerifyReport> {
-    return verify(this.p.reader, this.p.app, this.p.prefix, this.tables);
+    return verify(this.p.reader, this.p.app, this.p.prefix, this.tables, { repeats: false });
   }
 
   /** True when the mark has passed every ERP event of this run and (seed) the group has no lag. */

@@ -86,6 +86,12 @@ export async function verify(
   app: Pool,
   prefix: string,
   tables: TargetTables = ORDERSYNC_TABLES,
+  /**
+   * Whether a second apply of an order's newest version counts as a violation.
+   * ordersync's ledger holds one row per event, so any repeat is a defect; the
+   * seed systems re-apply a redelivered event, which `appliedTwice` counts instead.
+   */
+  opts: { repeats?: boolean } = {},
 ): Promise<VerifyReport> {
   const like = `${prefix}%`;
   const [erpOrders] = await erp.query<Row[]>(
@@ -171,7 +177,7 @@ export async function verify(
   const applies = ledger
     .filter((r) => r.outcome === 'applied' && r.type !== 'invoice_creation')
     .map((r) => ({ orderId: String(r.order_id), version: Number(r.erp_version) }));
-  const orderingViolations = countOrderingViolations(applies, { repeats: false });
+  const orderingViolations = countOrderingViolations(applies, { repeats: opts.repeats ?? true });
   const unaccounted = erpEvents.filter((e) => !counts.has(String(e.event_id))).length;
   const duplicates = [...counts.values()].filter((n) => n > 1).length;
   return {

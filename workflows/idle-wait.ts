@@ -36,10 +36,14 @@ export class IdleWait {
       const fired = this.fires;
       if (!this.armed) {
         this.armed = true;
-        void sleep(remaining, { summary: idleCloseSummary(remaining) }).then(() => {
-          this.armed = false;
-          this.fires++;
-        });
+        // A cancelled workflow rejects the timer; the wait below carries the cancellation.
+        void sleep(remaining, { summary: idleCloseSummary(remaining) }).then(
+          () => {
+            this.armed = false;
+            this.fires++;
+          },
+          () => undefined,
+        );
       }
       await condition(() => wake() || hasWork() || this.fires !== fired);
     }

@@ -36,7 +36,8 @@ function shellWord(value: string): string {
 
 /** The command an operator runs once the ERP data is fixed, ready to paste. */
 export function replayCommand(orderId: string): string {
-  return `ordersync replay ${shellWord(orderId)}`;
+  // An id that starts with `-` would read as an option; `--` ends the options.
+  return `ordersync replay ${orderId.startsWith('-') ? '-- ' : ''}${shellWord(orderId)}`;
 }
 
 /** `1h`, `24h`, `1.5h`, `90s`: a duration in its largest unit, to one decimal. */

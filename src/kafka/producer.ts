@@ -50,7 +50,8 @@ export interface EventProducerOptions {
  * orders, which need only Temporal and MySQL) while Kafka is down; a failed
  * connect is tried again by the next send. Connecting also reads every topic's
  * real `max.message.bytes` and partition count, which decide how sends are split.
- * A disconnect cancels a connect under way, so it can never connect afterwards.
+ * A disconnect cancels a connect under way, so that connect never completes
+ * after it; a later send connects afresh.
  */
 export class EventProducer {
   private readonly producer: Producer;

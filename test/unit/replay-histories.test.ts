@@ -14,8 +14,8 @@ const DIR = path.join(__dirname, '..', 'histories');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
 const load = (f: string) => JSON.parse(readFileSync(path.join(DIR, f), 'utf8')) as HistoryFile;
 // Histories recorded by an earlier release, kept as runs of that release may
-// still be open when a new worker takes over; a patch (`patched`) must keep
-// them replaying. One folder per change, named after it.
+// still be open when a new worker takes over; the change must keep them
+// replaying (an option in their input, or a patch). One folder per change, named after it.
 const EARLIER = readdirSync(DIR, { withFileTypes: true })
   .filter((d) => d.isDirectory())
   .flatMap((d) =>

@@ -75,6 +75,7 @@ describe('order workflow summaries', () => {
   it('quotes an order id the shell would split in the replay command', () => {
     expect(replayCommand(ORDER)).toBe('ordersync replay SO/2025-26/000123');
     expect(replayCommand("SO 1 #ü'x")).toBe(`ordersync replay 'SO 1 #ü'\\''x'`);
+    expect(replayCommand('-SO-1')).toBe('ordersync replay -- -SO-1');
   });
 });
 
