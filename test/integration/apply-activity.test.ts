@@ -170,6 +170,52 @@ describe('applyOrderEvents against MySQL', () => {
     expect((await ledger(orderId)).map((l) => l.eventId)).toEqual([create.eventId]);
   });
 
+  it('finds the event MySQL itself refuses inside a batched write, and keeps the events before it', async () => {
+    const orderId = uniqueOrderId();
+    const [create, update, invoice] = orderHistory(orderId, 1) as [
+      OrderEvent,
+      OrderEvent,
+      OrderEvent & { data: { number: string } },
+    ];
+    // Past zod (the activity is called directly): 65 characters for a VARCHAR(64).
+    const tooLong = { ...invoice, data: { ...invoice.data, number: 'N'.repeat(65) } } as OrderEvent;
+    const r = await apply({ orderId, events: [create, update, tooLong] });
+    expect(r.outcomes.slice(0, 2)).toEqual([
+      { eventId: create.eventId, outcome: 'applied' },
+      { eventId: update.eventId, outcome: 'applied' },
+    ]);
+    expect(r.outcomes[2]).toMatchObject({
+      eventId: tooLong.eventId,
+      outcome: 'rejected',
+      error: expect.stringMatching(/cannot be stored \(ER_DATA_TOO_LONG\)/) as unknown,
+    });
+    expect(await orderRow(orderId)).toMatchObject({ erp_version: 2 });
+    expect((await ledger(orderId)).map((l) => l.eventId)).toEqual([create.eventId, update.eventId]);
+    const [invoices] = await pool.query<RowDataPacket[]>(
+      'SELECT 1 FROM invoices WHERE order_id = ?',
+      [orderId],
+    );
+    expect(invoices).toHaveLength(0);
+  });
+
+  it('finds a refused value inside a snapshot row of a batch too', async () => {
+    const orderId = uniqueOrderId();
+    const [create, update] = orderHistory(orderId, 1) as [
+      OrderEvent,
+      OrderEvent & { data: { currency: string } },
+    ];
+    const tooLong = { ...update, data: { ...update.data, currency: 'INRX' } } as OrderEvent;
+    const r = await apply({ orderId, events: [create, tooLong] });
+    expect(r.outcomes[0]).toEqual({ eventId: create.eventId, outcome: 'applied' });
+    expect(r.outcomes[1]).toMatchObject({
+      eventId: tooLong.eventId,
+      outcome: 'rejected',
+      error: expect.stringMatching(/cannot be stored \(ER_DATA_TOO_LONG\)/) as unknown,
+    });
+    expect(await orderRow(orderId)).toMatchObject({ erp_version: 1 });
+    expect((await ledger(orderId)).map((l) => l.eventId)).toEqual([create.eventId]);
+  });
+
   it('records an invoice that arrives after a newer snapshot instead of losing it as stale', async () => {
     const orderId = uniqueOrderId();
     const [create, , invoice] = orderHistory(orderId, 1) as [OrderEvent, OrderEvent, OrderEvent];

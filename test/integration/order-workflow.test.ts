@@ -399,6 +399,30 @@ describe('orderSyncWorkflow', () => {
     expect(versionsOf(orderId)).toEqual([1, 2, 3]);
   });
 
+  it('keeps one idle timer per run: a wait that ends early leaves it running, and it is armed again for the rest', async () => {
+    const orderId = uniqueOrderId();
+    const [create, update] = orderHistory(orderId, 1) as [OrderEvent, OrderEvent];
+    const idleCloseMs = 3000;
+    const handle = await deliver(orderId, [create], { idleCloseMs });
+    await eventually(async () => (await status(orderId)).applied === 1, 30_000, 'created');
+    // The first wait's timer is running; this event ends that wait early.
+    await deliver(orderId, [update], { idleCloseMs });
+    await expect(handle.result()).resolves.toMatchObject({ state: 'updated', applied: 2 });
+    const events = (await handle.fetchHistory()).events ?? [];
+    const millis = (e: (typeof events)[number]) =>
+      Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6);
+    const timers = events.filter((e) => e.timerStartedEventAttributes);
+    const signals = events.filter((e) => e.workflowExecutionSignaledEventAttributes);
+    const closed = events.at(-1)!;
+    expect(closed.workflowExecutionCompletedEventAttributes).toBeTruthy();
+    // Two timers, not one per wait and none cancelled: the first, then the rest of the second wait.
+    expect(timers).toHaveLength(2);
+    expect(events.filter((e) => e.timerCanceledEventAttributes)).toHaveLength(0);
+    expect(timers.map((t) => t.userMetadata?.summary).every(Boolean)).toBe(true);
+    // The run stayed open a full idleCloseMs after its last event, not only until the first timer fired.
+    expect(millis(closed) - millis(signals.at(-1)!)).toBeGreaterThanOrEqual(idleCloseMs - 100);
+  });
+
   it('does not close a blocked order when idle', async () => {
     const orderId = uniqueOrderId();
     const [create, update] = orderHistory(orderId, 1) as [
