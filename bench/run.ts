@@ -155,30 +155,17 @@ async function main() {
       const b = await runBaseline(p, p.env, opts, prefix, burst!.events);
       baseline = { ...b, cpuMsPerEvent: cpuMsPerEvent(b.processes, b.events) };
     }
+    const floorRun = (handover?: 'update') =>
+      runFloor(p.cfg, p.client, p.reader, p.runId, prefix, burst!.eventsPerHandover ?? 1, handover);
     if (want('floor')) {
       log(
         "floor: raw Temporal in ordersync's shape (signalWithStart per batch, no-op local activity)",
       );
-      floor = await runFloor(
-        p.cfg,
-        p.client,
-        p.reader,
-        p.runId,
-        prefix,
-        burst!.eventsPerHandover ?? 1,
-      );
+      floor = await floorRun();
     }
     if (want('floor-update')) {
       log('floor-update: the floor, handing over by Update-with-Start (wait for accepted)');
-      floorUpdate = await runFloor(
-        p.cfg,
-        p.client,
-        p.reader,
-        p.runId,
-        prefix,
-        burst!.eventsPerHandover ?? 1,
-        'update',
-      );
+      floorUpdate = await floorRun('update');
     }
     if (want('ceiling')) {
       log('ceiling: raw Temporal signalWithStart, one activity per event');

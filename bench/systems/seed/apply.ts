@@ -7,12 +7,11 @@
 import type { Pool } from 'mysql2/promise';
 import type { OrderEvent } from '../../../src/contracts/events';
 import { toSqlDateTime } from '../../../src/db/time';
+import { inTransaction } from '../../../src/db/transaction';
 import type { SeedTables } from './schema';
 
 export async function applyNaively(pool: Pool, t: SeedTables, e: OrderEvent): Promise<void> {
-  const conn = await pool.getConnection();
-  try {
-    await conn.beginTransaction();
+  await inTransaction(pool, async (conn) => {
     const at = toSqlDateTime(e.occurredAt);
     if (e.type === 'invoice_creation') {
       const d = e.data;
@@ -60,11 +59,5 @@ export async function applyNaively(pool: Pool, t: SeedTables, e: OrderEvent): Pr
        VALUES (?, ?, ?, ?, 'applied', UTC_TIMESTAMP(3))`,
       [e.eventId, e.orderId, e.type, e.erpVersion],
     );
-    await conn.commit();
-  } catch (err) {
-    await conn.rollback().catch(() => undefined);
-    throw err;
-  } finally {
-    conn.release();
-  }
+  });
 }
