@@ -16,7 +16,11 @@ import {
 } from '@temporalio/workflow';
 import type { OrderEvent } from '../src/contracts/events';
 import { ORDER_CHANNEL, ORDER_SYNC_STATE } from '../src/contracts/search-attributes';
-import { resolveOrderSyncOptions, stateFromTarget } from '../src/contracts/workflow-types';
+import {
+  attentionState,
+  resolveOrderSyncOptions,
+  stateFromTarget,
+} from '../src/contracts/workflow-types';
 import type {
   ApplyInput,
   ApplyResult,
@@ -61,7 +65,11 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
   const { orderId, channel } = input;
   const options = resolveOrderSyncOptions(input.options);
   const applyLocal = localApply(options.localApplyAttempts);
-  const carried = input.carried ?? FRESH;
+  // The starters set OrderSyncState to what a fresh run would publish first.
+  const carried = input.carried ?? {
+    ...FRESH,
+    publishedState: options.attentionState ? 'ok' : 'new',
+  };
   const queue = new OrderQueue(
     orderId,
     { maxBytes: options.maxHeldBytes, seenLimit: options.seenLimit },
@@ -91,12 +99,16 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
   // The UI's current details, after every apply, state change and arrival (memory only: no event).
   const showDetails = () => setCurrentDetails(orderDetails(status(), target, errorSince()));
 
+  // What OrderSyncState should say now: the attention state, or (runs of earlier releases) every state.
+  const attribute = () =>
+    options.attentionState ? attentionState(state, invoiceWaitSince !== null) : state;
   const publish = () => {
-    if (publishedState === state) return;
-    publishedState = state;
+    const value = attribute();
+    if (publishedState === value) return;
+    publishedState = value;
     upsertSearchAttributes([
       { key: ORDER_CHANNEL, value: channel },
-      { key: ORDER_SYNC_STATE, value: state },
+      { key: ORDER_SYNC_STATE, value },
     ]);
   };
   const block = (reason: string) => {
@@ -261,13 +273,16 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
       return true;
     }
     // Idle and not blocked: close; a later event starts a new run with the same
-    // id, which carries on from MySQL (ledger, snapshot guard, invoices).
+    // id, which carries on from MySQL (ledger, snapshot guard, invoices). An
+    // invoiced order is finished, so it closes without an idle timer.
+    if (options.closeWhenInvoiced && state === 'invoiced') return wake() || hasWork();
     return idle.wait(wake, hasWork);
   };
 
   for (;;) {
-    // Publish only when idle: events queued behind each other do not each cost an upsert.
-    if (!hasWork()) publish();
+    // Publish only when idle or waiting: events queued behind each other do not
+    // each cost an upsert. (Runs of earlier releases published only when idle.)
+    if (!hasWork() || (options.attentionState && invoiceWaitSince !== null)) publish();
     showDetails();
     if (!(await waitForWork())) break;
     // A pending replay runs first: it is not part of the carried state.

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_ORDER_SYNC_OPTIONS } from '../contracts/workflow-types';
+import { THIS_RELEASE_OPTIONS } from '../contracts/workflow-types';
 import type { OrderSyncOptions } from '../contracts/workflow-types';
 import { MAX_POLL_BUDGET_MS, POLL_ACTIVITY_TIMEOUT_MS } from '../erp/poll-settings';
 import { ConfigError } from './config-error';
@@ -35,12 +36,19 @@ export function checkWorkflowEnv(cfg: z.infer<typeof workflowEnv>): void {
  */
 export function workflowOptionsFromConfig(
   cfg: z.infer<typeof workflowEnv>,
-): Pick<OrderSyncOptions, 'invoiceWaitMs' | 'idleCloseMs' | 'localApply' | 'oneIdleTimer'> {
+): Pick<
+  OrderSyncOptions,
+  | 'invoiceWaitMs'
+  | 'idleCloseMs'
+  | 'localApply'
+  | 'oneIdleTimer'
+  | 'attentionState'
+  | 'closeWhenInvoiced'
+> {
   return {
     invoiceWaitMs: cfg.ORDERSYNC_INVOICE_WAIT,
     idleCloseMs: cfg.ORDERSYNC_IDLE_CLOSE,
     localApply: cfg.ORDERSYNC_LOCAL_APPLY,
-    // Every run this release starts; only runs of earlier releases lack it.
-    oneIdleTimer: true,
+    ...THIS_RELEASE_OPTIONS,
   };
 }

@@ -7,6 +7,24 @@ import type { Channel, EventType, OrderEvent } from './events';
 export const ORDER_SYNC_STATES = ['new', 'created', 'updated', 'invoiced', 'blocked'] as const;
 export type OrderSyncState = (typeof ORDER_SYNC_STATES)[number];
 
+/**
+ * What the OrderSyncState search attribute holds in runs started with
+ * `attentionState`: whether the order needs an operator, not how far it got.
+ * `ok`: applying, idle or done; `waiting`: an invoice waits for its order's
+ * creation; `blocked`: held until a replay. The exact state is in the run's
+ * current details, `ordersync status` and MySQL.
+ */
+export const ORDER_ATTENTION_STATES = ['ok', 'waiting', 'blocked'] as const;
+export type OrderAttentionState = (typeof ORDER_ATTENTION_STATES)[number];
+
+export function attentionState(
+  state: OrderSyncState,
+  invoiceWaiting: boolean,
+): OrderAttentionState {
+  if (state === 'blocked') return 'blocked';
+  return invoiceWaiting ? 'waiting' : 'ok';
+}
+
 export type SkipReason = 'duplicate' | 'stale' | 'superseded';
 
 /**
@@ -78,6 +96,21 @@ export interface OrderSyncOptions {
    * replay as they were recorded (test/histories/before-one-idle-timer).
    */
   oneIdleTimer: boolean;
+  /**
+   * OrderSyncState holds the attention state (`ok`, `waiting`, `blocked`), so
+   * it is upserted only when an order starts or stops needing an operator; with
+   * false it follows every state (new, created, updated, invoiced), one billed
+   * upsert per change. The starters always set it; false is how earlier
+   * releases' runs were recorded.
+   */
+  attentionState: boolean;
+  /**
+   * Close the run as soon as the order is invoiced and nothing is queued,
+   * instead of after `idleCloseMs`: no idle timer for a finished order. A late
+   * event starts a new run, which carries on from MySQL. The starters always
+   * set it; false is how earlier releases' runs were recorded.
+   */
+  closeWhenInvoiced: boolean;
 }
 
 export const DEFAULT_ORDER_SYNC_OPTIONS: OrderSyncOptions = {
@@ -90,7 +123,20 @@ export const DEFAULT_ORDER_SYNC_OPTIONS: OrderSyncOptions = {
   maxHeldBytes: 1_000_000,
   replayPageBytes: 512 * 1024,
   oneIdleTimer: false,
+  attentionState: false,
+  closeWhenInvoiced: false,
 };
+
+/**
+ * The behaviours every run this release starts is given. They default to off
+ * in `DEFAULT_ORDER_SYNC_OPTIONS` because runs of earlier releases have no such
+ * options in their input and must replay as they were recorded.
+ */
+export const THIS_RELEASE_OPTIONS = {
+  oneIdleTimer: true,
+  attentionState: true,
+  closeWhenInvoiced: true,
+} as const satisfies Partial<OrderSyncOptions>;
 
 /**
  * Every option with a value: the starter resolves them into the workflow's
@@ -117,7 +163,7 @@ export interface CarriedState {
   target: TargetOrderState | null;
   invoiceWaitSince: number | null;
   /** The OrderSyncState search attribute as last written; continue-as-new carries attributes over. */
-  publishedState: OrderSyncState;
+  publishedState: OrderSyncState | OrderAttentionState;
   /** When `lastError` was first seen (workflow time, ms), for the UI's details; absent in older runs. */
   lastErrorSince?: number | null;
 }

@@ -31,6 +31,11 @@ export class OrderWorkflowClient {
     this.workflowOptions = resolveOrderSyncOptions(options.workflowOptions);
   }
 
+  /** OrderSyncState for a run this client starts: what its first upsert would otherwise have to write. */
+  private startState(): string {
+    return this.workflowOptions.attentionState ? 'ok' : 'new';
+  }
+
   /** Starts the order's workflow if needed and queues the events; resolves once Temporal has persisted the signal. */
   async deliver(orderId: string, channel: Channel, events: OrderEvent[]): Promise<void> {
     await this.client.workflow.signalWithStart(orderSyncWorkflow, {
@@ -41,7 +46,7 @@ export class OrderWorkflowClient {
       signalArgs: [events],
       typedSearchAttributes: [
         { key: ORDER_CHANNEL, value: channel },
-        { key: ORDER_SYNC_STATE, value: 'new' },
+        { key: ORDER_SYNC_STATE, value: this.startState() },
       ],
       staticSummary: orderSummary(orderId, channel),
     });
@@ -63,7 +68,7 @@ export class OrderWorkflowClient {
       signalArgs: [req],
       typedSearchAttributes: [
         { key: ORDER_CHANNEL, value: channel },
-        { key: ORDER_SYNC_STATE, value: 'new' },
+        { key: ORDER_SYNC_STATE, value: this.startState() },
       ],
       staticSummary: orderSummary(orderId, channel),
     });

@@ -62,16 +62,17 @@ async function main() {
       30_000,
       `${minRuns} run(s) of ${orderId} to be listed`,
     );
+    // This release closes an invoiced order's run itself: wait for that, so the history is whole.
+    const closed = client.workflow.getHandle(orderId).result();
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`${orderId} did not close within 60 s`)), 60_000).unref(),
+    );
+    await Promise.race([closed, timeout]);
     for (const [i, runId] of runs.entries()) {
       const history = await client.workflow.getHandle(orderId, runId).fetchHistory();
       const key = runs.length > 1 ? `${name}-run${i + 1}` : name;
       recorded[key] = encodeHistory(orderId, runId, history);
     }
-    // Recorded; an invoiced workflow would otherwise idle on this run's task queue for a day.
-    await client.workflow
-      .getHandle(orderId)
-      .terminate('history recorded')
-      .catch(() => undefined);
     log(`${name}: ${runs.length} run(s)`);
   };
 

@@ -8,7 +8,11 @@ import type { OrderEvent } from '../../src/contracts/events';
 import { pageOf } from '../../activities/read-erp';
 import { planApply } from '../../src/contracts/apply-plan';
 import type { CurrentOrder, LedgerRow } from '../../src/contracts/apply-plan';
-import { eventBytes, resolveOrderSyncOptions } from '../../src/contracts/workflow-types';
+import {
+  eventBytes,
+  resolveOrderSyncOptions,
+  THIS_RELEASE_OPTIONS,
+} from '../../src/contracts/workflow-types';
 import type { ApplyInput, ApplyResult } from '../../src/contracts/workflow-types';
 import {
   eventsSignal,
@@ -16,7 +20,9 @@ import {
   replaySignal,
   statusQuery,
 } from '../../workflows/order-sync';
+import { ORDER_SYNC_STATE } from '../../src/contracts/search-attributes';
 import { createTemporalClient } from '../../src/temporal/connection';
+import { OrderWorkflowClient } from '../../src/temporal/order-workflow-client';
 import {
   createDataConverter,
   createPayloadCodec,
@@ -152,12 +158,12 @@ afterAll(async () => {
   await client?.connection.close();
 });
 
-/** Starts or signals as ordersync's starters do: they always set `oneIdleTimer`. */
+/** Starts or signals as ordersync's starters do: they always set this release's options. */
 const deliver = (orderId: string, events: OrderEvent[], options = {}) =>
   client.workflow.signalWithStart(orderSyncWorkflow, {
     workflowId: orderId,
     taskQueue,
-    args: [{ orderId, channel: 'online', options: { oneIdleTimer: true, ...options } }],
+    args: [{ orderId, channel: 'online', options: { ...THIS_RELEASE_OPTIONS, ...options } }],
     signal: eventsSignal,
     signalArgs: [events],
   });
@@ -180,22 +186,33 @@ describe('orderSyncWorkflow', () => {
     expect(s).toMatchObject({ applied: 6, pending: [], lastError: null, erpVersion: 6 });
   });
 
-  it('ignores duplicate deliveries of the same event', async () => {
+  it('ignores duplicate deliveries of the same event, in the same run and after it closed', async () => {
     const orderId = uniqueOrderId();
     const events = orderHistory(orderId, 1);
-    await deliver(orderId, events);
-    await deliver(orderId, events);
-    await eventually(async () => (await status(orderId)).state === 'invoiced', 30_000, 'invoiced');
-    await deliver(orderId, [events[0]!]);
-    const s = await eventually(
-      async () => {
-        const st = await status(orderId);
-        return st.skipped >= 4 ? st : undefined;
-      },
-      30_000,
-      'duplicates counted',
+    const first = await deliver(orderId, events);
+    const second = await deliver(orderId, events);
+    // The repeat lands in the same run (dropped as repeats), or in a new run if
+    // that one already closed as invoiced. Or it races the close: the server
+    // refuses the completing workflow task, and the run replays with both
+    // signals and applies again, finding every event in the ledger. Whichever
+    // happened, each of the six deliveries is counted once and applied at most once.
+    const runs = [...new Set([first.signaledRunId, second.signaledRunId])];
+    const results = await Promise.all(
+      runs.map((runId) =>
+        client.workflow.getHandle<typeof orderSyncWorkflow>(orderId, runId).result(),
+      ),
     );
-    expect(s.applied).toBe(3);
+    expect(results.at(-1)!.state).toBe('invoiced');
+    expect(results.reduce((n, r) => n + r.applied + r.skipped, 0)).toBe(6);
+    expect(results.reduce((n, r) => n + r.applied, 0)).toBeLessThanOrEqual(3);
+    // A redelivery after the invoiced run closed starts a new run, which skips it.
+    const late = await deliver(orderId, [events[0]!]);
+    expect(runs).not.toContain(late.signaledRunId);
+    await expect(late.result()).resolves.toMatchObject({
+      state: 'invoiced',
+      applied: 0,
+      skipped: 1,
+    });
     expect(versionsOf(orderId)).toEqual([1, 2, 3]);
   });
 
@@ -342,14 +359,14 @@ describe('orderSyncWorkflow', () => {
       OrderEvent,
       OrderEvent,
     ];
-    await deliver(orderId, [create, invoice]);
-    await eventually(async () => (await status(orderId)).state === 'invoiced', 30_000, 'invoiced');
-    // v2 comes back late, e.g. from `dlq replay` or another topic after a channel change.
-    await deliver(orderId, [update]);
-    await eventually(async () => (await status(orderId)).applied === 3, 30_000, 'v2 applied');
+    const first = await deliver(orderId, [create, invoice]);
+    await expect(first.result()).resolves.toMatchObject({ state: 'invoiced', applied: 2 });
+    // v2 comes back late, e.g. from `dlq replay` or another topic after a channel
+    // change; the invoiced run has closed, so a new run applies it.
+    const late = await deliver(orderId, [update]);
+    await expect(late.result()).resolves.toMatchObject({ state: 'invoiced', applied: 1 });
     expect(versionsOf(orderId)).toEqual([1, 3, 2]);
     expect(rows.get(orderId)).toMatchObject({ snapshotVersion: 2, erpVersion: 3 });
-    expect((await status(orderId)).state).toBe('invoiced');
   });
 
   it('runs an order whose id is 128 characters of what real ERPs write', async () => {
@@ -379,7 +396,11 @@ describe('orderSyncWorkflow', () => {
     const arg = JSON.parse(Buffer.from(input!.data!).toString()) as {
       options: Record<string, unknown>;
     };
-    expect(arg.options).toEqual({ ...resolveOrderSyncOptions(), oneIdleTimer: true, ...overrides });
+    expect(arg.options).toEqual({
+      ...resolveOrderSyncOptions(),
+      ...THIS_RELEASE_OPTIONS,
+      ...overrides,
+    });
   }, 90_000);
 
   it('closes an idle order that is not invoiced, and a later event carries on from the target in a new run', async () => {
@@ -554,11 +575,12 @@ describe('orderSyncWorkflow', () => {
     // MySQL comes back; the operator replays the order from the ERP.
     failUntil.delete(orderId);
     erp.set(orderId, fat);
-    await client.workflow.getHandle(orderId).signal(replaySignal, {});
-    await eventually(async () => (await status(orderId)).state === 'invoiced', 60_000, 'invoiced');
+    const handle = client.workflow.getHandle(orderId);
+    await handle.signal(replaySignal, {});
+    // The run never failed: it completes as invoiced once the replay has applied the order.
+    await expect(handle.result()).resolves.toMatchObject({ state: 'invoiced', lastError: null });
     expect(rows.get(orderId)).toMatchObject({ snapshotVersion: 61, erpVersion: 62 });
-    const d = await client.workflow.getHandle(orderId).describe();
-    expect(d.status.name).toBe('RUNNING');
+    expect((await handle.describe()).status.name).toBe('COMPLETED');
   }, 120_000);
 
   it('falls back from the local apply to a regular activity after a bounded number of attempts', async () => {
@@ -625,6 +647,68 @@ async function summariesOf(orderId: string): Promise<string[]> {
   return out;
 }
 
+/** Every OrderSyncState value the run's history upserted, in order. */
+async function upsertedStates(orderId: string, runId?: string): Promise<string[]> {
+  const history = await client.workflow.getHandle(orderId, runId).fetchHistory();
+  return (history.events ?? []).flatMap((e) => {
+    const payload =
+      e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.[
+        ORDER_SYNC_STATE.name
+      ];
+    return payload ? [JSON.parse(Buffer.from(payload.data!).toString()) as string] : [];
+  });
+}
+
+describe('OrderSyncState, the attention search attribute', () => {
+  // Started the way the consumer starts them, with the attribute set at start.
+  const orders = () =>
+    new OrderWorkflowClient(client, { taskQueue, workflowOptions: THIS_RELEASE_OPTIONS });
+  const attribute = async (orderId: string) =>
+    (await client.workflow.getHandle(orderId).describe()).typedSearchAttributes.get(
+      ORDER_SYNC_STATE,
+    );
+
+  it('is ok from the start; an order that is invoiced closes with no upsert and no timer', async () => {
+    const orderId = uniqueOrderId();
+    await orders().deliver(orderId, 'online', orderHistory(orderId, 1));
+    const handle = client.workflow.getHandle(orderId);
+    await expect(handle.result()).resolves.toMatchObject({ state: 'invoiced', applied: 3 });
+    expect(await attribute(orderId)).toBe('ok');
+    const events = (await handle.fetchHistory()).events ?? [];
+    expect(await upsertedStates(orderId)).toEqual([]);
+    expect(events.filter((e) => e.timerStartedEventAttributes)).toEqual([]);
+  });
+
+  it('turns waiting while an invoice waits, blocked on bad data, and ok again after the replay', async () => {
+    const orderId = uniqueOrderId();
+    const [create, update, invoice] = orderHistory(orderId, 1) as [
+      OrderEvent,
+      OrderEvent & { data: { total: string } },
+      OrderEvent,
+    ];
+    const poisoned = { ...update, data: { ...update.data, total: '666.00' } } as OrderEvent;
+    const c = orders();
+    await c.deliver(orderId, 'online', [invoice]);
+    await eventually(
+      async () => (await attribute(orderId)) === 'waiting' || undefined,
+      30_000,
+      'waiting',
+    );
+    await c.deliver(orderId, 'online', [create, poisoned]);
+    await eventually(
+      async () => (await attribute(orderId)) === 'blocked' || undefined,
+      30_000,
+      'blocked',
+    );
+    erp.set(orderId, [create, update, invoice]);
+    await c.replay(orderId, 'online', {});
+    const handle = client.workflow.getHandle(orderId);
+    await expect(handle.result()).resolves.toMatchObject({ state: 'invoiced', lastError: null });
+    expect(await attribute(orderId)).toBe('ok');
+    expect(await upsertedStates(orderId)).toEqual(['waiting', 'blocked', 'ok']);
+  });
+});
+
 describe('orderSyncWorkflow user metadata (what the Temporal UI shows)', () => {
   it('keeps current details up to date through new, created, updated and invoiced, and names each apply and timer', async () => {
     const orderId = uniqueOrderId();
@@ -633,7 +717,7 @@ describe('orderSyncWorkflow user metadata (what the Temporal UI shows)', () => {
       OrderEvent,
       OrderEvent,
     ];
-    await deliver(orderId, [invoice]);
+    const first = await deliver(orderId, [invoice]);
     const waiting = await detailsWith(orderId, '**Pending events:** 1');
     expect(waiting).toContain('- **State:** new');
     expect(waiting).toContain('v3 invoice_creation');
@@ -641,20 +725,33 @@ describe('orderSyncWorkflow user metadata (what the Temporal UI shows)', () => {
     await deliver(orderId, [create]);
     const invoiced = await detailsWith(orderId, '- **State:** invoiced');
     expect(invoiced).toContain('- **Snapshot:** v1 · last applied v3 invoice_creation');
-    await deliver(orderId, [update]);
-    const updated = await detailsWith(orderId, '- **Applied / skipped:** 3 / 0');
-    expect(updated).toContain('- **Snapshot:** v2 · last applied v3 invoice_creation');
-    expect(updated).toContain('- **Pending events:** 0');
-    expect(updated).not.toContain('Last error');
-
-    const summaries = await summariesOf(orderId);
-    expect(summaries).toEqual(
+    // Invoiced: the run closes at once, without an idle timer.
+    await first.result();
+    const firstRun = await summariesOf(orderId);
+    expect(firstRun).toEqual(
       expect.arrayContaining([
         'timerStarted: invoice wait 1h',
         'markerRecorded: apply v1 order_creation, v3 invoice_creation',
-        'markerRecorded: apply v2 order_updation',
-        'timerStarted: idle close 24h',
       ]),
+    );
+    expect(firstRun.filter((x) => x.startsWith('timerStarted: idle close'))).toEqual([]);
+    // A late update starts a new run, whose details carry on from MySQL.
+    const late = await deliver(orderId, [update]);
+    await late.result();
+    const updated = await detailsWith(orderId, '- **Applied / skipped:** 1 / 0');
+    expect(updated).toContain('- **Snapshot:** v2 · last applied v3 invoice_creation');
+    expect(updated).toContain('- **Pending events:** 0');
+    expect(updated).not.toContain('Last error');
+    expect(await summariesOf(orderId)).toContain('markerRecorded: apply v2 order_updation');
+
+    // An order that is not invoiced waits for more under a named idle timer.
+    const open = uniqueOrderId();
+    await deliver(open, [orderHistory(open, 0)[0]!]);
+    await detailsWith(open, '- **State:** created');
+    await eventually(
+      async () => (await summariesOf(open)).includes('timerStarted: idle close 24h') || undefined,
+      30_000,
+      'idle timer named',
     );
   });
 

@@ -42,6 +42,10 @@ describe('recorded workflow histories', () => {
     expect(EARLIER.filter((f) => f.startsWith('before-one-idle-timer')).length).toBe(6);
   });
 
+  it('include those of the release before the attention state and closing invoiced runs', () => {
+    expect(EARLIER.filter((f) => f.startsWith('before-attention-state')).length).toBe(5);
+  });
+
   it('replay deterministically against the current workflow code', async () => {
     const bundle = await bundleWorkflowCode({
       workflowsPath: path.join(__dirname, '..', '..', 'workflows', 'index.ts'),
