@@ -35,6 +35,8 @@ export function areaOf(frame: CallFrame): string {
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return pkg[1]!;
   if (url.startsWith('node:')) return 'node';
+  // Scripts the SDK evaluates inside the workflow context to enter it.
+  if (url.startsWith('evalmachine.') || url.startsWith('wasm')) return 'workflow context glue';
   // The workflow bundle's frames carry the bundle's path; the SDK's workflow runtime is in it.
   if (url.endsWith('workflow-bundle.js')) return 'workflow bundle';
   return 'ordersync';
@@ -83,7 +85,7 @@ export function summarise(file: string, profile: CpuProfile, top: number): Threa
 
 function print(s: ThreadSummary): void {
   const pct = (x: number) => `${(x * 100).toFixed(1).padStart(5)}%`;
-  console.log(`\n${s.file}: ${s.totalMs.toFixed(0)} ms of CPU (idle excluded)`);
+  console.log(`\n${s.file}: ${s.totalMs.toFixed(0)} ms sampled on this thread (idle excluded)`);
   console.log('  by area (self time):');
   for (const a of s.byArea.slice(0, 12))
     console.log(`    ${pct(a.share)}  ${a.ms.toFixed(0).padStart(7)} ms  ${a.area}`);

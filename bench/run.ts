@@ -156,7 +156,16 @@ async function main() {
       baseline = { ...b, cpuMsPerEvent: cpuMsPerEvent(b.processes, b.events) };
     }
     const floorRun = (handover?: 'update') =>
-      runFloor(p.cfg, p.client, p.reader, p.runId, prefix, burst!.eventsPerHandover ?? 1, handover);
+      runFloor(
+        p.env,
+        p.cfg,
+        p.client,
+        p.reader,
+        p.runId,
+        prefix,
+        burst!.eventsPerHandover ?? 1,
+        handover,
+      );
     if (want('floor')) {
       log(
         "floor: raw Temporal in ordersync's shape (signalWithStart per batch, no-op local activity)",

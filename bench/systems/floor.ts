@@ -1,14 +1,18 @@
 // The floor: raw Temporal in ordersync's shape (bench/floor-workflow.ts), fed
 // the same ERP events in as many hand-overs per order as ordersync made.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { Pool } from 'mysql2/promise';
 import type { Config } from '../../src/config';
 import { countActions } from '../actions';
 import type { FloorResult } from '../common';
-import { benchWorker, cpuMsPerEvent, round, rows } from '../common';
+import { cpuMsPerEvent, round, rows } from '../common';
 import { floorEvents, floorEventsUpdate, floorWorkflow } from '../floor-workflow';
 import { meter } from '../metering';
+import { stopProcess } from '../../src/cli/processes';
 
 /** Splits `items` into `n` consecutive, nearly equal batches. */
 function split<T>(items: T[], n: number): T[][] {
@@ -22,6 +26,7 @@ function split<T>(items: T[], n: number): T[][] {
 }
 
 export async function runFloor(
+  env: NodeJS.ProcessEnv,
   cfg: Config,
   client: Client,
   reader: Pool,
@@ -47,16 +52,13 @@ export async function runFloor(
     perOrder.set(String(r.order_id), list);
   }
   const taskQueue = `${cfg.ORDERSYNC_TASK_QUEUE}-floor-${delivery}`;
-  const worker = await benchWorker(cfg, taskQueue, require.resolve('../floor-workflow'), {
-    noopApply: async (events: unknown[]) => events.length,
-  });
-  const running = worker.run();
+  const worker = await startFloorWorker(env, taskQueue);
   const plan = [...perOrder.entries()].map(
     ([key, events]) =>
       [key, split(events, Math.max(1, Math.round(events.length / eventsPerHandover)))] as const,
   );
   const wfId = (key: string) => `floor-${delivery}-${runId}-${key}`;
-  const stop = meter({});
+  const stop = meter({ worker });
   const started = Date.now();
   try {
     let next = 0;
@@ -113,7 +115,26 @@ export async function runFloor(
       cpuMsPerEvent: cpuMsPerEvent(processes, events),
     };
   } finally {
-    worker.shutdown();
-    await running;
+    await stopProcess(worker);
   }
+}
+
+/** The floor's worker in its own process (bench/floor-worker.ts), once it polls. */
+async function startFloorWorker(env: NodeJS.ProcessEnv, taskQueue: string): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(__dirname, '..', 'floor-worker.ts'), taskQueue],
+    { env, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const ready = await new Promise<boolean>((resolve) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('ready\n')) resolve(true);
+    });
+    child.once('exit', () => resolve(false));
+  });
+  if (!ready) throw new Error(`the floor worker exited before it polled (exit ${child.exitCode})`);
+  child.stdout.resume();
+  return child;
 }
