@@ -38,7 +38,8 @@ export function areaOf(frame: CallFrame): string {
   // Scripts the SDK evaluates inside the workflow context to enter it.
   if (url.startsWith('evalmachine.') || url.startsWith('wasm')) return 'workflow context glue';
   // The workflow bundle's frames carry the bundle's path; the SDK's workflow runtime is in it.
-  if (url.endsWith('workflow-bundle.js')) return 'workflow bundle';
+  // (dist/workflow-bundle.js when prebuilt, workflow-bundle-<hash>.js when bundled at start).
+  if (/workflow-bundle(-[^/]*)?\.js$/.test(url)) return 'workflow bundle';
   return 'ordersync';
 }
 

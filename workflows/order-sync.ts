@@ -284,7 +284,13 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
     // each cost an upsert. (Runs of earlier releases published only when idle.)
     if (!hasWork() || (options.attentionState && invoiceWaitSince !== null)) publish();
     showDetails();
-    if (!(await waitForWork())) break;
+    if (!(await waitForWork())) {
+      // Close once every overflowing event is written; an event that arrives
+      // meanwhile (a DLQ write can retry for long) is applied first.
+      await condition(() => (overflow.length === 0 && !writingLetters) || hasWork());
+      if (!hasWork()) break;
+      continue;
+    }
     // A pending replay runs first: it is not part of the carried state.
     if (continueAsNewDue() && replayRequest === null) await continueAsNew();
     if (replayRequest === null) {
@@ -316,6 +322,5 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
       block(failureReason(err));
     }
   }
-  await condition(() => overflow.length === 0 && !writingLetters);
   return status();
 }

@@ -95,7 +95,13 @@ export async function runFloor(
         }
       }),
     );
-    for (const [key] of plan) await client.workflow.getHandle(wfId(key)).result();
+    // A worker that dies would leave these waiting forever: its exit fails the run instead.
+    const died = new Promise<never>((_, reject) =>
+      worker.once('exit', (code) => reject(new Error(`the floor worker exited (${code})`))),
+    );
+    died.catch(() => undefined);
+    for (const [key] of plan)
+      await Promise.race([client.workflow.getHandle(wfId(key)).result(), died]);
     const wall = (Date.now() - started) / 1000;
     const processes = stop();
     const events = plan.reduce((a, [, b]) => a + b.reduce((x, y) => x + y.length, 0), 0);
@@ -126,6 +132,7 @@ async function startFloorWorker(env: NodeJS.ProcessEnv, taskQueue: string): Prom
     ['--import', 'tsx', path.join(__dirname, '..', 'floor-worker.ts'), taskQueue],
     { env, stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  child.once('error', (err) => console.error(`[bench] floor worker: ${err.message}`));
   const ready = await new Promise<boolean>((resolve) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
