@@ -331,6 +331,39 @@ describe('orderSyncWorkflow', () => {
     expect(versionsOf(orderId)).toEqual([1, later.at(-2)!.erpVersion, later.at(-1)!.erpVersion]);
   });
 
+  it('applies an event that arrives while a closing run still waits for its dead-letter write', async () => {
+    const orderId = uniqueOrderId();
+    const [create, update, ...later] = orderHistory(orderId, 3) as [
+      OrderEvent,
+      OrderEvent & { data: { total: string } },
+      ...OrderEvent[],
+    ];
+    const poisoned = { ...update, data: { ...update.data, total: '666.00' } } as OrderEvent;
+    // Room for the first hand-over only: every later event overflows into one slow letter.
+    const options = { maxHeldBytes: eventBytes(create) + eventBytes(poisoned) + 10 };
+    slowDeadLetter.set(orderId, 8000);
+    await deliver(orderId, [create, poisoned], options);
+    await eventually(async () => (await status(orderId)).state === 'blocked', 30_000, 'blocked');
+    await deliver(orderId, later, options);
+    // The replay makes the order invoiced while the letter is still being written, so the run waits to close.
+    erp.set(orderId, [create, update, ...later]);
+    const handle = client.workflow.getHandle<typeof orderSyncWorkflow>(orderId);
+    await handle.signal(replaySignal, {});
+    await eventually(async () => (await status(orderId)).state === 'invoiced', 30_000, 'invoiced');
+    expect(deadLettered.some((d) => d.orderId === orderId)).toBe(false);
+    // A newer update reaches that run during the wait; its offset would be committed.
+    const late = { ...later[0]!, eventId: `${later[0]!.eventId}-late`, erpVersion: 99 };
+    const signalled = await deliver(orderId, [late], options);
+    expect(signalled.signaledRunId).toBe((await handle.describe()).runId);
+    const s = await handle.result();
+    expect(versionsOf(orderId)).toContain(99);
+    expect(s.pending).toEqual([]);
+    const lettered = deadLettered.filter((d) => d.orderId === orderId).flatMap((d) => d.events);
+    // The run closed only after the letter (later events it could not hold) was written.
+    expect(lettered.length).toBeGreaterThan(0);
+    expect(lettered.every((e) => later.some((l) => l.eventId === e.eventId))).toBe(true);
+  }, 60_000);
+
   it('continues as new with its state and queue, and the next run carries on in order', async () => {
     const orderId = uniqueOrderId();
     const events = orderHistory(orderId, 18);
@@ -677,6 +710,22 @@ describe('OrderSyncState, the attention search attribute', () => {
     const events = (await handle.fetchHistory()).events ?? [];
     expect(await upsertedStates(orderId)).toEqual([]);
     expect(events.filter((e) => e.timerStartedEventAttributes)).toEqual([]);
+  });
+
+  it('turns waiting, then blocked when the invoice waits too long', async () => {
+    const orderId = uniqueOrderId();
+    const invoice = orderHistory(orderId, 0).at(-1)!;
+    const c = new OrderWorkflowClient(client, {
+      taskQueue,
+      workflowOptions: { ...THIS_RELEASE_OPTIONS, invoiceWaitMs: 1500 },
+    });
+    await c.deliver(orderId, 'online', [invoice]);
+    await eventually(
+      async () => (await attribute(orderId)) === 'blocked' || undefined,
+      30_000,
+      'blocked after the invoice wait',
+    );
+    expect(await upsertedStates(orderId)).toEqual(['waiting', 'blocked']);
   });
 
   it('turns waiting while an invoice waits, blocked on bad data, and ok again after the replay', async () => {
