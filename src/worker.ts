@@ -122,12 +122,16 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
         maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities,
         maxCachedWorkflows: opts.maxCachedWorkflows,
       }),
-      // The poll activity's own queue and slot: replays and applies cannot starve it.
+      // The poll workflow's and activity's own queue and slots: replays, applies
+      // and a backlog of order workflow tasks cannot starve it.
       await Worker.create({
         ...common,
         taskQueue: pollTaskQueue(cfg.ORDERSYNC_TASK_QUEUE),
+        workflowBundle,
         activities: { pollErpToKafka: activities.pollErpToKafka },
         maxConcurrentActivityTaskExecutions: 1,
+        maxConcurrentWorkflowTaskExecutions: 2,
+        maxCachedWorkflows: 10,
       }),
     );
     log.info('worker running', {

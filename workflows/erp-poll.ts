@@ -4,10 +4,20 @@ import type { PollReport } from '../activities/poll-erp';
 import { POLL_ACTIVITY_TIMEOUT_MS, pollTaskQueue } from '../src/erp/poll-settings';
 import { POLL_ACTIVITY_SUMMARY, POLL_STARTED_DETAILS, pollDetails } from './poll-details';
 
-/** Started by the Schedule: one bounded poll of the ERP change log into Kafka. */
-export async function erpPollWorkflow(): Promise<PollReport> {
+/** What the Schedule passes: the queue of the poll activity, which is also this workflow's own. */
+export interface ErpPollInput {
+  activityTaskQueue: string;
+}
+
+/**
+ * Started by the Schedule: one bounded poll of the ERP change log into Kafka.
+ * The Schedule starts it on the poll task queue, so a backlog of order
+ * workflow tasks on the main queue cannot hold its first task back. Runs
+ * started without input (earlier Schedules, tests) derive the queue from their own.
+ */
+export async function erpPollWorkflow(input?: ErpPollInput): Promise<PollReport> {
   const { pollErpToKafka } = proxyActivities<Activities>({
-    taskQueue: pollTaskQueue(workflowInfo().taskQueue),
+    taskQueue: input?.activityTaskQueue ?? pollTaskQueue(workflowInfo().taskQueue),
     startToCloseTimeout: POLL_ACTIVITY_TIMEOUT_MS,
     heartbeatTimeout: '30s',
     retry: {

@@ -1,6 +1,8 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Client, ScheduleDescription } from '@temporalio/client';
 import { erpPollWorkflow } from '../../workflows/erp-poll';
+import type { ErpPollInput } from '../../workflows/erp-poll';
+import { pollTaskQueue } from '../erp/poll-settings';
 import { POLL_SUMMARY } from '../../workflows/poll-details';
 
 export interface PollScheduleOptions {
@@ -10,18 +12,31 @@ export interface PollScheduleOptions {
   catchupWindowMs: number;
 }
 
-/** Creates the poll Schedule, or updates its interval if it exists. Returns whether it was created. */
+/**
+ * Creates the poll Schedule, or updates its interval if it exists. Returns
+ * whether it was created. `taskQueue` is the main queue; the poll workflow and
+ * its activity run on the poll queue beside it, so a backlog of order workflow
+ * tasks never holds polling back (it did: a burst after 20,000 opened orders
+ * left the poll's first task waiting for minutes and applied nothing).
+ */
 export async function upsertPollSchedule(
   client: Client,
   opts: PollScheduleOptions,
 ): Promise<boolean> {
   const spec = { intervals: [{ every: opts.everyMs }] };
+  const pollQueue = pollTaskQueue(opts.taskQueue);
+  const args: [ErpPollInput] = [{ activityTaskQueue: pollQueue }];
   const handle = client.schedule.getHandle(opts.scheduleId);
   try {
     await handle.describe();
     await handle.update((prev) => ({
       ...prev,
-      action: { ...prev.action, staticSummary: POLL_SUMMARY },
+      action: {
+        ...prev.action,
+        taskQueue: pollQueue,
+        args,
+        staticSummary: POLL_SUMMARY,
+      },
       spec,
       policies: {
         ...prev.policies,
@@ -40,7 +55,8 @@ export async function upsertPollSchedule(
     action: {
       type: 'startWorkflow',
       workflowType: erpPollWorkflow,
-      taskQueue: opts.taskQueue,
+      taskQueue: pollQueue,
+      args,
       workflowId: `${opts.scheduleId}-run`,
       staticSummary: POLL_SUMMARY,
     },

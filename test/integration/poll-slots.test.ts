@@ -10,8 +10,10 @@ import { createPool } from '../../src/db/pool';
 import { initErpSchema } from '../../src/erp/simulator';
 import { createKafka } from '../../src/kafka/client';
 import { ensureTopics, topicsFromConfig } from '../../src/kafka/topics';
+import { pollTaskQueue } from '../../src/erp/poll-settings';
 import { createTemporalClient } from '../../src/temporal/connection';
 import { OrderWorkflowClient } from '../../src/temporal/order-workflow-client';
+import { upsertPollSchedule } from '../../src/temporal/schedule';
 import { erpPollWorkflow } from '../../workflows/erp-poll';
 import { eventually, testEnv } from '../support/env';
 import { orderHistory, uniqueOrderId } from '../support/order-events';
@@ -112,4 +114,47 @@ describe('poll activity slots', () => {
     await locker.rollback();
     await eventually(async () => (await version(orderId)) === 2, 90_000, 'the update');
   }, 240_000);
+
+  it("runs the Schedule's poll workflow on the poll queue, also once an earlier Schedule is updated", async () => {
+    const scheduleId = `${cfg.ORDERSYNC_SCHEDULE_ID}-queue`;
+    const pollQueue = pollTaskQueue(cfg.ORDERSYNC_TASK_QUEUE);
+    // A Schedule as an earlier release created it: the poll workflow on the main queue.
+    await client.schedule.create({
+      scheduleId,
+      spec: { intervals: [{ every: '1h' }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: erpPollWorkflow,
+        taskQueue: cfg.ORDERSYNC_TASK_QUEUE,
+        workflowId: `${scheduleId}-run`,
+      },
+    });
+    const handle = client.schedule.getHandle(scheduleId);
+    try {
+      const created = await upsertPollSchedule(client, {
+        scheduleId,
+        taskQueue: cfg.ORDERSYNC_TASK_QUEUE,
+        everyMs: 3_600_000,
+        catchupWindowMs: 60_000,
+      });
+      expect(created).toBe(false);
+      const { action } = await handle.describe();
+      expect(action.type === 'startWorkflow' && action.taskQueue).toBe(pollQueue);
+      await handle.trigger();
+      const run = await eventually(
+        async () => {
+          for await (const wf of client.workflow.list({
+            query: `WorkflowType = "erpPollWorkflow" AND TaskQueue = "${pollQueue}" AND ExecutionStatus = "Completed"`,
+          }))
+            if (wf.workflowId.startsWith(`${scheduleId}-run`)) return wf;
+          return undefined;
+        },
+        60_000,
+        'the triggered poll to complete on the poll queue',
+      );
+      expect(run.taskQueue).toBe(pollQueue);
+    } finally {
+      await handle.delete().catch(() => undefined);
+    }
+  }, 120_000);
 });
