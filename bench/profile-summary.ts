@@ -1,11 +1,16 @@
 /**
- * Where a worker's CPU goes, from the `.cpuprofile` files that
- * `npm run bench -- --cpu-prof DIR` writes (one per thread): self time by
- * area (package or our own code) and the heaviest functions, per thread.
+ * Where ordersync's CPU goes, from the `.cpuprofile` files that
+ * `npm run bench -- --cpu-prof DIR` writes (a directory per process, a file
+ * per thread): self time by area (package or our own code) and the heaviest
+ * functions, per thread.
+ * On the workflow thread it also says who pays for the SDK's promise hook
+ * (a stack trace captured and source-mapped for every promise a workflow
+ * creates): the hook's inclusive time, split by the workflow-bundle module
+ * and function that created each promise.
  *
  *   node --import tsx bench/profile-summary.ts DIR [--top N]
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 
@@ -17,6 +22,7 @@ interface CallFrame {
 interface ProfileNode {
   id: number;
   callFrame: CallFrame;
+  children?: number[];
 }
 interface CpuProfile {
   nodes: ProfileNode[];
@@ -84,8 +90,142 @@ export function summarise(file: string, profile: CpuProfile, top: number): Threa
   };
 }
 
+/**
+ * Which module of a webpack development bundle (the SDK's bundler builds one)
+ * each line belongs to: modules start at a line `/***\/ "<module id>"`.
+ */
+export function bundleModuleIndex(code: string): (line: number) => string {
+  const starts: Array<{ line: number; id: string }> = [];
+  code.split('\n').forEach((text, line) => {
+    const m = /^\/\*{3}\/ "(.+)":?$/.exec(text);
+    if (m) starts.push({ line, id: m[1]! });
+  });
+  return (line) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid]!.line <= line) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found < 0 ? '(bundle runtime)' : starts[found]!.id;
+  };
+}
+
+export interface PromiseHookSummary {
+  /** Inclusive time in the SDK's promise `init` hook, and its share of the thread. */
+  ms: number;
+  share: number;
+  /** The hook's time by the first frame of our own code (not node_modules) that created the promise. */
+  byOwnCode: Array<{ frame: string; ms: number; share: number }>;
+  /** The hook's time by the bundle function that created the promise (SDK or ours). */
+  byCreator: Array<{ frame: string; ms: number; share: number }>;
+}
+
+const isHookEntry = (f: CallFrame) =>
+  (f.functionName === 'initAll' && f.url === 'node:internal/promise_hooks') ||
+  (f.functionName === 'init' && f.url.endsWith('/vm-shared.js'));
+
+/**
+ * The inclusive cost of the SDK's promise hook on a workflow thread, split by
+ * who created each promise. `moduleOf` names the bundle module of a bundle
+ * line; null when the profile has no workflow-bundle frames.
+ */
+export function promiseHookCost(
+  profile: CpuProfile,
+  moduleOf: (url: string, line: number) => string | null,
+  top: number,
+): PromiseHookSummary | null {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const label = (n: ProfileNode, mod: string) =>
+    `${n.callFrame.functionName || '(anonymous)'} ${mod}:${n.callFrame.lineNumber + 1}`;
+  /** [creator, own code] for a sample inside the hook, null outside it; memoised per node. */
+  const memo = new Map<number, [string, string] | null>();
+  const attribute = (id: number): [string, string] | null => {
+    if (memo.has(id)) return memo.get(id)!;
+    let entry: number | undefined;
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at))
+      if (isHookEntry(byId.get(at)!.callFrame)) entry = at;
+    let result: [string, string] | null = null;
+    if (entry !== undefined) {
+      let creator = '(no bundle frame)';
+      let own = '(SDK only)';
+      for (let at = parent.get(entry); at !== undefined; at = parent.get(at)) {
+        const n = byId.get(at)!;
+        const mod = moduleOf(n.callFrame.url, n.callFrame.lineNumber);
+        if (mod === null) continue;
+        if (creator === '(no bundle frame)') creator = label(n, mod);
+        if (!mod.includes('node_modules') && !mod.startsWith('(')) {
+          own = label(n, mod);
+          break;
+        }
+      }
+      result = [creator, own];
+    }
+    memo.set(id, result);
+    return result;
+  };
+  let total = 0;
+  let hook = 0;
+  const creators = new Map<string, number>();
+  const owners = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const us = profile.timeDeltas[i] ?? 0;
+    if (byId.get(id)?.callFrame.functionName === '(idle)') return;
+    total += us;
+    const a = attribute(id);
+    if (!a) return;
+    hook += us;
+    creators.set(a[0], (creators.get(a[0]) ?? 0) + us);
+    owners.set(a[1], (owners.get(a[1]) ?? 0) + us);
+  });
+  if (hook === 0) return null;
+  const rank = (m: Map<string, number>) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([frame, us]) => ({ frame, ms: us / 1000, share: us / hook }));
+  return {
+    ms: hook / 1000,
+    share: hook / total,
+    byOwnCode: rank(owners),
+    byCreator: rank(creators),
+  };
+}
+
+/** Bundle module lookups for a profile, from the bundle files its frames name (read once each). */
+function bundleModuleLookup(): (url: string, line: number) => string | null {
+  const indexes = new Map<string, ((line: number) => string) | null>();
+  return (url, line) => {
+    if (!/workflow-bundle(-[^/]*)?\.js$/.test(url)) return null;
+    if (!indexes.has(url)) {
+      const file = url.startsWith('file://') ? new URL(url).pathname : url;
+      indexes.set(url, existsSync(file) ? bundleModuleIndex(readFileSync(file, 'utf8')) : null);
+    }
+    return indexes.get(url)?.(line) ?? path.basename(url);
+  };
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1).padStart(5)}%`;
+
+function printHook(h: PromiseHookSummary): void {
+  console.log(
+    `  the SDK's promise hook (inclusive): ${h.ms.toFixed(0)} ms, ${pct(h.share).trim()} of this thread`,
+  );
+  console.log('    by our code that created the promise (share of the hook):');
+  for (const f of h.byOwnCode)
+    console.log(`      ${pct(f.share)}  ${f.ms.toFixed(0).padStart(7)} ms  ${f.frame}`);
+  console.log('    by the bundle function that created it:');
+  for (const f of h.byCreator)
+    console.log(`      ${pct(f.share)}  ${f.ms.toFixed(0).padStart(7)} ms  ${f.frame}`);
+}
+
 function print(s: ThreadSummary): void {
-  const pct = (x: number) => `${(x * 100).toFixed(1).padStart(5)}%`;
   console.log(`\n${s.file}: ${s.totalMs.toFixed(0)} ms sampled on this thread (idle excluded)`);
   console.log('  by area (self time):');
   for (const a of s.byArea.slice(0, 12))
@@ -97,7 +237,9 @@ function print(s: ThreadSummary): void {
 
 function main(): void {
   const program = new Command('profile-summary')
-    .description("summarise the worker's .cpuprofile files from `npm run bench -- --cpu-prof DIR`")
+    .description(
+      'summarise the .cpuprofile files that `npm run bench -- --cpu-prof DIR` writes (worker and consumer)',
+    )
     .argument('<dir>', 'directory holding .cpuprofile files')
     .option(
       '--top <n>',
@@ -112,14 +254,20 @@ function main(): void {
     .parse();
   const dir = program.args[0]!;
   const { top } = program.opts<{ top: number }>();
-  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  // `npm run bench -- --cpu-prof DIR` writes one sub-directory per process (worker-1, consumer-1).
+  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) =>
+    f.endsWith('.cpuprofile'),
+  );
   if (files.length === 0) {
     console.error(`no .cpuprofile files in ${dir}`);
     process.exit(1);
   }
+  const moduleOf = bundleModuleLookup();
   for (const f of files.sort()) {
     const profile = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as CpuProfile;
     print(summarise(f, profile, top));
+    const hook = promiseHookCost(profile, moduleOf, top);
+    if (hook) printHook(hook);
   }
 }
 

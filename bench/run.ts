@@ -91,7 +91,10 @@ function parseOptions(): BenchOptions {
         `comparison systems to run, comma-separated, from ${SYSTEMS.join(',')} (floor-update: the floor handing over by Update-with-Start); "none" for ordersync only`,
       ).default(DEFAULT_SYSTEMS.join(',')),
     )
-    .option('--cpu-prof <dir>', 'run the worker under node --cpu-prof, profiles written to <dir>')
+    .option(
+      '--cpu-prof <dir>',
+      "run ordersync's worker and consumer under node --cpu-prof, profiles written to <dir>",
+    )
     .option('--json <file>', 'write results as JSON')
     .option('--chart <file>', 'write an SVG chart')
     .option('--quick', 'a small run for iteration (300 orders, 15 s steady, about 4 minutes)')
