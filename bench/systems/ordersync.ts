@@ -4,6 +4,7 @@
 // request, a burst after opening many workflows that fall out of the cache.
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { temporal } from '@temporalio/proto';
 import { workflowOptionsFromConfig } from '../../src/config';
 import type { SimulateOptions } from '../../src/erp/simulator';
 import { OrderWorkflowClient } from '../../src/temporal/order-workflow-client';
@@ -61,13 +62,21 @@ export async function runOrdersync(
     log(`${role}: http://127.0.0.1:${port}/metrics`);
     return { ORDERSYNC_METRICS_ADDRESS: `127.0.0.1:${port}` };
   };
-  const profiling = opts.cpuProf
-    ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opts.cpuProf)}`]
-    : [];
+  // One directory of profiles per process (one file per thread), e.g. <dir>/worker-1.
+  const profiling = (name: string) =>
+    opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opts.cpuProf, name)}`] : [];
   for (let i = 1; i <= opts.workers; i++)
-    children[`worker ${i}`] = p.start('worker', metrics(`worker ${i}`, 9470 + i), profiling);
+    children[`worker ${i}`] = p.start(
+      'worker',
+      metrics(`worker ${i}`, 9470 + i),
+      profiling(`worker-${i}`),
+    );
   for (let i = 1; i <= opts.consumers; i++)
-    children[`consumer ${i}`] = p.start('consumer', metrics(`consumer ${i}`, 9480 + i));
+    children[`consumer ${i}`] = p.start(
+      'consumer',
+      metrics(`consumer ${i}`, 9480 + i),
+      profiling(`consumer-${i}`),
+    );
 
   /** Writes one load, waits until every event is applied and measures it. */
   const phase = async (
@@ -285,12 +294,19 @@ async function openThenBurst(
       }
     }),
   );
-  // Started is not yet run: wait until the worker has taken the last one's first task.
+  // Started is not yet run: wait until the worker has taken the last one's first task
+  // and the queue holds no other first task, so the cold burst does not queue behind them.
   const lastId = `${prefix}O-${String(n - 1).padStart(7, '0')}`;
-  for (;;) {
+  let lastLog = Date.now();
+  for (let empty = 0; empty < 2;) {
     const d = await p.client.workflow.getHandle(lastId).describe();
-    if ((d.historyLength ?? 0) > 2) break;
-    await new Promise((r) => setTimeout(r, 500));
+    const backlog = await workflowBacklog(p);
+    empty = (d.historyLength ?? 0) > 2 && backlog === 0 ? empty + 1 : 0;
+    if (Date.now() - lastLog > 10_000) {
+      lastLog = Date.now();
+      log(`open-workflows: ${backlog} first workflow tasks still queued`);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
   }
   const openSeconds = (Date.now() - started) / 1000;
   log(`open-workflows: ${n} opened in ${round(openSeconds)} s; burst again`);
@@ -307,4 +323,15 @@ async function openThenBurst(
       p.env.ORDERSYNC_MAX_CACHED_WORKFLOWS ?? DEFAULT_WORKER_SIZING.maxCachedWorkflows,
     ),
   };
+}
+
+/** Workflow tasks waiting on ordersync's task queue (the server's approximate backlog count). */
+async function workflowBacklog(p: TestPipeline): Promise<number> {
+  const res = await p.client.workflowService.describeTaskQueue({
+    namespace: p.cfg.ORDERSYNC_TEMPORAL_NAMESPACE,
+    taskQueue: { name: p.cfg.ORDERSYNC_TASK_QUEUE },
+    taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    reportStats: true,
+  });
+  return Number(res.stats?.approximateBacklogCount ?? 0);
 }
