@@ -120,35 +120,19 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
     showDetails();
   };
 
-  setHandler(eventsSignal, (events) => {
-    arrivals++;
-    const { repeats, overflow: over } = queue.offer(events);
-    skippedCount += repeats;
-    showDetails();
-    if (over.length === 0) return;
-    overflow.push(...over);
-    if (state !== 'blocked') {
-      block(
-        `queue full: ${queue.heldBytes} bytes held (limit ${options.maxHeldBytes}); later events were dead-lettered; replay the order`,
-      );
-    }
-  });
-  setHandler(replaySignal, (req) => {
-    replayRequest = req;
-  });
-  setHandler(statusQuery, status);
-
-  const continueAsNewDue = () => {
-    const info = workflowInfo();
-    return info.continueAsNewSuggested || info.historyLength >= options.maxHistoryEvents;
-  };
-  const hasWork = () => replayRequest !== null || queue.length > 0;
-
   /**
    * Writes overflow to the DLQ as it appears, beside the main loop, so it is
-   * written even while an apply is retrying. Continue-as-new waits until it is idle.
+   * written even while an apply is retrying. Continue-as-new waits until it is
+   * idle. It starts with the first overflow: a run that never overflows (almost
+   * every run) does not pay for a wait that never ends.
    */
   let writingLetters = false;
+  let letterWriterStarted = false;
+  function startLetterWriter(): void {
+    if (letterWriterStarted) return;
+    letterWriterStarted = true;
+    void writeLetters();
+  }
   const writeLetters = async (): Promise<void> => {
     for (;;) {
       await condition(() => overflow.length > 0);
@@ -169,7 +153,31 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
       }
     }
   };
-  void writeLetters();
+
+  setHandler(eventsSignal, (events) => {
+    arrivals++;
+    const { repeats, overflow: over } = queue.offer(events);
+    skippedCount += repeats;
+    showDetails();
+    if (over.length === 0) return;
+    overflow.push(...over);
+    startLetterWriter();
+    if (state !== 'blocked') {
+      block(
+        `queue full: ${queue.heldBytes} bytes held (limit ${options.maxHeldBytes}); later events were dead-lettered; replay the order`,
+      );
+    }
+  });
+  setHandler(replaySignal, (req) => {
+    replayRequest = req;
+  });
+  setHandler(statusQuery, status);
+
+  const continueAsNewDue = () => {
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength >= options.maxHistoryEvents;
+  };
+  const hasWork = () => replayRequest !== null || queue.length > 0;
 
   const continueAsNew = async (): Promise<never> => {
     // Every overflowing event written first; nothing runs between this and the command.
@@ -209,15 +217,15 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
     return call;
   };
 
-  const apply = async (req: ApplyInput): Promise<ApplyResult> => {
+  // Not an async function: every promise a workflow creates costs the SDK a
+  // stack capture, and this runs once per batch.
+  const apply = (req: ApplyInput): Promise<ApplyResult> => {
     if (!options.localApply) return applyRemote(req);
-    try {
-      return await applyLocal(req);
-    } catch (err) {
+    return applyLocal(req).catch((err: unknown) => {
       if (!activityFailed(err) || isBadData(err)) throw err;
       // Local attempts used up: the regular activity retries without growing this history.
       return applyAfterOutage(req);
-    }
+    });
   };
 
   const record = (result: ApplyResult) => {
@@ -253,9 +261,20 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
   };
 
   const idle = new IdleWait(options.idleCloseMs, options.oneIdleTimer);
+  const wake = () => replayRequest !== null || continueAsNewDue();
+  /**
+   * waitForWork's answer when it needs no wait, null when it would wait. Every
+   * promise a workflow creates costs the SDK a stack capture, so the common
+   * cases (work already queued, an invoiced order closing) skip the async call.
+   * Runs of earlier releases (one timer per wait) always take the async path.
+   */
+  const readyNow = (): boolean | null => {
+    if (state === 'blocked' || invoiceWaitSince !== null || !options.oneIdleTimer) return null;
+    if (options.closeWhenInvoiced && state === 'invoiced') return wake() || hasWork();
+    return wake() || hasWork() ? true : null;
+  };
   /** Waits for something to do; false when the run should close (idle, nothing held). */
   const waitForWork = async (): Promise<boolean> => {
-    const wake = () => replayRequest !== null || continueAsNewDue();
     if (state === 'blocked') {
       // Hold this order's later events until an operator replays it.
       await condition(wake);
@@ -284,10 +303,11 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
     // each cost an upsert. (Runs of earlier releases published only when idle.)
     if (!hasWork() || (options.attentionState && invoiceWaitSince !== null)) publish();
     showDetails();
-    if (!(await waitForWork())) {
+    if (!(readyNow() ?? (await waitForWork()))) {
       // Close once every overflowing event is written; an event that arrives
       // meanwhile (a DLQ write can retry for long) is applied first.
-      await condition(() => (overflow.length === 0 && !writingLetters) || hasWork());
+      const closable = () => (overflow.length === 0 && !writingLetters) || hasWork();
+      if (!closable()) await condition(closable);
       if (!hasWork()) break;
       continue;
     }

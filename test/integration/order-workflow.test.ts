@@ -168,6 +168,16 @@ const deliver = (orderId: string, events: OrderEvent[], options = {}) =>
     signalArgs: [events],
   });
 
+/** The order's DLQ writes, once they hold `count` events in all. */
+const lettersOf = (orderId: string, count: number) =>
+  eventually(
+    async () => {
+      const mine = deadLettered.filter((d) => d.orderId === orderId);
+      return mine.flatMap((d) => d.events).length === count ? mine : undefined;
+    },
+    30_000,
+    `${count} events of ${orderId} dead-lettered`,
+  );
 const status = (orderId: string) => client.workflow.getHandle(orderId).query(statusQuery);
 const versionsOf = (orderId: string) =>
   ledger.filter((l) => l.orderId === orderId).map((l) => l.version);
@@ -302,14 +312,7 @@ describe('orderSyncWorkflow', () => {
     await deliver(orderId, [create, poisoned], options);
     await eventually(async () => (await status(orderId)).state === 'blocked', 30_000, 'blocked');
     await deliver(orderId, later, options);
-    const letters = await eventually(
-      async () => {
-        const mine = deadLettered.filter((d) => d.orderId === orderId);
-        return mine.flatMap((d) => d.events).length === later.length - 2 ? mine : undefined;
-      },
-      30_000,
-      'the overflow dead-lettered',
-    );
+    const letters = await lettersOf(orderId, later.length - 2);
     expect(letters.flatMap((d) => d.events).map((e) => e.erpVersion)).toEqual(
       later.slice(2).map((e) => e.erpVersion),
     );
@@ -329,6 +332,29 @@ describe('orderSyncWorkflow', () => {
     await eventually(async () => (await status(orderId)).state === 'invoiced', 30_000, 'invoiced');
     // Snapshots followed by a newer snapshot are superseded; the last update and the invoice land.
     expect(versionsOf(orderId)).toEqual([1, later.at(-2)!.erpVersion, later.at(-1)!.erpVersion]);
+  });
+
+  it('dead-letters overflow in the first hand-over of a run, which starts the dead-letter writer', async () => {
+    const orderId = uniqueOrderId();
+    const events = orderHistory(orderId, 4);
+    // Room for the first two events only: the run's very first signal overflows.
+    const options = { maxHeldBytes: eventBytes(events[0]!) + eventBytes(events[1]!) + 10 };
+    await deliver(orderId, events, options);
+    const letters = await lettersOf(orderId, events.length - 2);
+    expect(letters.flatMap((d) => d.events).map((e) => e.erpVersion)).toEqual(
+      events.slice(2).map((e) => e.erpVersion),
+    );
+    // Blocked at once: it holds what fitted and applies nothing until a replay.
+    const held = await status(orderId);
+    expect(held.state).toBe('blocked');
+    expect(held.lastError).toMatch(/^queue full/);
+    expect(held.pending.map((p) => p.erpVersion)).toEqual([1, 2]);
+    expect(versionsOf(orderId)).toEqual([]);
+
+    erp.set(orderId, events);
+    await client.workflow.getHandle(orderId).signal(replaySignal, {});
+    await eventually(async () => (await status(orderId)).state === 'invoiced', 30_000, 'invoiced');
+    expect(versionsOf(orderId).at(-1)).toBe(events.at(-1)!.erpVersion);
   });
 
   it('applies an event that arrives while a closing run still waits for its dead-letter write', async () => {
