@@ -144,6 +144,25 @@ async function writeStep(conn: PoolConnection, orderId: string, w: PlannedWrite)
   }
 }
 
+/** One SQL statement and its values, to be sent alone or with others in one round trip. */
+interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
+/**
+ * Sends `statements` in one round trip (the apply's pool allows several
+ * statements per query; every value still goes through a placeholder) and
+ * returns the last one's result. MySQL stops at the first statement that fails.
+ */
+async function send(conn: PoolConnection, statements: Statement[]): Promise<unknown> {
+  const [results] = await conn.query(
+    statements.map((st) => st.sql).join(';\n'),
+    statements.flatMap((st) => st.params),
+  );
+  return statements.length > 1 ? (results as unknown[]).at(-1) : results;
+}
+
 /**
  * A whole plan's writes in at most two statements, with the same end state as
  * writing the steps one by one: every snapshot is a row of one multi-row
@@ -152,7 +171,8 @@ async function writeStep(conn: PoolConnection, orderId: string, w: PlannedWrite)
  * repeats that snapshot with their values (or, with no snapshot in the batch,
  * one UPDATE does). Then every invoice in one multi-row insert.
  */
-async function writeBatched(conn: PoolConnection, orderId: string, writes: PlannedWrite[]) {
+function batchedWrites(orderId: string, writes: PlannedWrite[]): Statement[] {
+  const statements: Statement[] = [];
   const rowsOf: unknown[][] = [];
   let last: unknown[] | null = null;
   let trailing: InvoiceWrite | null = null;
@@ -183,13 +203,44 @@ async function writeBatched(conn: PoolConnection, orderId: string, writes: Plann
         ...last.slice(11),
       ]);
     } else {
-      await conn.query(INVOICE_TOUCHES_ORDER, [...touched, orderId]);
+      statements.push({ sql: INVOICE_TOUCHES_ORDER, params: [...touched, orderId] });
     }
   }
-  if (rowsOf.length > 0) await conn.query(UPSERT_ORDER, [rowsOf]);
+  if (rowsOf.length > 0) statements.push({ sql: UPSERT_ORDER, params: [rowsOf] });
   const invoices = writes.filter((w): w is InvoiceWrite => w.kind === 'invoice');
   if (invoices.length > 0)
-    await conn.query(INSERT_INVOICES, [invoices.map((w) => invoiceValues(orderId, w))]);
+    statements.push({
+      sql: INSERT_INVOICES,
+      params: [invoices.map((w) => invoiceValues(orderId, w))],
+    });
+  return statements;
+}
+
+/** The ledger rows of a plan's recorded steps, in one multi-row insert; null when none. */
+function ledgerInsert(orderId: string, plan: ApplyPlan): Statement | null {
+  const recorded = plan.steps.filter((s) => s.record);
+  if (recorded.length === 0) return null;
+  const now = toSqlDateTime(new Date().toISOString());
+  // Rows get consecutive seq values in apply order. A row that replaces an
+  // earlier stale one keeps its seq (the plan never records over another
+  // order's row or a non-stale one).
+  return {
+    sql: `INSERT INTO applied_events (event_id, order_id, type, erp_version, outcome, reason, applied_at)
+       VALUES ?
+       ON DUPLICATE KEY UPDATE outcome = VALUES(outcome), reason = VALUES(reason),
+         applied_at = VALUES(applied_at)`,
+    params: [
+      recorded.map(({ event, outcome }) => [
+        event.eventId,
+        orderId,
+        event.type,
+        event.erpVersion,
+        outcome.outcome,
+        outcome.outcome === 'skipped' ? outcome.reason : null,
+        now,
+      ]),
+    ],
+  };
 }
 
 /** A batched write failed; the steps are written one by one to find the event at fault. */
@@ -209,20 +260,34 @@ export interface ApplyDeps {
   hooks?: ApplyHooks;
 }
 
-export function createApplyActivities({ pool, hooks }: ApplyDeps) {
-  /**
-   * Takes the order's lock, then reads its row, the batch's ledger rows and the
-   * invoices that matter in one statement. The lock row exists (or is created,
-   * and so locked) before the order row does, so two overlapping first applies
-   * of a new order wait for each other; every apply takes it first, so the
-   * read needs no lock of its own.
-   */
-  async function readState(conn: PoolConnection, input: ApplyInput): Promise<PlanInput> {
-    const { orderId, events } = input;
-    await conn.query(
-      'INSERT INTO order_locks (order_id) VALUES (?) ON DUPLICATE KEY UPDATE order_id = order_id',
-      [orderId],
+/**
+ * Options the apply's pool must be created with: a transaction goes to MySQL
+ * in three round trips (begin, lock and read; the writes and the ledger;
+ * commit), each of several statements.
+ */
+export const APPLY_POOL_OPTIONS = { multipleStatements: true } as const;
+
+/** Fails fast when `pool` is a mysql2 pool that sends one statement per query. */
+function requireMultipleStatements(pool: Pool): void {
+  const config = (pool as { pool?: { config?: { connectionConfig?: object } } }).pool?.config
+    ?.connectionConfig as { multipleStatements?: boolean } | undefined;
+  if (config && !config.multipleStatements)
+    throw new Error(
+      'applyOrderEvents needs a pool created with multipleStatements: true (APPLY_POOL_OPTIONS)',
     );
+}
+
+export function createApplyActivities({ pool, hooks }: ApplyDeps) {
+  requireMultipleStatements(pool);
+  /**
+   * Begins the transaction, takes the order's lock, then reads its row, the
+   * batch's ledger rows and the invoices that matter: one round trip. The lock
+   * row exists (or is created, and so locked) before the order row does, so
+   * two overlapping first applies of a new order wait for each other; every
+   * apply takes it first, so the read needs no lock of its own.
+   */
+  async function beginAndRead(conn: PoolConnection, input: ApplyInput): Promise<PlanInput> {
+    const { orderId, events } = input;
     const ids = events.map((e) => e.eventId);
     const batchInvoices = events.flatMap((e) =>
       e.type === 'invoice_creation' ? [e.data.invoiceId] : [],
@@ -246,11 +311,18 @@ export function createApplyActivities({ pool, hooks }: ApplyDeps) {
       );
       params.push(ids);
     }
-    const [found] = await conn.query<RowDataPacket[]>(parts.join(' UNION ALL '), params);
+    const found = (await send(conn, [
+      { sql: 'START TRANSACTION', params: [] },
+      {
+        sql: 'INSERT INTO order_locks (order_id) VALUES (?) ON DUPLICATE KEY UPDATE order_id = order_id',
+        params: [orderId],
+      },
+      { sql: parts.join(' UNION ALL '), params },
+    ])) as StateRow[];
     let row: StateRow | undefined;
     const ledger = new Map<string, LedgerRow>();
     const invoices = new Map<string, string>();
-    for (const r of found as StateRow[]) {
+    for (const r of found) {
       if (r.k === 'order') row = r;
       else if (r.k === 'invoice') invoices.set(String(r.s1), String(r.s2));
       else
@@ -278,8 +350,9 @@ export function createApplyActivities({ pool, hooks }: ApplyDeps) {
 
   /**
    * One transaction: lock and read, plan (or the given plan cut), write,
-   * record, commit. Batched, the writes are at most two statements; step by
-   * step, each plan step writes on its own, so a refused write names its event.
+   * record, commit. Batched, that is three round trips: begin, lock and read;
+   * every write and the ledger rows; commit. Step by step, each plan step
+   * writes on its own, so a refused write names its event.
    */
   async function attempt(
     input: ApplyInput,
@@ -288,15 +361,20 @@ export function createApplyActivities({ pool, hooks }: ApplyDeps) {
     const conn = await pool.getConnection();
     try {
       await readCommitted(conn);
-      await conn.beginTransaction();
-      const state = await readState(conn, input);
+      const state = await beginAndRead(conn, input);
       await hooks?.afterReads?.(input.orderId);
       let plan = planApply(state);
       if (how.cut) plan = rejectAt(plan, how.cut.index, how.cut.error);
+      const ledger = ledgerInsert(input.orderId, plan);
       if (how.batched) {
         const writes = plan.steps.flatMap((step) => (step.write ? [step.write] : []));
+        // The ledger insert goes with the writes; should it be what MySQL refuses, the
+        // step-by-step attempt sends it alone and its error is thrown (and retried) as before.
+        // Building the statements is inside the try too: a date we cannot format is bad data.
         try {
-          await writeBatched(conn, input.orderId, writes);
+          const statements = batchedWrites(input.orderId, writes);
+          if (ledger) statements.push(ledger);
+          if (statements.length > 0) await send(conn, statements);
         } catch (err) {
           throw new BatchWriteError(err);
         }
@@ -309,30 +387,7 @@ export function createApplyActivities({ pool, hooks }: ApplyDeps) {
             throw new StepWriteError(index, err);
           }
         }
-      }
-      const recorded = plan.steps.filter((s) => s.record);
-      if (recorded.length > 0) {
-        const now = toSqlDateTime(new Date().toISOString());
-        // One multi-row insert: rows get consecutive seq values in apply order. A
-        // row that replaces an earlier stale one keeps its seq (the plan never
-        // records over another order's row or a non-stale one).
-        await conn.query(
-          `INSERT INTO applied_events (event_id, order_id, type, erp_version, outcome, reason, applied_at)
-           VALUES ?
-           ON DUPLICATE KEY UPDATE outcome = VALUES(outcome), reason = VALUES(reason),
-             applied_at = VALUES(applied_at)`,
-          [
-            recorded.map(({ event, outcome }) => [
-              event.eventId,
-              input.orderId,
-              event.type,
-              event.erpVersion,
-              outcome.outcome,
-              outcome.outcome === 'skipped' ? outcome.reason : null,
-              now,
-            ]),
-          ],
-        );
+        if (ledger) await send(conn, [ledger]);
       }
       faultPoint('worker-in-apply-tx');
       await conn.commit();

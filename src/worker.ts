@@ -1,5 +1,6 @@
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { APPLY_POOL_OPTIONS } from '../activities/apply-order-events';
 import type { Config } from './config';
 import { redactUrl } from './config';
 import { CursorRepository } from './db/cursor-repository';
@@ -46,8 +47,10 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
     sdkMetrics: parseMetricsAddress(metricsAddress) !== null,
   });
   const topics = topicsFromConfig(cfg);
+  // Several statements per query, so an apply is three round trips (every value a placeholder still).
   const pool = createPool(cfg.ORDERSYNC_MYSQL_URL, {
     connectionLimit: cfg.ORDERSYNC_MYSQL_POOL_SIZE,
+    ...APPLY_POOL_OPTIONS,
   });
   const erpPool = createPool(cfg.ORDERSYNC_ERP_MYSQL_URL, { connectionLimit: 2 });
   const cursors = new CursorRepository(pool);

@@ -1,6 +1,6 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApplyActivities } from '../../activities/apply-order-events';
+import { APPLY_POOL_OPTIONS, createApplyActivities } from '../../activities/apply-order-events';
 import type { OrderEvent } from '../../src/contracts/events';
 import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
@@ -35,7 +35,7 @@ beforeAll(async () => {
   const migrator = createPool(cfg.ORDERSYNC_MYSQL_MIGRATE_URL!, { connectionLimit: 1 });
   await migrate(migrator);
   await migrator.end();
-  pool = createPool(cfg.ORDERSYNC_MYSQL_URL);
+  pool = createPool(cfg.ORDERSYNC_MYSQL_URL, APPLY_POOL_OPTIONS);
   apply = createApplyActivities({ pool }).applyOrderEvents;
 });
 afterAll(async () => pool?.end());
@@ -55,9 +55,10 @@ describe('applyOrderEvents against MySQL', () => {
     });
   });
 
-  it('applies a batch in five statements: lock, one read, one order upsert, one invoice insert, one ledger insert', async () => {
-    const statements: string[] = [];
-    // The real pool, with every statement the apply sends on a connection recorded.
+  it('applies a batch in three round trips: begin, lock and read; writes and ledger; commit', async () => {
+    const trips: string[] = [];
+    // The real pool, with every round trip the apply makes on a connection recorded:
+    // a query as the first word of each of its statements, a commit as COMMIT.
     const counting = {
       getConnection: async () => {
         const conn = await pool.getConnection();
@@ -65,9 +66,15 @@ describe('applyOrderEvents against MySQL', () => {
           get(target, key) {
             if (key === 'query')
               return (sql: string, params: unknown[]) => {
-                statements.push(sql.trim().split(/\s+/)[0]!.toUpperCase());
+                trips.push(
+                  sql
+                    .split(';\n')
+                    .map((st) => st.trim().split(/\s+/)[0]!.toUpperCase())
+                    .join(' '),
+                );
                 return target.query(sql, params);
               };
+            if (key === 'commit' || key === 'beginTransaction') trips.push(String(key));
             const value: unknown = Reflect.get(target, key, target);
             return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
           },
@@ -85,13 +92,20 @@ describe('applyOrderEvents against MySQL', () => {
       last_event_type: 'invoice_creation',
     });
     // A connection's first apply also sets its isolation level, once.
-    expect(statements.filter((s) => s !== 'SET')).toEqual([
-      'INSERT',
-      'SELECT',
-      'INSERT',
-      'INSERT',
-      'INSERT',
+    expect(trips.filter((t) => t !== 'SET')).toEqual([
+      'START INSERT SELECT',
+      'INSERT INSERT INSERT',
+      'commit',
     ]);
+  });
+
+  it('refuses a pool that sends one statement per query, before any apply', async () => {
+    const single = createPool(cfg.ORDERSYNC_MYSQL_URL, { connectionLimit: 1 });
+    try {
+      expect(() => createApplyActivities({ pool: single })).toThrow(/multipleStatements: true/);
+    } finally {
+      await single.end();
+    }
   });
 
   it('is idempotent: a retried batch is a no-op recorded as duplicates', async () => {
