@@ -1,5 +1,6 @@
 // Types and small helpers shared by the benchmark's systems and its report.
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { InvalidArgumentError } from 'commander';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { Config } from '../src/config';
 import { createDataConverter } from '../src/temporal/data-converter';
@@ -124,6 +125,19 @@ export function cpuMsPerEvent(processes: ProcUsage[], events: number): CpuMsPerE
   }
   for (const k of Object.keys(out)) out[k] = round((out[k]! * 1000) / Math.max(1, events));
   return out;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** A commander argument parser for a positive integer. */
+export function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a positive integer');
+  return n;
 }
 
 export function percentile(sorted: number[], p: number): number {
