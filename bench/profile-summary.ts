@@ -207,7 +207,8 @@ function bundleModuleLookup(): (url: string, line: number) => string | null {
       const file = url.startsWith('file://') ? new URL(url).pathname : url;
       indexes.set(url, existsSync(file) ? bundleModuleIndex(readFileSync(file, 'utf8')) : null);
     }
-    return indexes.get(url)?.(line) ?? path.basename(url);
+    // Without the bundle file the module is unknown: a "(…)" label never counts as our own code.
+    return indexes.get(url)?.(line) ?? `(bundle ${path.basename(url)})`;
   };
 }
 

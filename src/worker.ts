@@ -47,11 +47,13 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
     sdkMetrics: parseMetricsAddress(metricsAddress) !== null,
   });
   const topics = topicsFromConfig(cfg);
-  // Several statements per query, so an apply is three round trips (every value a placeholder still).
-  const pool = createPool(cfg.ORDERSYNC_MYSQL_URL, {
+  // The apply's own pool sends several statements per query (three round trips per
+  // apply); the other users (cursor, probes, gauges) share a small pool that does not.
+  const applyPool = createPool(cfg.ORDERSYNC_MYSQL_URL, {
     connectionLimit: cfg.ORDERSYNC_MYSQL_POOL_SIZE,
     ...APPLY_POOL_OPTIONS,
   });
+  const pool = createPool(cfg.ORDERSYNC_MYSQL_URL, { connectionLimit: 2 });
   const erpPool = createPool(cfg.ORDERSYNC_ERP_MYSQL_URL, { connectionLimit: 2 });
   const cursors = new CursorRepository(pool);
   const workers: Worker[] = [];
@@ -102,7 +104,7 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
   late.refreshBlocked = blockedOrdersRefresher({ client, taskQueue: cfg.ORDERSYNC_TASK_QUEUE });
   try {
     const activities = createActivities({
-      pool,
+      pool: applyPool,
       erp: new MysqlErpSource(erpPool),
       cursors,
       producer,
@@ -157,6 +159,7 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
     await connection.close().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);
     await pool.end().catch(() => undefined);
+    await applyPool.end().catch(() => undefined);
     await erpPool.end().catch(() => undefined);
     await http?.close();
   }

@@ -123,8 +123,9 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
   /**
    * Writes overflow to the DLQ as it appears, beside the main loop, so it is
    * written even while an apply is retrying. Continue-as-new waits until it is
-   * idle. It starts with the first overflow: a run that never overflows (almost
-   * every run) does not pay for a wait that never ends.
+   * idle. With `fewerPromises` it starts with the first overflow, so a run that
+   * never overflows (almost every run) does not pay for a wait that never ends;
+   * runs recorded without it start it at once (below), as they were recorded.
    */
   let writingLetters = false;
   let letterWriterStarted = false;
@@ -161,7 +162,7 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
     showDetails();
     if (over.length === 0) return;
     overflow.push(...over);
-    startLetterWriter();
+    if (options.fewerPromises) startLetterWriter();
     if (state !== 'blocked') {
       block(
         `queue full: ${queue.heldBytes} bytes held (limit ${options.maxHeldBytes}); later events were dead-lettered; replay the order`,
@@ -172,6 +173,7 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
     replayRequest = req;
   });
   setHandler(statusQuery, status);
+  if (!options.fewerPromises) startLetterWriter();
 
   const continueAsNewDue = () => {
     const info = workflowInfo();
@@ -217,16 +219,26 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
     return call;
   };
 
-  // Not an async function: every promise a workflow creates costs the SDK a
-  // stack capture, and this runs once per batch.
-  const apply = (req: ApplyInput): Promise<ApplyResult> => {
-    if (!options.localApply) return applyRemote(req);
-    return applyLocal(req).catch((err: unknown) => {
-      if (!activityFailed(err) || isBadData(err)) throw err;
-      // Local attempts used up: the regular activity retries without growing this history.
-      return applyAfterOutage(req);
-    });
+  /** The local apply's attempts are used up: the regular activity retries without growing this history. */
+  const afterLocal = (req: ApplyInput, err: unknown): Promise<ApplyResult> => {
+    if (!activityFailed(err) || isBadData(err)) throw err;
+    return applyAfterOutage(req);
   };
+  // With fewerPromises not an async function: every promise a workflow creates
+  // costs the SDK a stack capture, and this runs once per batch.
+  const apply = options.fewerPromises
+    ? (req: ApplyInput): Promise<ApplyResult> =>
+        options.localApply
+          ? applyLocal(req).catch((err: unknown) => afterLocal(req, err))
+          : applyRemote(req)
+    : async (req: ApplyInput): Promise<ApplyResult> => {
+        if (!options.localApply) return applyRemote(req);
+        try {
+          return await applyLocal(req);
+        } catch (err) {
+          return afterLocal(req, err);
+        }
+      };
 
   const record = (result: ApplyResult) => {
     target = result.order;
@@ -266,10 +278,11 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
    * waitForWork's answer when it needs no wait, null when it would wait. Every
    * promise a workflow creates costs the SDK a stack capture, so the common
    * cases (work already queued, an invoiced order closing) skip the async call.
-   * Runs of earlier releases (one timer per wait) always take the async path.
+   * Runs recorded without `fewerPromises` always take the async path.
    */
   const readyNow = (): boolean | null => {
-    if (state === 'blocked' || invoiceWaitSince !== null || !options.oneIdleTimer) return null;
+    if (!options.fewerPromises || !options.oneIdleTimer) return null;
+    if (state === 'blocked' || invoiceWaitSince !== null) return null;
     if (options.closeWhenInvoiced && state === 'invoiced') return wake() || hasWork();
     return wake() || hasWork() ? true : null;
   };
@@ -307,7 +320,7 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
       // Close once every overflowing event is written; an event that arrives
       // meanwhile (a DLQ write can retry for long) is applied first.
       const closable = () => (overflow.length === 0 && !writingLetters) || hasWork();
-      if (!closable()) await condition(closable);
+      if (!(options.fewerPromises && closable())) await condition(closable);
       if (!hasWork()) break;
       continue;
     }

@@ -298,13 +298,18 @@ async function openThenBurst(
   // and the queue holds no other first task, so the cold burst does not queue behind them.
   const lastId = `${prefix}O-${String(n - 1).padStart(7, '0')}`;
   let lastLog = Date.now();
+  const deadline = Date.now() + opts.timeoutMs;
   for (let empty = 0; empty < 2;) {
     const d = await p.client.workflow.getHandle(lastId).describe();
     const backlog = await workflowBacklog(p);
     empty = (d.historyLength ?? 0) > 2 && backlog === 0 ? empty + 1 : 0;
+    if (Date.now() > deadline)
+      throw new Error(
+        `open-workflows: ${backlog} workflow tasks still queued after ${opts.timeoutMs / 1000} s (the server's approximate count)`,
+      );
     if (Date.now() - lastLog > 10_000) {
       lastLog = Date.now();
-      log(`open-workflows: ${backlog} first workflow tasks still queued`);
+      log(`open-workflows: ${backlog} workflow tasks still queued`);
     }
     await new Promise((r) => setTimeout(r, 1000));
   }

@@ -44,6 +44,7 @@ export function workflowOptionsFromConfig(
   | 'oneIdleTimer'
   | 'attentionState'
   | 'closeWhenInvoiced'
+  | 'fewerPromises'
 > {
   return {
     invoiceWaitMs: cfg.ORDERSYNC_INVOICE_WAIT,

@@ -111,6 +111,17 @@ export interface OrderSyncOptions {
    * set it; false is how earlier releases' runs were recorded.
    */
   closeWhenInvoiced: boolean;
+  /**
+   * Await only what must wait: the dead-letter writer starts with the run's
+   * first overflow instead of waiting from the start, and no async call is made
+   * where the answer is already known (work queued, an invoiced order closing,
+   * the apply). The SDK captures a stack trace for every promise a workflow
+   * creates, so this halves that cost per order. It changes when commands are
+   * issued within one activation in rare cases (a replay signal and a first
+   * overflow in one task), so runs recorded without it keep the old path. The
+   * starters always set it; false is how earlier releases' runs were recorded.
+   */
+  fewerPromises: boolean;
 }
 
 export const DEFAULT_ORDER_SYNC_OPTIONS: OrderSyncOptions = {
@@ -125,6 +136,7 @@ export const DEFAULT_ORDER_SYNC_OPTIONS: OrderSyncOptions = {
   oneIdleTimer: false,
   attentionState: false,
   closeWhenInvoiced: false,
+  fewerPromises: false,
 };
 
 /**
@@ -136,6 +148,7 @@ export const THIS_RELEASE_OPTIONS = {
   oneIdleTimer: true,
   attentionState: true,
   closeWhenInvoiced: true,
+  fewerPromises: true,
 } as const satisfies Partial<OrderSyncOptions>;
 
 /**

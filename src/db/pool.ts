@@ -26,10 +26,6 @@ export function createPool(url: string, overrides: Partial<PoolOptions> = {}): P
     connectTimeout: 10_000,
     multipleStatements: false,
     charset: 'utf8mb4_unicode_ci',
-    // No stack trace captured on every statement (mysql2's default): it cost the
-    // worker about 2% of its main thread in the bench, and apply errors travel on
-    // as code and message only (withoutSql), never with a stack.
-    trace: false,
     ...overrides,
   });
 }

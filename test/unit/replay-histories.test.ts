@@ -46,6 +46,10 @@ describe('recorded workflow histories', () => {
     expect(EARLIER.filter((f) => f.startsWith('before-attention-state')).length).toBe(5);
   });
 
+  it('include those of the release before fewer promises per order (they take the old code paths)', () => {
+    expect(EARLIER.filter((f) => f.startsWith('before-fewer-promises')).length).toBe(5);
+  });
+
   it('replay deterministically against the current workflow code', async () => {
     const bundle = await bundleWorkflowCode({
       workflowsPath: path.join(__dirname, '..', '..', 'workflows', 'index.ts'),
