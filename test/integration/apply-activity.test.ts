@@ -58,7 +58,7 @@ describe('applyOrderEvents against MySQL', () => {
   it('applies a batch in three round trips: begin, lock and read; writes and ledger; commit', async () => {
     const trips: string[] = [];
     // The real pool, with every round trip the apply makes on a connection recorded:
-    // a query as the first word of each of its statements, a commit as COMMIT.
+    // a query as the first word of each of its statements, a commit by its method name.
     const counting = {
       getConnection: async () => {
         const conn = await pool.getConnection();
