@@ -152,8 +152,9 @@ interface Statement {
 
 /**
  * Sends `statements` in one round trip (the apply's pool allows several
- * statements per query; every value still goes through a placeholder) and
- * returns the last one's result. MySQL stops at the first statement that fails.
+ * statements per query; every value is still a `?` parameter that mysql2
+ * escapes) and returns the last one's result. MySQL stops at the first
+ * statement that fails.
  */
 async function send(conn: PoolConnection, statements: Statement[]): Promise<unknown> {
   const [results] = await conn.query(
@@ -263,7 +264,7 @@ export interface ApplyDeps {
 /**
  * Options of the apply's own pool. A transaction goes to MySQL in three round
  * trips (begin, lock and read; the writes and the ledger; commit), each of
- * several statements; values are still escaped into placeholders by mysql2.
+ * several statements; every value is still a `?` parameter that mysql2 escapes.
  * No stack is captured per statement (mysql2's `trace`): it cost the worker
  * about 2% of its main thread, and apply errors travel on as code and message
  * only (withoutSql), never with a stack.
