@@ -59,18 +59,33 @@ export function prebuiltWorkflowBundle(): { codePath: string } {
   return { codePath: BUNDLE };
 }
 
+const WORKFLOWS_ENTRY = path.join(ROOT, 'workflows', 'index.ts');
+
+/**
+ * Modules every workflow on a worker thread shares instead of loading its own
+ * copy: the workflows (and, through them, @temporalio/workflow and our pure
+ * modules) and the failure converter. In the SDK's reusable V8 context, a
+ * module first required inside a workflow is evaluated again for each new
+ * workflow and kept for as long as it is cached; a preloaded one is evaluated
+ * once when the thread starts, then deep-frozen. None of these modules keeps
+ * state at module level (a write to a frozen module object would throw in the
+ * workflow, and the tests run on this bundle).
+ */
+export const PRELOADED_MODULES: readonly string[] = [WORKFLOWS_ENTRY, FAILURE_CONVERTER_PATH];
+
 /**
  * Bundles workflows/index.ts with the options every bundle of ours needs: the
- * pre-built bundle and the runtime check (scripts/check-runtime.ts) both use it,
- * so the check proves the bundle the worker loads can be built.
+ * pre-built bundle, the runtime check (scripts/check-runtime.ts) and the tests
+ * use it, so they run the code the worker loads, built the same way.
  */
 export async function bundleWorkflows(logger?: Logger): Promise<string> {
   // Loaded only here: webpack is a build-time dependency of the worker package.
   const { bundleWorkflowCode, DefaultLogger } = await import('@temporalio/worker');
   const { code } = await bundleWorkflowCode({
-    workflowsPath: path.join(ROOT, 'workflows', 'index.ts'),
+    workflowsPath: WORKFLOWS_ENTRY,
     // The worker's failure converter must be inside the bundle when one is pre-built.
     failureConverterPath: FAILURE_CONVERTER_PATH,
+    preloadModules: [...PRELOADED_MODULES],
     logger: logger ?? new DefaultLogger('WARN'), // webpack's statistics are noise in the demo's output
   });
   return code;

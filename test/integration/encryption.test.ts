@@ -2,19 +2,16 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '@temporalio/client';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities';
 import type { OrderEvent } from '../../src/contracts/events';
 import type { ApplyInput, ApplyResult } from '../../src/contracts/workflow-types';
 import { createTemporalClient } from '../../src/temporal/connection';
-import {
-  createDataConverter,
-  createPayloadCodec,
-  FAILURE_CONVERTER_PATH,
-} from '../../src/temporal/data-converter';
+import { createDataConverter, createPayloadCodec } from '../../src/temporal/data-converter';
 import { ENCRYPTED_ENCODING } from '../../src/temporal/encryption-codec';
+import { bundleWorkflows } from '../../src/temporal/workflow-bundle';
 import { decodeHistory } from '../../src/temporal/history';
 import { eventsSignal, orderSyncWorkflow, statusQuery } from '../../workflows/order-sync';
 import { eventually, testEnv } from '../support/env';
@@ -121,10 +118,7 @@ const orders = [
 ];
 
 beforeAll(async () => {
-  const bundle = await bundleWorkflowCode({
-    workflowsPath: path.join(__dirname, '..', '..', 'workflows', 'index.ts'),
-    failureConverterPath: FAILURE_CONVERTER_PATH,
-  });
+  const bundle = { code: await bundleWorkflows() };
   client = await createTemporalClient(cfg);
   plain = new Client({
     connection: client.connection,

@@ -1,7 +1,5 @@
-import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities';
 import type { OrderEvent } from '../../src/contracts/events';
@@ -23,11 +21,8 @@ import {
 import { ORDER_SYNC_STATE } from '../../src/contracts/search-attributes';
 import { createTemporalClient } from '../../src/temporal/connection';
 import { OrderWorkflowClient } from '../../src/temporal/order-workflow-client';
-import {
-  createDataConverter,
-  createPayloadCodec,
-  FAILURE_CONVERTER_PATH,
-} from '../../src/temporal/data-converter';
+import { createDataConverter, createPayloadCodec } from '../../src/temporal/data-converter';
+import { bundleWorkflows } from '../../src/temporal/workflow-bundle';
 import { eventually, testEnv } from '../support/env';
 import { orderHistory, uniqueOrderId } from '../support/order-events';
 
@@ -132,13 +127,11 @@ function fakeActivities(): Pick<
 let client: Client;
 let worker: Worker;
 let running: Promise<void>;
-let bundle: WorkflowBundleWithSourceMap;
+// The worker's own bundle (its preloaded, shared modules included).
+let bundle: { code: string };
 
 beforeAll(async () => {
-  bundle = await bundleWorkflowCode({
-    workflowsPath: path.join(__dirname, '..', '..', 'workflows', 'index.ts'),
-    failureConverterPath: FAILURE_CONVERTER_PATH,
-  });
+  bundle = { code: await bundleWorkflows() };
   client = await createTemporalClient(cfg);
   const { NativeConnection } = await import('@temporalio/worker');
   worker = await Worker.create({

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
+import { bundleWorkflows } from '../../src/temporal/workflow-bundle';
 import { historyDataConverter } from '../histories/data-converter';
 import { decodeHistory } from '../histories/history-file';
 import type { HistoryFile } from '../histories/history-file';
@@ -51,11 +52,8 @@ describe('recorded workflow histories', () => {
   });
 
   it('replay deterministically against the current workflow code', async () => {
-    const bundle = await bundleWorkflowCode({
-      workflowsPath: path.join(__dirname, '..', '..', 'workflows', 'index.ts'),
-      failureConverterPath: historyDataConverter.failureConverterPath,
-      logger: new DefaultLogger('WARN'),
-    });
+    // The worker's own bundle: the same failure converter the recorder used, modules preloaded.
+    const bundle = { code: await bundleWorkflows() };
     const histories = [...files, ...EARLIER].map((f) => decodeHistory(load(f)));
     const failures: string[] = [];
     let replayed = 0;
