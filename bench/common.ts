@@ -92,6 +92,24 @@ export interface FloorResult extends CeilingResult {
   actionsPerEvent: number | null;
 }
 
+/**
+ * One paired round: an ordersync burst, then the floor on the same events
+ * while ordersync's processes stay up with its poll Schedule paused.
+ */
+export interface FloorRound {
+  round: number;
+  ordersyncEventsPerSec: number;
+  floorEventsPerSec: number;
+  vsFloor: number;
+  ordersyncCpuMsPerEvent: CpuMsPerEvent;
+  floorCpuMsPerEvent: CpuMsPerEvent;
+  /** CPU seconds ordersync's idle processes used while the floor ran (the floor's handicap). */
+  ordersyncIdleCpuSeconds: number;
+  violations: number;
+  lost: number;
+  duplicates: number;
+}
+
 export type Profile = 'burst' | 'spread';
 
 export interface BenchOptions {
@@ -110,6 +128,8 @@ export interface BenchOptions {
   profile?: Profile;
   eventGapMs: number;
   openWorkflows: number;
+  /** Paired ordersync/floor burst rounds; the floor ratio is their median. */
+  rounds: number;
   cpuProf?: string;
   systems: string[];
 }

@@ -4,6 +4,7 @@ import type {
   CeilingResult,
   CpuMsPerEvent,
   FloorResult,
+  FloorRound,
   OpenWorkflowsResult,
   OrdersyncResult,
   SpreadResult,
@@ -21,7 +22,10 @@ export interface BenchResults {
   openWorkflows: OpenWorkflowsResult | null;
   baseline: (SystemResult & { cpuMsPerEvent: CpuMsPerEvent }) | null;
   ceiling: CeilingResult | null;
+  /** The first round's floor. */
   floor: FloorResult | null;
+  /** Paired ordersync burst / floor rounds; ratios.vsFloor is the median of theirs. */
+  floorRounds: FloorRound[];
   /** The floor handing over by Update-with-Start instead of signalWithStart. */
   floorUpdate: FloorResult | null;
   ratios: { vsBaseline: number | null; vsCeiling: number | null; vsFloor: number | null };
@@ -89,6 +93,16 @@ export function printTable(r: BenchResults) {
   console.log(
     `\nratios: ordersync/floor ${r.ratios.vsFloor ?? '-'}, ordersync/ceiling ${r.ratios.vsCeiling ?? '-'}, ordersync/baseline ${r.ratios.vsBaseline ?? '-'}`,
   );
+  if (r.floorRounds.length) {
+    console.log(
+      `ordersync/floor by round (median above): ${r.floorRounds
+        .map(
+          (x) =>
+            `${x.round}: ${x.ordersyncEventsPerSec}/${x.floorEventsPerSec} = ${x.vsFloor} (ordersync idle ${x.ordersyncIdleCpuSeconds} CPU s during the floor)`,
+        )
+        .join('; ')}`,
+    );
+  }
   if (r.ordersync) {
     console.log(
       `burst actions per event by kind: ${fmtCpu(r.ordersync.actionsByKind)}; events per hand-over ${r.ordersync.eventsPerHandover ?? '-'}`,

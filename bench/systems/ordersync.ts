@@ -14,6 +14,8 @@ import type { TestPipeline } from '../../test/support/pipeline';
 import { ACTIONS_COUNTED, countActions } from '../actions';
 import type {
   BenchOptions,
+  FloorResult,
+  FloorRound,
   OpenWorkflowsResult,
   OrdersyncResult,
   SpreadResult,
@@ -33,9 +35,16 @@ export interface OrdersyncRun {
   steady: SteadyResult | null;
   spread: SpreadResult | null;
   openWorkflows: OpenWorkflowsResult | null;
-  /** The burst's prefix, so the floor can replay the same events. */
+  /** Paired burst/floor rounds, when a floor round was given; the first is the burst above. */
+  rounds: FloorRound[];
+  /** The first round's floor, in full. */
+  floor: FloorResult | null;
+  /** The burst's prefix, so the other systems can replay the same events. */
   burstPrefix: string;
 }
+
+/** Runs the floor on the events written under a prefix, in that many events per hand-over. */
+export type FloorRunner = (prefix: string, eventsPerHandover: number) => Promise<FloorResult>;
 
 interface Phase {
   events: number;
@@ -50,10 +59,16 @@ interface Phase {
   duplicates: number;
 }
 
+/**
+ * Runs ordersync's phases on one worker and consumer set. With `floor`, the
+ * burst is repeated `opts.rounds` times, each followed by the floor on its
+ * events, so drift on a shared machine hits both sides of every ratio.
+ */
 export async function runOrdersync(
   p: TestPipeline,
   opts: BenchOptions,
   prefix: string,
+  floor?: FloorRunner,
 ): Promise<OrdersyncRun> {
   const { reader, app, client } = p;
   const children: Record<string, ChildProcess> = {};
@@ -158,11 +173,82 @@ export async function runOrdersync(
   const actionsOf = (ph: Phase) =>
     countActions(client, ph.orderIds.slice(0, Math.min(200, ph.orderIds.length)), ph.perOrder);
 
+  /** One burst of opts.orders orders, measured, with its actions counted. */
+  const burstPhase = async (name: string, pfx: string): Promise<OrdersyncResult> => {
+    const b = await phase(name, pfx, { orders: opts.orders }, opts.timeoutMs);
+    const counted = await actionsOf(b);
+    return {
+      events: b.events,
+      wallSeconds: b.wallSeconds,
+      eventsPerSec: b.eventsPerSec,
+      p50LagMs: percentile(b.lags, 50),
+      p95LagMs: percentile(b.lags, 95),
+      p99LagMs: percentile(b.lags, 99),
+      lagFrom: 'ERP commit (occurred_at) → MySQL apply',
+      violations: b.violations,
+      lost: b.lost,
+      duplicates: b.duplicates,
+      actionsPerEvent: counted.actionsPerEvent,
+      actionsByKind: counted.byKind,
+      eventsPerHandover: counted.eventsPerHandover,
+      actionsCounted: `${ACTIONS_COUNTED}, over ${Math.min(200, b.orderIds.length)} sampled orders`,
+      processes: b.processes,
+      cpuMsPerEvent: cpuMsPerEvent(b.processes, b.events),
+    };
+  };
+
+  /**
+   * The floor on one burst's events. ordersync's processes stay up (restarting
+   * them would cost a warm-up per round), its poll Schedule is paused, and
+   * their idle CPU is metered and reported as the floor's handicap.
+   */
+  const floorRound = async (
+    r: number,
+    pfx: string,
+    b: OrdersyncResult,
+    run: FloorRunner,
+  ): Promise<{ round: FloorRound; floor: FloorResult }> => {
+    const schedule = client.schedule.getHandle(p.cfg.ORDERSYNC_SCHEDULE_ID);
+    await schedule.pause('bench: a floor round runs');
+    const idle = meter(children);
+    let f: FloorResult;
+    let idleCpu: number;
+    try {
+      log(
+        `floor round ${r}/${opts.rounds}: the same events, ${b.eventsPerHandover ?? 1} per hand-over`,
+      );
+      f = await run(pfx, b.eventsPerHandover ?? 1);
+    } finally {
+      // The meter also reads the servers and this process; the handicap is ordersync's own processes.
+      idleCpu = idle()
+        .filter((x) => x.name in children)
+        .reduce((sum, x) => sum + x.cpuSeconds, 0);
+      await schedule.unpause('bench: the floor round ended');
+    }
+    return {
+      floor: f,
+      round: {
+        round: r,
+        ordersyncEventsPerSec: b.eventsPerSec,
+        floorEventsPerSec: f.eventsPerSec,
+        vsFloor: round(b.eventsPerSec / f.eventsPerSec),
+        ordersyncCpuMsPerEvent: b.cpuMsPerEvent,
+        floorCpuMsPerEvent: f.cpuMsPerEvent,
+        ordersyncIdleCpuSeconds: round(idleCpu),
+        violations: b.violations,
+        lost: b.lost,
+        duplicates: b.duplicates,
+      },
+    };
+  };
+
   const out: OrdersyncRun = {
     burst: null,
     steady: null,
     spread: null,
     openWorkflows: null,
+    rounds: [],
+    floor: null,
     burstPrefix: prefix,
   };
   try {
@@ -174,26 +260,21 @@ export async function runOrdersync(
 
     if (opts.profile !== 'spread') {
       log(`burst: ${opts.orders} orders written unthrottled`);
-      const b = await phase('burst', prefix, { orders: opts.orders }, opts.timeoutMs);
-      const counted = await actionsOf(b);
-      out.burst = {
-        events: b.events,
-        wallSeconds: b.wallSeconds,
-        eventsPerSec: b.eventsPerSec,
-        p50LagMs: percentile(b.lags, 50),
-        p95LagMs: percentile(b.lags, 95),
-        p99LagMs: percentile(b.lags, 99),
-        lagFrom: 'ERP commit (occurred_at) → MySQL apply',
-        violations: b.violations,
-        lost: b.lost,
-        duplicates: b.duplicates,
-        actionsPerEvent: counted.actionsPerEvent,
-        actionsByKind: counted.byKind,
-        eventsPerHandover: counted.eventsPerHandover,
-        actionsCounted: `${ACTIONS_COUNTED}, over ${Math.min(200, b.orderIds.length)} sampled orders`,
-        processes: b.processes,
-        cpuMsPerEvent: cpuMsPerEvent(b.processes, b.events),
-      };
+      const first = await burstPhase('burst', prefix);
+      out.burst = first;
+      if (floor) {
+        for (let r = 1; r <= opts.rounds; r++) {
+          const pfx = r === 1 ? prefix : `${prefix}R${r}`;
+          let b = first;
+          if (r > 1) {
+            log(`burst round ${r}/${opts.rounds}: ${opts.orders} orders written unthrottled`);
+            b = await burstPhase(`burst round ${r}`, pfx);
+          }
+          const done = await floorRound(r, pfx, b, floor);
+          out.rounds.push(done.round);
+          if (r === 1) out.floor = done.floor;
+        }
+      }
     }
 
     const peak = out.burst?.eventsPerSec;
@@ -298,14 +379,16 @@ async function openThenBurst(
   // and the queue holds no other first task, so the cold burst does not queue behind them.
   const lastId = `${prefix}O-${String(n - 1).padStart(7, '0')}`;
   let lastLog = Date.now();
-  const deadline = Date.now() + opts.timeoutMs;
+  // The worker takes each first task in turn (tens per second here), so the wait grows with N.
+  const waitMs = Math.max(opts.timeoutMs, n * 50);
+  const deadline = Date.now() + waitMs;
   for (let empty = 0; empty < 2;) {
     const d = await p.client.workflow.getHandle(lastId).describe();
     const backlog = await workflowBacklog(p);
     empty = (d.historyLength ?? 0) > 2 && backlog === 0 ? empty + 1 : 0;
     if (Date.now() > deadline)
       throw new Error(
-        `open-workflows: ${backlog} workflow tasks still queued after ${opts.timeoutMs / 1000} s (the server's approximate count)`,
+        `open-workflows: ${backlog} workflow tasks still queued after ${waitMs / 1000} s (the server's approximate count)`,
       );
     if (Date.now() - lastLog > 10_000) {
       lastLog = Date.now();
