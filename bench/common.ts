@@ -90,6 +90,8 @@ export interface CeilingResult {
 export interface FloorResult extends CeilingResult {
   handovers: number;
   actionsPerEvent: number | null;
+  /** CPU seconds other processes left running (ordersync's, idle) used in the floor's metered window. */
+  backgroundCpuSeconds: number;
 }
 
 /**
@@ -103,8 +105,10 @@ export interface FloorRound {
   vsFloor: number;
   ordersyncCpuMsPerEvent: CpuMsPerEvent;
   floorCpuMsPerEvent: CpuMsPerEvent;
-  /** CPU seconds ordersync's idle processes used while the floor ran (the floor's handicap). */
+  /** CPU seconds ordersync's idle processes used while the floor was metered (the floor's handicap). */
   ordersyncIdleCpuSeconds: number;
+  /** That, as a share of the CPU the floor's own worker and the servers used in the same window. */
+  idleShareOfFloorCpu: number;
   violations: number;
   lost: number;
   duplicates: number;
@@ -189,6 +193,8 @@ export async function benchWorker(
     namespace: cfg.ORDERSYNC_TEMPORAL_NAMESPACE,
     taskQueue,
     workflowsPath,
+    // Shared by every workflow on the thread, as ordersync's own bundle does (PRELOADED_MODULES).
+    bundlerOptions: { preloadModules: [workflowsPath] },
     dataConverter: createDataConverter(cfg),
     activities,
     maxCachedWorkflows: 2000,

@@ -98,7 +98,7 @@ export function printTable(r: BenchResults) {
       `ordersync/floor by round (median above): ${r.floorRounds
         .map(
           (x) =>
-            `${x.round}: ${x.ordersyncEventsPerSec}/${x.floorEventsPerSec} = ${x.vsFloor} (ordersync idle ${x.ordersyncIdleCpuSeconds} CPU s during the floor)`,
+            `${x.round}: ${x.ordersyncEventsPerSec}/${x.floorEventsPerSec} = ${x.vsFloor}, ordersync ${x.violations}/${x.lost}/${x.duplicates} (ordersync idle during the floor: ${x.ordersyncIdleCpuSeconds} CPU s, ${Math.round(x.idleShareOfFloorCpu * 100)}% of the floor's)`,
         )
         .join('; ')}`,
     );

@@ -154,13 +154,14 @@ async function main() {
     log(
       `ordersync: ${opts.orders} orders, ${opts.workers} worker(s), ${opts.consumers} consumer(s)`,
     );
-    const floorRun = (pfx: string, eventsPerHandover: number, handover?: 'update') =>
-      runFloor(p.env, p.cfg, p.client, p.reader, p.runId, pfx, eventsPerHandover, handover);
     const os = await runOrdersync(
       p,
       opts,
       prefix,
-      opts.systems.includes('floor') ? (pfx, n) => floorRun(pfx, n) : undefined,
+      opts.systems.includes('floor')
+        ? (pfx, n, background) =>
+            runFloor(p.env, p.cfg, p.client, p.reader, p.runId, pfx, n, 'signal', background)
+        : undefined,
     );
     const burst = os.burst;
     const want = (s: string) => burst !== null && opts.systems.includes(s);
@@ -174,7 +175,16 @@ async function main() {
     }
     if (want('floor-update')) {
       log('floor-update: the floor, handing over by Update-with-Start (wait for accepted)');
-      floorUpdate = await floorRun(prefix, burst!.eventsPerHandover ?? 1, 'update');
+      floorUpdate = await runFloor(
+        p.env,
+        p.cfg,
+        p.client,
+        p.reader,
+        p.runId,
+        prefix,
+        burst!.eventsPerHandover ?? 1,
+        'update',
+      );
     }
     if (want('ceiling')) {
       log('ceiling: raw Temporal signalWithStart, one activity per event');

@@ -34,6 +34,7 @@ export async function runFloor(
   prefix: string,
   eventsPerHandover: number,
   delivery: 'signal' | 'update' = 'signal',
+  background: Record<string, ChildProcess> = {},
 ): Promise<FloorResult> {
   // The ERP payloads themselves, so signal sizes and codec work match ordersync's.
   const perOrder = new Map<string, unknown[]>();
@@ -117,6 +118,7 @@ export async function runFloor(
     throw err;
   }
   const stop = meter({ worker });
+  const stopBackground = meter(background);
   const started = Date.now();
   try {
     await handOver(plan, wfId);
@@ -126,6 +128,9 @@ export async function runFloor(
     );
     const wall = (Date.now() - started) / 1000;
     const processes = stop();
+    const backgroundCpu = stopBackground()
+      .filter((x) => x.name in background)
+      .reduce((sum, x) => sum + x.cpuSeconds, 0);
     const events = plan.reduce((a, [, b]) => a + b.reduce((x, y) => x + y.length, 0), 0);
     const sample = plan.slice(0, 200).map(([key]) => key);
     const counted = await countActions(
@@ -139,6 +144,7 @@ export async function runFloor(
       wallSeconds: round(wall),
       eventsPerSec: round(events / wall),
       actionsPerEvent: counted.actionsPerEvent,
+      backgroundCpuSeconds: round(backgroundCpu),
       processes,
       cpuMsPerEvent: cpuMsPerEvent(processes, events),
     };

@@ -43,8 +43,15 @@ export interface OrdersyncRun {
   burstPrefix: string;
 }
 
-/** Runs the floor on the events written under a prefix, in that many events per hand-over. */
-export type FloorRunner = (prefix: string, eventsPerHandover: number) => Promise<FloorResult>;
+/**
+ * Runs the floor on the events written under a prefix, in that many events per
+ * hand-over, metering the `background` processes over the same window.
+ */
+export type FloorRunner = (
+  prefix: string,
+  eventsPerHandover: number,
+  background: Record<string, ChildProcess>,
+) => Promise<FloorResult>;
 
 interface Phase {
   events: number;
@@ -199,8 +206,8 @@ export async function runOrdersync(
 
   /**
    * The floor on one burst's events. ordersync's processes stay up (restarting
-   * them would cost a warm-up per round), its poll Schedule is paused, and
-   * their idle CPU is metered and reported as the floor's handicap.
+   * them would cost a warm-up per round) with its poll Schedule paused; the CPU
+   * they use in the floor's metered window is reported as the floor's handicap.
    */
   const floorRound = async (
     r: number,
@@ -210,21 +217,21 @@ export async function runOrdersync(
   ): Promise<{ round: FloorRound; floor: FloorResult }> => {
     const schedule = client.schedule.getHandle(p.cfg.ORDERSYNC_SCHEDULE_ID);
     await schedule.pause('bench: a floor round runs');
-    const idle = meter(children);
     let f: FloorResult;
-    let idleCpu: number;
     try {
       log(
         `floor round ${r}/${opts.rounds}: the same events, ${b.eventsPerHandover ?? 1} per hand-over`,
       );
-      f = await run(pfx, b.eventsPerHandover ?? 1);
+      f = await run(pfx, b.eventsPerHandover ?? 1, children);
     } finally {
-      // The meter also reads the servers and this process; the handicap is ordersync's own processes.
-      idleCpu = idle()
-        .filter((x) => x.name in children)
-        .reduce((sum, x) => sum + x.cpuSeconds, 0);
-      await schedule.unpause('bench: the floor round ended');
+      // The Schedule is deleted when the run ends anyway: a failed unpause must not hide why the round failed.
+      await schedule
+        .unpause('bench: the floor round ended')
+        .catch((err: unknown) => log(`could not unpause the poll Schedule: ${String(err)}`));
     }
+    const floorCpu = f.processes
+      .filter((x) => x.name !== 'bench (this process)')
+      .reduce((sum, x) => sum + x.cpuSeconds, 0);
     return {
       floor: f,
       round: {
@@ -234,7 +241,8 @@ export async function runOrdersync(
         vsFloor: round(b.eventsPerSec / f.eventsPerSec),
         ordersyncCpuMsPerEvent: b.cpuMsPerEvent,
         floorCpuMsPerEvent: f.cpuMsPerEvent,
-        ordersyncIdleCpuSeconds: round(idleCpu),
+        ordersyncIdleCpuSeconds: f.backgroundCpuSeconds,
+        idleShareOfFloorCpu: round(f.backgroundCpuSeconds / Math.max(0.01, floorCpu)),
         violations: b.violations,
         lost: b.lost,
         duplicates: b.duplicates,
