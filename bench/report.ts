@@ -91,11 +91,11 @@ export function printTable(r: BenchResults) {
   ];
   for (const [name, x] of rows) if (x) console.log(line(name, x));
   console.log(
-    `\nratios: ordersync/floor ${r.ratios.vsFloor ?? '-'}, ordersync/ceiling ${r.ratios.vsCeiling ?? '-'}, ordersync/baseline ${r.ratios.vsBaseline ?? '-'}`,
+    `\nratios: ordersync/floor ${r.ratios.vsFloor ?? '-'}${r.floorRounds.length > 1 ? ` (median of ${r.floorRounds.length} rounds)` : ''}, ordersync/ceiling ${r.ratios.vsCeiling ?? '-'}, ordersync/baseline ${r.ratios.vsBaseline ?? '-'}`,
   );
   if (r.floorRounds.length) {
     console.log(
-      `ordersync/floor by round (median above): ${r.floorRounds
+      `ordersync/floor by round: ${r.floorRounds
         .map(
           (x) =>
             `${x.round}: ${x.ordersyncEventsPerSec}/${x.floorEventsPerSec} = ${x.vsFloor}, ordersync ${x.violations}/${x.lost}/${x.duplicates} (ordersync idle during the floor: ${x.ordersyncIdleCpuSeconds} CPU s, ${Math.round(x.idleShareOfFloorCpu * 100)}% of the floor's)`,
