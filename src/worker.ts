@@ -23,10 +23,12 @@ import { prebuiltWorkflowBundle } from './temporal/workflow-bundle';
  * Defaults for the worker's sizing (flags and env in src/cli/run.ts). The
  * cache holds the workflows that are mid-burst: an order whose workflow fell
  * out replays its history (a few dozen events) on its next task, which costs
- * worker CPU but nothing else. Memory grows with the cache, not with the
- * number of open workflows (README, Benchmark: --open-workflows).
+ * worker CPU but nothing else. Memory grows with the cache (about 0.3 MB per
+ * cached workflow), not with the number of open workflows; 1000 keeps a worker
+ * with 100,000 open orders under 1 GiB, and a burst caches a few dozen at a
+ * time (README, Benchmark: --open-workflows).
  */
-export const DEFAULT_WORKER_SIZING = { maxActivities: 50, maxCachedWorkflows: 2000 } as const;
+export const DEFAULT_WORKER_SIZING = { maxActivities: 50, maxCachedWorkflows: 1000 } as const;
 
 export interface WorkerOptions {
   maxConcurrentActivities: number;
