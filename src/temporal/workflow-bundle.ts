@@ -67,9 +67,10 @@ const WORKFLOWS_ENTRY = path.join(ROOT, 'workflows', 'index.ts');
  * modules) and the failure converter. In the SDK's reusable V8 context, a
  * module first required inside a workflow is evaluated again for each new
  * workflow and kept for as long as it is cached; a preloaded one is evaluated
- * once when the thread starts, then deep-frozen. None of these modules keeps
- * state at module level (a write to a frozen module object would throw in the
- * workflow, and the tests run on this bundle).
+ * once when the thread starts, then deep-frozen: a write to a module-level
+ * object or array then throws in the workflow. A module-level Map, Set or `let`
+ * is not frozen and would be shared by every workflow on the thread, so none of
+ * these modules may keep one (none does; the tests run on this bundle).
  */
 export const PRELOADED_MODULES: readonly string[] = [WORKFLOWS_ENTRY, FAILURE_CONVERTER_PATH];
 
