@@ -99,7 +99,7 @@ function parseOptions(): BenchOptions {
     )
     .option(
       '--cpu-prof <dir>',
-      "run ordersync's worker and consumer under node --cpu-prof, profiles written to <dir>",
+      "run ordersync's worker and consumer and the floor's worker under node --cpu-prof, profiles written to <dir>",
     )
     .option('--json <file>', 'write results as JSON')
     .option('--chart <file>', 'write an SVG chart')
@@ -160,7 +160,7 @@ async function main() {
       prefix,
       opts.systems.includes('floor')
         ? (pfx, n, background) =>
-            runFloor(p.env, p.cfg, p.client, p.reader, p.runId, pfx, n, 'signal', background)
+            runFloor(p, { prefix: pfx, eventsPerHandover: n, background, cpuProf: opts.cpuProf })
         : undefined,
     );
     const burst = os.burst;
@@ -175,16 +175,12 @@ async function main() {
     }
     if (want('floor-update')) {
       log('floor-update: the floor, handing over by Update-with-Start (wait for accepted)');
-      floorUpdate = await runFloor(
-        p.env,
-        p.cfg,
-        p.client,
-        p.reader,
-        p.runId,
+      floorUpdate = await runFloor(p, {
         prefix,
-        burst!.eventsPerHandover ?? 1,
-        'update',
-      );
+        eventsPerHandover: burst!.eventsPerHandover ?? 1,
+        delivery: 'update',
+        cpuProf: opts.cpuProf,
+      });
     }
     if (want('ceiling')) {
       log('ceiling: raw Temporal signalWithStart, one activity per event');

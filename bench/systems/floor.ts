@@ -3,10 +3,8 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import type { Client } from '@temporalio/client';
 import { WithStartWorkflowOperation } from '@temporalio/client';
-import type { Pool } from 'mysql2/promise';
-import type { Config } from '../../src/config';
+import type { TestPipeline } from '../../test/support/pipeline';
 import { countActions } from '../actions';
 import type { FloorResult } from '../common';
 import { cpuMsPerEvent, round, rows } from '../common';
@@ -25,17 +23,24 @@ function split<T>(items: T[], n: number): T[][] {
   return out.filter((b) => b.length > 0);
 }
 
+export interface FloorOptions {
+  /** The ERP orders whose events the floor hands over: ids starting `${prefix}-`. */
+  prefix: string;
+  /** ordersync's events per hand-over in the same burst: the floor splits each order alike. */
+  eventsPerHandover: number;
+  delivery?: 'signal' | 'update';
+  /** ordersync's processes, idle meanwhile: their CPU in the metered window is reported. */
+  background?: Record<string, ChildProcess>;
+  /** Profile the floor's worker under node --cpu-prof into `<cpuProf>/floor-worker-<delivery>`. */
+  cpuProf?: string;
+}
+
 export async function runFloor(
-  env: NodeJS.ProcessEnv,
-  cfg: Config,
-  client: Client,
-  reader: Pool,
-  runId: string,
-  prefix: string,
-  eventsPerHandover: number,
-  delivery: 'signal' | 'update' = 'signal',
-  background: Record<string, ChildProcess> = {},
+  p: Pick<TestPipeline, 'env' | 'cfg' | 'client' | 'reader' | 'runId'>,
+  opts: FloorOptions,
 ): Promise<FloorResult> {
+  const { env, cfg, client, reader, runId } = p;
+  const { prefix, eventsPerHandover, delivery = 'signal', background = {} } = opts;
   // The ERP payloads themselves, so signal sizes and codec work match ordersync's.
   const perOrder = new Map<string, unknown[]>();
   for (const r of await rows(
@@ -53,7 +58,10 @@ export async function runFloor(
     perOrder.set(String(r.order_id), list);
   }
   const taskQueue = `${cfg.ORDERSYNC_TASK_QUEUE}-floor-${delivery}`;
-  const worker = await startFloorWorker(env, taskQueue);
+  const profile = opts.cpuProf
+    ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opts.cpuProf, `floor-worker-${delivery}`)}`]
+    : [];
+  const worker = await startFloorWorker(env, taskQueue, profile);
   const plan = [...perOrder.entries()].map(
     ([key, events]) =>
       [key, split(events, Math.max(1, Math.round(events.length / eventsPerHandover)))] as const,
@@ -154,10 +162,14 @@ export async function runFloor(
 }
 
 /** The floor's worker in its own process (bench/floor-worker.ts), once it polls. */
-async function startFloorWorker(env: NodeJS.ProcessEnv, taskQueue: string): Promise<ChildProcess> {
+async function startFloorWorker(
+  env: NodeJS.ProcessEnv,
+  taskQueue: string,
+  nodeArgs: string[],
+): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(__dirname, '..', 'floor-worker.ts'), taskQueue],
+    [...nodeArgs, '--import', 'tsx', path.join(__dirname, '..', 'floor-worker.ts'), taskQueue],
     { env, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   child.once('error', (err) => console.error(`[bench] floor worker: ${err.message}`));
