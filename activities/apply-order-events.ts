@@ -262,8 +262,8 @@ export interface ApplyDeps {
 }
 
 /**
- * Options of the apply's own pool. A transaction goes to MySQL in three round
- * trips (begin, lock and read; the writes and the ledger; commit), each of
+ * Options of the apply's own pool. A transaction goes to MySQL in two round
+ * trips (begin, lock and read; the writes, the ledger and commit), each of
  * several statements; every value is still a `?` parameter that mysql2 escapes.
  * No stack is captured per statement (mysql2's `trace`): it cost the worker
  * about 2% of its main thread, and apply errors travel on as code and message
@@ -354,8 +354,8 @@ export function createApplyActivities({ pool, hooks }: ApplyDeps) {
 
   /**
    * One transaction: lock and read, plan (or the given plan cut), write,
-   * record, commit. Batched, that is three round trips: begin, lock and read;
-   * every write and the ledger rows; commit. Step by step, each plan step
+   * record, commit. Batched, that is two round trips: begin, lock and read;
+   * every write, the ledger rows and the commit. Step by step, each plan step
    * writes on its own, so a refused write names its event.
    */
   async function attempt(
@@ -372,27 +372,37 @@ export function createApplyActivities({ pool, hooks }: ApplyDeps) {
       const ledger = ledgerInsert(input.orderId, plan);
       if (how.batched) {
         const writes = plan.steps.flatMap((step) => (step.write ? [step.write] : []));
-        // The ledger insert goes with the writes; should it be what MySQL refuses, the
-        // step-by-step attempt sends it alone and its error is thrown (and retried) as before.
-        // Building the statements is inside the try too: a date we cannot format is bad data.
+        // The ledger insert and COMMIT go with the writes; MySQL runs none of the
+        // statements after one that fails, so a refused write commits nothing and
+        // the rollback below ends the transaction. Should the ledger be what MySQL
+        // refuses, the step-by-step attempt sends it alone and its error is thrown
+        // (and retried) as before. Building the statements is inside the try too:
+        // a date we cannot format is bad data.
+        let statements: Statement[];
         try {
-          const statements = batchedWrites(input.orderId, writes);
-          if (ledger) statements.push(ledger);
-          if (statements.length > 0) await send(conn, statements);
+          statements = batchedWrites(input.orderId, writes);
         } catch (err) {
           throw new BatchWriteError(err);
         }
-      } else {
-        for (const [index, step] of plan.steps.entries()) {
-          if (!step.write) continue;
-          try {
-            await writeStep(conn, input.orderId, step.write);
-          } catch (err) {
-            throw new StepWriteError(index, err);
-          }
+        if (ledger) statements.push(ledger);
+        statements.push({ sql: 'COMMIT', params: [] });
+        faultPoint('worker-in-apply-tx');
+        try {
+          await send(conn, statements);
+        } catch (err) {
+          throw new BatchWriteError(err);
         }
-        if (ledger) await send(conn, [ledger]);
+        return plan;
       }
+      for (const [index, step] of plan.steps.entries()) {
+        if (!step.write) continue;
+        try {
+          await writeStep(conn, input.orderId, step.write);
+        } catch (err) {
+          throw new StepWriteError(index, err);
+        }
+      }
+      if (ledger) await send(conn, [ledger]);
       faultPoint('worker-in-apply-tx');
       await conn.commit();
       return plan;

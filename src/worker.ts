@@ -49,7 +49,7 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
     sdkMetrics: parseMetricsAddress(metricsAddress) !== null,
   });
   const topics = topicsFromConfig(cfg);
-  // The apply's own pool sends several statements per query (three round trips per
+  // The apply's own pool sends several statements per query (two round trips per
   // apply); the other users (cursor, probes, gauges) share a small pool that does not.
   const applyPool = createPool(cfg.ORDERSYNC_MYSQL_URL, {
     connectionLimit: cfg.ORDERSYNC_MYSQL_POOL_SIZE,

@@ -23,6 +23,20 @@ const ledger = async (orderId: string) => {
     reason: r.reason as string | null,
   }));
 };
+/**
+ * A new order's creation and update, then an invoice whose number MySQL refuses:
+ * past zod (the activity is called directly), 65 characters for a VARCHAR(64).
+ */
+const refusedInvoiceBatch = () => {
+  const orderId = uniqueOrderId();
+  const [create, update, invoice] = orderHistory(orderId, 1) as [
+    OrderEvent,
+    OrderEvent,
+    OrderEvent & { data: { number: string } },
+  ];
+  const tooLong = { ...invoice, data: { ...invoice.data, number: 'N'.repeat(65) } } as OrderEvent;
+  return { orderId, create, update, tooLong };
+};
 const orderRow = async (orderId: string) => {
   const [rows] = await pool.query<RowDataPacket[]>(
     'SELECT erp_version, snapshot_version, total, status, last_event_type FROM orders WHERE order_id = ?',
@@ -55,7 +69,7 @@ describe('applyOrderEvents against MySQL', () => {
     });
   });
 
-  it('applies a batch in three round trips: begin, lock and read; writes and ledger; commit', async () => {
+  it('applies a batch in two round trips: begin, lock and read; writes, ledger and commit', async () => {
     const trips: string[] = [];
     // The real pool, with every round trip the apply makes on a connection recorded:
     // a query as the first word of each of its statements, a commit by its method name.
@@ -94,8 +108,7 @@ describe('applyOrderEvents against MySQL', () => {
     // A connection's first apply also sets its isolation level, once.
     expect(trips.filter((t) => t !== 'SET')).toEqual([
       'START INSERT SELECT',
-      'INSERT INSERT INSERT',
-      'commit',
+      'INSERT INSERT INSERT COMMIT',
     ]);
   });
 
@@ -185,14 +198,7 @@ describe('applyOrderEvents against MySQL', () => {
   });
 
   it('finds the event MySQL itself refuses inside a batched write, and keeps the events before it', async () => {
-    const orderId = uniqueOrderId();
-    const [create, update, invoice] = orderHistory(orderId, 1) as [
-      OrderEvent,
-      OrderEvent,
-      OrderEvent & { data: { number: string } },
-    ];
-    // Past zod (the activity is called directly): 65 characters for a VARCHAR(64).
-    const tooLong = { ...invoice, data: { ...invoice.data, number: 'N'.repeat(65) } } as OrderEvent;
+    const { orderId, create, update, tooLong } = refusedInvoiceBatch();
     const r = await apply({ orderId, events: [create, update, tooLong] });
     expect(r.outcomes.slice(0, 2)).toEqual([
       { eventId: create.eventId, outcome: 'applied' },
@@ -210,6 +216,30 @@ describe('applyOrderEvents against MySQL', () => {
       [orderId],
     );
     expect(invoices).toHaveLength(0);
+  });
+
+  it('commits nothing of a batched write MySQL refuses: the COMMIT sent with it does not run', async () => {
+    const { orderId, create, update, tooLong } = refusedInvoiceBatch();
+    // What another connection sees when each attempt has read: the second attempt
+    // (step by step) starts after the batched one failed and rolled back.
+    const seen: Array<{ rows: number; ledger: number }> = [];
+    const watched = createApplyActivities({
+      pool,
+      hooks: {
+        afterReads: async (id) => {
+          const [o] = await pool.query<RowDataPacket[]>('SELECT 1 FROM orders WHERE order_id = ?', [
+            id,
+          ]);
+          seen.push({ rows: o.length, ledger: (await ledger(id)).length });
+        },
+      },
+    }).applyOrderEvents;
+    const r = await watched({ orderId, events: [create, update, tooLong] });
+    expect(r.outcomes.map((o) => o.outcome)).toEqual(['applied', 'applied', 'rejected']);
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    // The batched attempt's upsert ran before the invoice insert failed; none of it is committed.
+    expect(seen[1]).toEqual({ rows: 0, ledger: 0 });
+    expect((await ledger(orderId)).map((l) => l.eventId)).toEqual([create.eventId, update.eventId]);
   });
 
   it('finds a refused value inside a snapshot row of a batch too', async () => {
