@@ -16,6 +16,8 @@ export interface ActivityDeps {
   cursorName: string;
   pageSize: number;
   pollBudgetMs: number;
+  /** How often a caught-up poll reads the change log again (default: the Schedule's interval); 0: never. */
+  pollRereadMs?: number;
 }
 
 /** All activities, with their dependencies injected; the worker registers the result. */
@@ -31,6 +33,7 @@ export function createActivities(deps: ActivityDeps) {
       cursorName: deps.cursorName,
       pageSize: deps.pageSize,
       budgetMs: deps.pollBudgetMs,
+      rereadMs: deps.pollRereadMs,
     }),
   };
 }

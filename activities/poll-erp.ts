@@ -1,8 +1,9 @@
 import { Context } from '@temporalio/activity';
 import type { CursorRepository } from '../src/db/cursor-repository';
-import type { DroppedGapRange } from '../src/erp/cursor';
+import type { DroppedGapRange, PollCursor } from '../src/erp/cursor';
 import { countDropped } from '../src/erp/cursor';
 import { describeRanges, recordDroppedGaps } from '../src/erp/gap-stats';
+import { pollWatchDeadline } from '../src/erp/poll-settings';
 import type { ErpSource } from '../src/erp/source';
 import type { EventProducer } from '../src/kafka/producer';
 import { createLogger } from '../src/log';
@@ -14,8 +15,14 @@ export interface PollDeps {
   producer: EventProducer;
   cursorName: string;
   pageSize: number;
-  /** How long one activity keeps polling before it returns and lets the Schedule start the next. */
+  /** How long one activity keeps polling (paging, then watching) before it returns and lets the Schedule start the next. */
   budgetMs: number;
+  /**
+   * Once caught up, how often the activity reads the change log again while it
+   * watches for new rows (see PollRequest); by default once per Schedule
+   * interval; 0: it returns as soon as it has caught up.
+   */
+  rereadMs?: number;
   /** Where dropped gaps are reported; the default writes a warning line per reason. */
   onGapsDropped?: (ranges: DroppedGapRange[]) => void;
 }
@@ -27,6 +34,8 @@ export interface PollReport {
   /** Rows that could not be produced at all (unknown channel, oversized) and went to the DLQ. */
   deadLettered: number;
   pages: number;
+  /** Of those, the reads made after the poll had caught up, watching for new rows. */
+  rereads: number;
   /** The cursor when the poll began: its position and the gaps it tracked. */
   positionBefore: number;
   gapsBefore: number;
@@ -36,19 +45,32 @@ export interface PollReport {
   gapsDropped: number;
 }
 
+/** What the poll workflow passes to the activity: when its Schedule run was due, and the interval. */
+export interface PollRequest {
+  /**
+   * Epoch ms the Schedule meant this run to start. With `everyMs`, a caught-up
+   * poll keeps re-reading the change log (every `rereadMs`, by default every
+   * `everyMs`) until just before a later run is due, within its budget
+   * (`pollWatchDeadline`). Absent: one catch-up.
+   */
+  dueAt?: number;
+  everyMs?: number;
+}
+
 export function createPollActivities(deps: PollDeps) {
   /**
    * Reads the cursor, fetches a page, produces it, and only then advances the
    * cursor. A crash between produce and advance re-produces the page; the
    * per-order workflow and the ledger make that harmless.
    */
-  async function pollErpToKafka(): Promise<PollReport> {
+  async function pollErpToKafka(request: PollRequest = {}): Promise<PollReport> {
     const started = Date.now();
     const report: PollReport = {
       read: 0,
       produced: 0,
       deadLettered: 0,
       pages: 0,
+      rereads: 0,
       positionBefore: 0,
       gapsBefore: 0,
       position: 0,
@@ -61,7 +83,7 @@ export function createPollActivities(deps: PollDeps) {
     // the ticker keeps a slow but live attempt from being taken for a dead one.
     const ticker = ctx ? setInterval(() => ctx.heartbeat(report), 5_000) : undefined;
     try {
-      return await pollPages(ctx, started, report, onGapsDropped);
+      return await pollPages(ctx, started, request, report, onGapsDropped);
     } finally {
       clearInterval(ticker);
     }
@@ -70,9 +92,17 @@ export function createPollActivities(deps: PollDeps) {
   async function pollPages(
     ctx: Context | undefined,
     started: number,
+    request: PollRequest,
     report: PollReport,
     onGapsDropped: (ranges: DroppedGapRange[]) => void,
   ): Promise<PollReport> {
+    const rereadMs = deps.rereadMs ?? request.everyMs ?? 0;
+    // Watching never outlasts the budget, which the activity's timeout allows for.
+    const watchUntil =
+      request.dueAt !== undefined && request.everyMs
+        ? pollWatchDeadline(request.dueAt, request.everyMs, started + deps.budgetMs)
+        : 0;
+    let caughtUp = false;
     for (;;) {
       const cursor = await deps.cursors.load(deps.cursorName);
       if (report.pages === 0) {
@@ -81,7 +111,9 @@ export function createPollActivities(deps: PollDeps) {
       }
       const { events, nextCursor, droppedGaps } = await deps.erp.fetchEvents(cursor, deps.pageSize);
       const refused = await deps.producer.sendEvents(events);
-      await deps.cursors.save(deps.cursorName, nextCursor);
+      // An empty re-read that changed nothing writes nothing.
+      if (events.length > 0 || droppedGaps.length > 0 || !sameCursor(cursor, nextCursor))
+        await deps.cursors.save(deps.cursorName, nextCursor);
       // Counted only once saved: a failed attempt is repeated and would count its drops twice.
       if (droppedGaps.length > 0) {
         recordDroppedGaps(droppedGaps);
@@ -93,11 +125,18 @@ export function createPollActivities(deps: PollDeps) {
       report.produced += events.length - refused;
       report.deadLettered += refused;
       report.pages++;
+      if (caughtUp) report.rereads++;
       report.position = nextCursor.position;
       report.gaps = nextCursor.gaps.length;
       ctx?.heartbeat(report);
       if (ctx?.cancellationSignal.aborted) break;
-      if (events.length < deps.pageSize || Date.now() - started > deps.budgetMs) break;
+      if (Date.now() - started > deps.budgetMs) break;
+      if (events.length < deps.pageSize) {
+        caughtUp = true;
+        if (rereadMs <= 0 || Date.now() + rereadMs > watchUntil) break;
+        // Cancellation (the worker shutting down, or the run cancelled) ends the wait at once.
+        if (!(await pause(rereadMs, ctx?.cancellationSignal))) break;
+      }
     }
     return report;
   }
@@ -106,6 +145,25 @@ export function createPollActivities(deps: PollDeps) {
 }
 
 const log = createLogger('poll');
+
+function sameCursor(a: PollCursor, b: PollCursor): boolean {
+  return a.position === b.position && JSON.stringify(a.gaps) === JSON.stringify(b.gaps);
+}
+
+/** Waits `ms`; false if `signal` aborted first (or already had). */
+function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(ok);
+    };
+    const onAbort = () => done(false);
+    const timer = setTimeout(() => done(true), ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
 
 /** One warning per reason (and per 200 ranges) naming every dropped sequence; no row data. */
 function logDroppedGaps(ranges: DroppedGapRange[]): void {

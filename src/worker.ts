@@ -113,6 +113,7 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
       cursorName: cfg.ORDERSYNC_CURSOR_NAME,
       pageSize: cfg.ORDERSYNC_POLL_PAGE_SIZE,
       pollBudgetMs: cfg.ORDERSYNC_POLL_BUDGET,
+      pollRereadMs: cfg.ORDERSYNC_POLL_REREAD,
     });
     const common = {
       connection,

@@ -21,5 +21,7 @@ export function pollDetails(r: PollReport): string {
     `- **Dead-lettered:** ${r.deadLettered}`,
     `- **Cursor:** ${r.positionBefore} → ${r.position}`,
     `- **Gaps tracked:** ${r.gapsBefore} → ${r.gaps}${dropped}`,
+    // Reports of earlier releases have no rereads.
+    ...((r.rereads ?? 0) > 0 ? [`- **Watched:** ${r.rereads} re-reads after catching up`] : []),
   ].join('\n');
 }

@@ -30,7 +30,8 @@ export function registerScheduleCommands(program: Command, cfg: () => Config): v
           catchupWindowMs: o.catchupWindow,
         });
         console.log(
-          `${created ? 'created' : 'updated'} schedule ${c.ORDERSYNC_SCHEDULE_ID}: every ${o.every} ms, overlap SKIP`,
+          `${created ? 'created' : 'updated'} schedule ${c.ORDERSYNC_SCHEDULE_ID}: every ${o.every} ms, overlap SKIP; ` +
+            'a run watches the change log for its budget (ORDERSYNC_POLL_BUDGET, re-reading every ORDERSYNC_POLL_REREAD)',
         );
       });
     });

@@ -16,6 +16,8 @@ export const workflowEnv = z.object({
   ORDERSYNC_CURSOR_NAME: z.string().min(1).max(64).default('erp-order-events'),
   ORDERSYNC_POLL_PAGE_SIZE: positiveInt.default(500),
   ORDERSYNC_POLL_BUDGET: duration.default(20_000),
+  // Unset: a watching poll re-reads once per Schedule interval.
+  ORDERSYNC_POLL_REREAD: duration.optional(),
 });
 
 /** The poll budget must leave the last page time inside the poll activity's timeout. */

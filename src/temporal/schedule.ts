@@ -25,7 +25,7 @@ export async function upsertPollSchedule(
 ): Promise<boolean> {
   const spec = { intervals: [{ every: opts.everyMs }] };
   const pollQueue = pollTaskQueue(opts.taskQueue);
-  const args: [ErpPollInput] = [{ activityTaskQueue: pollQueue }];
+  const args: [ErpPollInput] = [{ activityTaskQueue: pollQueue, everyMs: opts.everyMs }];
   const handle = client.schedule.getHandle(opts.scheduleId);
   try {
     await handle.describe();

@@ -5,15 +5,13 @@ import { createPollActivities } from '../../activities/poll-erp';
 import type { OrderEvent } from '../../src/contracts/events';
 import { HEADERS } from '../../src/contracts/topics';
 import { CursorRepository } from '../../src/db/cursor-repository';
-import { migrate } from '../../src/db/migrate';
-import { createPool } from '../../src/db/pool';
 import { toSqlDateTime } from '../../src/db/time';
 import { MysqlErpSource } from '../../src/erp/mysql-source';
-import { initErpSchema } from '../../src/erp/simulator';
-import { createKafka } from '../../src/kafka/client';
 import { EventProducer } from '../../src/kafka/producer';
 import { eventTopics, topicsFromConfig } from '../../src/kafka/topics';
 import { eventually, testEnv } from '../support/env';
+import { closePollFixture, openPollFixture } from '../support/poll-fixture';
+import type { PollFixture } from '../support/poll-fixture';
 import { orderHistory, uniqueOrderId } from '../support/order-events';
 
 // Defect 2 of issue 8: topics someone else created keep the broker's ~1 MB
@@ -26,11 +24,11 @@ let admin: Admin;
 let writer: Pool;
 let reader: Pool;
 let app: Pool;
+let fixture: PollFixture | undefined;
 
 beforeAll(async () => {
-  kafka = createKafka(cfg, '-test');
-  admin = kafka.admin();
-  await admin.connect();
+  fixture = await openPollFixture(cfg);
+  ({ kafka, admin, writer, reader, app } = fixture);
   await admin.createTopics({
     waitForLeaders: true,
     topics: [...eventTopics(topics), topics.dlq].map((topic) => ({
@@ -40,22 +38,9 @@ beforeAll(async () => {
       configEntries: [{ name: 'max.message.bytes', value: String(ONE_MIB) }],
     })),
   });
-  const migrator = createPool(cfg.ORDERSYNC_MYSQL_MIGRATE_URL!, { connectionLimit: 1 });
-  await migrate(migrator);
-  await migrator.end();
-  writer = createPool(cfg.ORDERSYNC_ERP_WRITER_URL!, { connectionLimit: 2 });
-  reader = createPool(cfg.ORDERSYNC_ERP_MYSQL_URL, { connectionLimit: 2 });
-  app = createPool(cfg.ORDERSYNC_MYSQL_URL, { connectionLimit: 2 });
-  await initErpSchema(writer);
 });
 
-afterAll(async () => {
-  await admin
-    ?.deleteTopics({ topics: [...eventTopics(topics), topics.dlq] })
-    .catch(() => undefined);
-  await admin?.disconnect();
-  await Promise.all([writer?.end(), reader?.end(), app?.end()]);
-});
+afterAll(() => closePollFixture(fixture, [...eventTopics(topics), topics.dlq]));
 
 /** Writes events to the test ERP's change log, each padded to about `padBytes`; returns their seqs. */
 async function writeRows(events: OrderEvent[], padBytes: number): Promise<number[]> {

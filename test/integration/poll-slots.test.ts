@@ -14,6 +14,7 @@ import { pollTaskQueue } from '../../src/erp/poll-settings';
 import { createTemporalClient } from '../../src/temporal/connection';
 import { OrderWorkflowClient } from '../../src/temporal/order-workflow-client';
 import { upsertPollSchedule } from '../../src/temporal/schedule';
+import type { PollReport } from '../../activities/poll-erp';
 import { erpPollWorkflow } from '../../workflows/erp-poll';
 import { eventually, testEnv } from '../support/env';
 import { orderHistory, uniqueOrderId } from '../support/order-events';
@@ -48,7 +49,13 @@ beforeAll(async () => {
   await ensureTopics(admin, topicsFromConfig(cfg), 3);
   await admin.disconnect();
   client = await createTemporalClient(cfg);
-  worker = startProcess('worker', ['--max-activities', '1'], env);
+  // A triggered run of the hourly Schedule below watches until its budget runs out,
+  // re-reading more often than the interval.
+  worker = startProcess('worker', ['--max-activities', '1'], {
+    ...env,
+    ORDERSYNC_POLL_BUDGET: '3s',
+    ORDERSYNC_POLL_REREAD: '200ms',
+  });
 });
 
 afterAll(async () => {
@@ -153,6 +160,14 @@ describe('poll activity slots', () => {
         'the triggered poll to complete on the poll queue',
       );
       expect(run.taskQueue).toBe(pollQueue);
+      // The Schedule now passes its interval: the run watched the change log after catching up.
+      expect(action.type === 'startWorkflow' && action.args).toEqual([
+        { activityTaskQueue: pollQueue, everyMs: 3_600_000 },
+      ]);
+      const report = (await client.workflow
+        .getHandle(run.workflowId, run.runId)
+        .result()) as PollReport;
+      expect(report.rereads).toBeGreaterThan(0);
     } finally {
       await handle.delete().catch(() => undefined);
     }

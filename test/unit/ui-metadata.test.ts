@@ -144,6 +144,7 @@ describe('poll workflow details', () => {
       produced: 118,
       deadLettered: 2,
       pages: 3,
+      rereads: 0,
       positionBefore: 1000,
       gapsBefore: 1,
       position: 1120,
@@ -159,5 +160,26 @@ describe('poll workflow details', () => {
         '- **Gaps tracked:** 1 → 2, 1 dropped',
       ].join('\n'),
     );
+  });
+
+  it('adds how often the run re-read the change log while it watched, only when it did', () => {
+    const report: PollReport = {
+      read: 4,
+      produced: 4,
+      deadLettered: 0,
+      pages: 7,
+      rereads: 6,
+      positionBefore: 10,
+      gapsBefore: 0,
+      position: 14,
+      gaps: 0,
+      gapsDropped: 0,
+    };
+    expect(pollDetails(report).split('\n').at(-1)).toBe(
+      '- **Watched:** 6 re-reads after catching up',
+    );
+    // A report of an earlier release, decoded from its history, has no rereads.
+    const { rereads: _, ...earlier } = report;
+    expect(pollDetails(earlier as PollReport)).not.toContain('Watched');
   });
 });

@@ -1,0 +1,148 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+import type { Admin } from 'kafkajs';
+import type { Pool, RowDataPacket } from 'mysql2/promise';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createPollActivities } from '../../activities/poll-erp';
+import type { PollReport, PollRequest } from '../../activities/poll-erp';
+import { CursorRepository } from '../../src/db/cursor-repository';
+import { MysqlErpSource } from '../../src/erp/mysql-source';
+import { simulate } from '../../src/erp/simulator';
+import { EventProducer } from '../../src/kafka/producer';
+import { eventTopics, topicsFromConfig } from '../../src/kafka/topics';
+import { testEnv } from '../support/env';
+import { closePollFixture, openPollFixture } from '../support/poll-fixture';
+import type { PollFixture } from '../support/poll-fixture';
+
+// The poll activity watching the change log after it has caught up: against the
+// real ERP tables, the real cursor row and a real broker.
+const { cfg } = testEnv('poll-watch');
+const topics = topicsFromConfig(cfg);
+let admin: Admin;
+let reader: Pool;
+let app: Pool;
+let writer: Pool;
+let producer: EventProducer | undefined;
+let cursors: CursorRepository;
+let fixture: PollFixture | undefined;
+
+beforeAll(async () => {
+  fixture = await openPollFixture(cfg);
+  ({ admin, writer, reader, app } = fixture);
+  cursors = new CursorRepository(app);
+  producer = new EventProducer(fixture.kafka, topics, { createTopicsWithPartitions: 3 });
+  await producer.connect(); // creates the topics
+});
+
+afterAll(async () => {
+  await producer?.disconnect();
+  await closePollFixture(fixture, [...eventTopics(topics), topics.dlq]);
+});
+
+/** Every test starts caught up: the cursor at the change log's end, no gaps. */
+beforeEach(async () => {
+  const [rows] = await reader.query<RowDataPacket[]>(
+    'SELECT COALESCE(MAX(seq), 0) AS s FROM order_events',
+  );
+  await cursors.save(cfg.ORDERSYNC_CURSOR_NAME, { position: Number(rows[0]!.s), gaps: [] });
+});
+
+let env: MockActivityEnvironment;
+afterEach(() => env?.removeAllListeners());
+
+/**
+ * The poll activity in an activity context (heartbeats and cancellation),
+ * re-reading every 100 ms, with `budgetMs` to page and watch in.
+ */
+function runPoll(
+  request: PollRequest,
+  budgetMs: number,
+  onHeartbeat?: (r: PollReport) => void,
+  /** 'interval': ORDERSYNC_POLL_REREAD unset. */
+  reread: number | 'interval' = 100,
+): Promise<PollReport> {
+  env = new MockActivityEnvironment();
+  if (onHeartbeat) env.on('heartbeat', (d: unknown) => onHeartbeat(d as PollReport));
+  const { pollErpToKafka } = createPollActivities({
+    erp: new MysqlErpSource(reader),
+    cursors,
+    producer: producer!,
+    cursorName: cfg.ORDERSYNC_CURSOR_NAME,
+    pageSize: 500,
+    budgetMs,
+    rereadMs: reread === 'interval' ? undefined : reread,
+  });
+  return env.run(pollErpToKafka, request);
+}
+
+const cursorSavedAt = async (): Promise<string> => {
+  const [rows] = await app.query<RowDataPacket[]>(
+    'SELECT CAST(updated_at AS CHAR) AS t FROM poll_cursor WHERE name = ?',
+    [cfg.ORDERSYNC_CURSOR_NAME],
+  );
+  return String(rows[0]!.t);
+};
+
+/** Messages on the three channel topics together. */
+async function messagesOnAll(): Promise<number> {
+  let n = 0;
+  for (const topic of eventTopics(topics))
+    for (const p of await admin.fetchTopicOffsets(topic)) n += Number(p.high) - Number(p.low);
+  return n;
+}
+
+describe('a caught-up poll watching the change log', () => {
+  it('produces rows committed after it caught up, in the same run, and moves the cursor past them', async () => {
+    const before = await messagesOnAll();
+    let written: Promise<number> | undefined;
+    // Due now, every second, four seconds of budget: it watches until 3.75 s after now.
+    const report = await runPoll({ dueAt: Date.now(), everyMs: 1000 }, 4000, () => {
+      // The first heartbeat comes after the first read: the run has caught up.
+      written ??= simulate(writer, {
+        orders: 2,
+        prefix: `W${Date.now()}`,
+        lateCommitProbability: 0,
+        concurrency: 1,
+      }).then((s) => s.events);
+    });
+    const events = await written!;
+    expect(events).toBeGreaterThan(0);
+    expect(report.produced).toBe(events);
+    expect(report.rereads).toBeGreaterThan(0);
+    // Every row went to Kafka before the run returned, and the cursor is past the last.
+    expect((await messagesOnAll()) - before).toBe(events);
+    const [maxSeq] = await reader.query<RowDataPacket[]>('SELECT MAX(seq) AS s FROM order_events');
+    expect(report.position).toBe(Number(maxSeq[0]!.s));
+    expect((await cursors.load(cfg.ORDERSYNC_CURSOR_NAME)).position).toBe(report.position);
+  }, 30_000);
+
+  it('without a deadline returns once caught up: one read, no re-reads', async () => {
+    const report = await runPoll({}, 60_000);
+    expect(report).toMatchObject({ pages: 1, rereads: 0, read: 0 });
+  });
+
+  it('re-reads once per Schedule interval unless told otherwise', async () => {
+    // Every 500 ms with 1.5 s of budget: it closes at 1.25 s, so it reads at 0, 0.5 and 1 s
+    // (re-reading every 100 ms it would read about a dozen times).
+    const report = await runPoll({ dueAt: Date.now(), everyMs: 500 }, 1500, undefined, 'interval');
+    expect(report.rereads).toBeGreaterThanOrEqual(1);
+    expect(report.rereads).toBeLessThanOrEqual(3);
+  });
+
+  it('writes no cursor row for reads that found nothing', async () => {
+    const saved = await cursorSavedAt();
+    const report = await runPoll({ dueAt: Date.now(), everyMs: 1000 }, 700);
+    expect(report.rereads).toBeGreaterThan(0);
+    expect(report.read).toBe(0);
+    expect(await cursorSavedAt()).toBe(saved);
+  });
+
+  it('stops watching at once when cancelled (the worker shutting down), returning its report', async () => {
+    let reads = 0;
+    // A deadline a minute away; the test's own 15 s limit fails it if the cancel is not heard.
+    const report = await runPoll({ dueAt: Date.now(), everyMs: 1000 }, 60_000, () => {
+      if (++reads === 2) env.cancel();
+    });
+    expect(report.rereads).toBeGreaterThan(0);
+    expect(report.pages).toBeLessThan(10);
+  }, 15_000);
+});
