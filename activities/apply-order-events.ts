@@ -392,6 +392,7 @@ export function createApplyActivities({ pool, hooks }: ApplyDeps) {
         } catch (err) {
           throw new BatchWriteError(err);
         }
+        faultPoint('worker-after-apply-commit');
         return plan;
       }
       for (const [index, step] of plan.steps.entries()) {
@@ -405,6 +406,7 @@ export function createApplyActivities({ pool, hooks }: ApplyDeps) {
       if (ledger) await send(conn, [ledger]);
       faultPoint('worker-in-apply-tx');
       await conn.commit();
+      faultPoint('worker-after-apply-commit');
       return plan;
     } catch (err) {
       await conn.rollback().catch(() => undefined);

@@ -18,6 +18,8 @@ export interface ActivityDeps {
   pollBudgetMs: number;
   /** How often a caught-up poll reads the change log again (default: the Schedule's interval); 0: never. */
   pollRereadMs?: number;
+  /** Aborted when the worker starts to shut down. */
+  stopping?: AbortSignal;
 }
 
 /** All activities, with their dependencies injected; the worker registers the result. */
@@ -34,6 +36,7 @@ export function createActivities(deps: ActivityDeps) {
       pageSize: deps.pageSize,
       budgetMs: deps.pollBudgetMs,
       rereadMs: deps.pollRereadMs,
+      stopping: deps.stopping,
     }),
   };
 }

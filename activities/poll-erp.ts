@@ -3,7 +3,7 @@ import type { CursorRepository } from '../src/db/cursor-repository';
 import type { DroppedGapRange, PollCursor } from '../src/erp/cursor';
 import { countDropped } from '../src/erp/cursor';
 import { describeRanges, recordDroppedGaps } from '../src/erp/gap-stats';
-import { pollWatchDeadline } from '../src/erp/poll-settings';
+import { nextWatchWait, pollWatchDeadline } from '../src/erp/poll-settings';
 import type { ErpSource } from '../src/erp/source';
 import type { EventProducer } from '../src/kafka/producer';
 import { createLogger } from '../src/log';
@@ -25,6 +25,8 @@ export interface PollDeps {
   rereadMs?: number;
   /** Where dropped gaps are reported; the default writes a warning line per reason. */
   onGapsDropped?: (ranges: DroppedGapRange[]) => void;
+  /** Aborted when the worker starts to shut down: a watching poll returns at once. */
+  stopping?: AbortSignal;
 }
 
 export interface PollReport {
@@ -45,15 +47,14 @@ export interface PollReport {
   gapsDropped: number;
 }
 
-/** What the poll workflow passes to the activity: when its Schedule run was due, and the interval. */
+/** What the poll workflow passes to the activity. */
 export interface PollRequest {
   /**
-   * Epoch ms the Schedule meant this run to start. With `everyMs`, a caught-up
+   * The interval of the Schedule that started the run. With it, a caught-up
    * poll keeps re-reading the change log (every `rereadMs`, by default every
-   * `everyMs`) until just before a later run is due, within its budget
-   * (`pollWatchDeadline`). Absent: one catch-up.
+   * `everyMs`) until just before one of the Schedule's runs is due, within its
+   * budget (`pollWatchDeadline`). Absent: one catch-up.
    */
-  dueAt?: number;
   everyMs?: number;
 }
 
@@ -98,10 +99,12 @@ export function createPollActivities(deps: PollDeps) {
   ): Promise<PollReport> {
     const rereadMs = deps.rereadMs ?? request.everyMs ?? 0;
     // Watching never outlasts the budget, which the activity's timeout allows for.
-    const watchUntil =
-      request.dueAt !== undefined && request.everyMs
-        ? pollWatchDeadline(request.dueAt, request.everyMs, started + deps.budgetMs)
-        : 0;
+    const watchUntil = request.everyMs
+      ? pollWatchDeadline(started, request.everyMs, started + deps.budgetMs)
+      : 0;
+    const signals = [ctx?.cancellationSignal, deps.stopping].filter(
+      (x): x is AbortSignal => x !== undefined,
+    );
     let caughtUp = false;
     for (;;) {
       const cursor = await deps.cursors.load(deps.cursorName);
@@ -129,13 +132,14 @@ export function createPollActivities(deps: PollDeps) {
       report.position = nextCursor.position;
       report.gaps = nextCursor.gaps.length;
       ctx?.heartbeat(report);
-      if (ctx?.cancellationSignal.aborted) break;
+      if (signals.some((x) => x.aborted)) break;
       if (Date.now() - started > deps.budgetMs) break;
       if (events.length < deps.pageSize) {
         caughtUp = true;
-        if (rereadMs <= 0 || Date.now() + rereadMs > watchUntil) break;
-        // Cancellation (the worker shutting down, or the run cancelled) ends the wait at once.
-        if (!(await pause(rereadMs, ctx?.cancellationSignal))) break;
+        const wait = nextWatchWait(Date.now(), rereadMs, watchUntil);
+        if (wait === null) break;
+        // Cancellation, or the worker starting to shut down, ends the wait at once.
+        if (!(await pause(wait, signals))) break;
       }
     }
     return report;
@@ -150,18 +154,18 @@ function sameCursor(a: PollCursor, b: PollCursor): boolean {
   return a.position === b.position && JSON.stringify(a.gaps) === JSON.stringify(b.gaps);
 }
 
-/** Waits `ms`; false if `signal` aborted first (or already had). */
-function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
-  if (signal?.aborted) return Promise.resolve(false);
+/** Waits `ms`; false if one of `signals` aborted first (or already had). */
+function pause(ms: number, signals: readonly AbortSignal[]): Promise<boolean> {
+  if (signals.some((x) => x.aborted)) return Promise.resolve(false);
   return new Promise((resolve) => {
     const done = (ok: boolean) => {
       clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      for (const x of signals) x.removeEventListener('abort', onAbort);
       resolve(ok);
     };
     const onAbort = () => done(false);
     const timer = setTimeout(() => done(true), ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    for (const x of signals) x.addEventListener('abort', onAbort, { once: true });
   });
 }
 

@@ -21,6 +21,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   'consumer-kill-before-signal': killAt('consumer-before-signal'),
   'consumer-kill-after-signal': killAt('consumer-after-signal'),
   'worker-kill-in-apply-tx': killAt('worker-in-apply-tx'),
+  'worker-kill-after-apply-commit': killAt('worker-after-apply-commit'),
   'mysql-down-30s': mysqlDown30s,
   'temporal-restart': restartDuringTraffic('temporal'),
   'kafka-restart': restartDuringTraffic('kafka'),

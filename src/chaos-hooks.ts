@@ -14,7 +14,11 @@ const [armedPoint, armedAt, action] = spec.split(':');
 const stallMs = /^stall-(\d+)$/.exec(action ?? '')?.[1];
 let hits = 0;
 
-export type FaultPoint = 'consumer-before-signal' | 'consumer-after-signal' | 'worker-in-apply-tx';
+export type FaultPoint =
+  | 'consumer-before-signal'
+  | 'consumer-after-signal'
+  | 'worker-in-apply-tx'
+  | 'worker-after-apply-commit';
 
 export function faultPoint(point: FaultPoint): void {
   if (point !== armedPoint) return;

@@ -86,8 +86,12 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
   // The SDK's Runtime drains a running worker on these signals; this listener only flips
   // the probes. Before the workers exist there is nothing to drain, and a listener
   // would otherwise swallow the signal, so exit as the default handler would.
+  // Aborted on the first signal: a poll watching the change log returns at once
+  // instead of holding the drain for the SDK's grace time.
+  const stopping = new AbortController();
   const drain = (signal: NodeJS.Signals) => {
     http?.setDraining();
+    stopping.abort();
     if (workers.length === 0 || workers.some((w) => w.getState() === 'INITIALIZED')) {
       log.warn('stopped before the worker was running', { signal });
       process.exit(signal === 'SIGINT' ? 130 : 143);
@@ -114,6 +118,7 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
       pageSize: cfg.ORDERSYNC_POLL_PAGE_SIZE,
       pollBudgetMs: cfg.ORDERSYNC_POLL_BUDGET,
       pollRereadMs: cfg.ORDERSYNC_POLL_REREAD,
+      stopping: stopping.signal,
     });
     const common = {
       connection,

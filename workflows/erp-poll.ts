@@ -1,7 +1,6 @@
 import { proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { PollReport } from '../activities/poll-erp';
-import { SCHEDULED_START_TIME } from '../src/contracts/search-attributes';
 import { POLL_ACTIVITY_TIMEOUT_MS, pollTaskQueue } from '../src/erp/poll-settings';
 import { POLL_ACTIVITY_SUMMARY, POLL_STARTED_DETAILS, pollDetails } from './poll-details';
 
@@ -41,12 +40,9 @@ export async function erpPollWorkflow(input?: ErpPollInput): Promise<PollReport>
     summary: POLL_ACTIVITY_SUMMARY,
   });
   setCurrentDetails(POLL_STARTED_DETAILS);
-  // The time this run was due, which the server sets on every run a Schedule starts.
-  const due = workflowInfo().typedSearchAttributes.get(SCHEDULED_START_TIME);
-  const report =
-    input?.everyMs && due
-      ? await pollErpToKafka({ dueAt: due.getTime(), everyMs: input.everyMs })
-      : await pollErpToKafka();
+  const report = input?.everyMs
+    ? await pollErpToKafka({ everyMs: input.everyMs })
+    : await pollErpToKafka();
   setCurrentDetails(pollDetails(report));
   return report;
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import { ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Config } from '../config';
 import { describePollSchedule, upsertPollSchedule } from '../temporal/schedule';
 import { durationArg } from './args';
@@ -62,7 +63,7 @@ export function registerScheduleCommands(program: Command, cfg: () => Config): v
   for (const [name, description] of [
     ['pause', 'stop polling until unpaused'],
     ['unpause', 'resume polling'],
-    ['trigger', 'poll once now'],
+    ['trigger', 'start a poll run now, unless one is open (it is already reading)'],
     ['delete', 'delete the Schedule'],
   ] as const) {
     schedule
@@ -74,7 +75,8 @@ export function registerScheduleCommands(program: Command, cfg: () => Config): v
           const h = client.schedule.getHandle(id);
           if (name === 'pause') await h.pause('paused from the ordersync CLI');
           else if (name === 'unpause') await h.unpause('unpaused from the ordersync CLI');
-          else if (name === 'trigger') await h.trigger();
+          // An open run re-reads the change log every interval; a second would read the same rows.
+          else if (name === 'trigger') await h.trigger(ScheduleOverlapPolicy.SKIP);
           else await h.delete();
           console.log(`${name}: ${id}`);
         });

@@ -2,7 +2,11 @@ import { z } from 'zod';
 import { DEFAULT_ORDER_SYNC_OPTIONS } from '../contracts/workflow-types';
 import { THIS_RELEASE_OPTIONS } from '../contracts/workflow-types';
 import type { OrderSyncOptions } from '../contracts/workflow-types';
-import { MAX_POLL_BUDGET_MS, POLL_ACTIVITY_TIMEOUT_MS } from '../erp/poll-settings';
+import {
+  MAX_POLL_BUDGET_MS,
+  MIN_POLL_REREAD_MS,
+  POLL_ACTIVITY_TIMEOUT_MS,
+} from '../erp/poll-settings';
 import { ConfigError } from './config-error';
 import { bool, duration, positiveInt } from './values';
 
@@ -20,8 +24,18 @@ export const workflowEnv = z.object({
   ORDERSYNC_POLL_REREAD: duration.optional(),
 });
 
-/** The poll budget must leave the last page time inside the poll activity's timeout. */
+/**
+ * The poll budget must leave the last page time inside the poll activity's
+ * timeout; a re-read period is 0 (off) or long enough not to be a busy loop.
+ */
 export function checkWorkflowEnv(cfg: z.infer<typeof workflowEnv>): void {
+  const reread = cfg.ORDERSYNC_POLL_REREAD;
+  if (reread !== undefined && reread !== 0 && reread < MIN_POLL_REREAD_MS) {
+    throw new ConfigError(
+      `ORDERSYNC_POLL_REREAD: ${reread} ms is below ${MIN_POLL_REREAD_MS} ms; use 0 to turn re-reading off`,
+      ['ORDERSYNC_POLL_REREAD'],
+    );
+  }
   if (cfg.ORDERSYNC_POLL_BUDGET > MAX_POLL_BUDGET_MS) {
     throw new ConfigError(
       `ORDERSYNC_POLL_BUDGET: ${cfg.ORDERSYNC_POLL_BUDGET} ms is more than ${MAX_POLL_BUDGET_MS} ms, ` +

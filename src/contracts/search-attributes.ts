@@ -6,9 +6,3 @@ export const ORDER_SYNC_STATE = defineSearchAttributeKey(
   'OrderSyncState',
   SearchAttributeType.KEYWORD,
 );
-
-/** Set by the server on every workflow a Schedule starts: the time the Schedule meant to start it. */
-export const SCHEDULED_START_TIME = defineSearchAttributeKey(
-  'TemporalScheduledStartTime',
-  SearchAttributeType.DATETIME,
-);

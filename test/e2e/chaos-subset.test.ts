@@ -9,6 +9,7 @@ const SUBSET = [
   'consumer-kill-before-signal',
   'consumer-kill-after-signal',
   'worker-kill-in-apply-tx',
+  'worker-kill-after-apply-commit',
   'consumer-stall',
   'duplicates',
   'poison',

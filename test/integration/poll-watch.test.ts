@@ -56,11 +56,15 @@ afterEach(() => env?.removeAllListeners());
 function runPoll(
   request: PollRequest,
   budgetMs: number,
-  onHeartbeat?: (r: PollReport) => void,
-  /** 'interval': ORDERSYNC_POLL_REREAD unset. */
-  reread: number | 'interval' = 100,
+  opts: {
+    onHeartbeat?: (r: PollReport) => void;
+    /** 'interval': ORDERSYNC_POLL_REREAD unset. */
+    reread?: number | 'interval';
+    stopping?: AbortSignal;
+  } = {},
 ): Promise<PollReport> {
   env = new MockActivityEnvironment();
+  const { onHeartbeat, reread = 100, stopping } = opts;
   if (onHeartbeat) env.on('heartbeat', (d: unknown) => onHeartbeat(d as PollReport));
   const { pollErpToKafka } = createPollActivities({
     erp: new MysqlErpSource(reader),
@@ -70,9 +74,13 @@ function runPoll(
     pageSize: 500,
     budgetMs,
     rereadMs: reread === 'interval' ? undefined : reread,
+    stopping,
   });
   return env.run(pollErpToKafka, request);
 }
+
+/** An hourly Schedule: no run falls due within a test's budget, so a run watches all of it. */
+const HOURLY = 3_600_000;
 
 const cursorSavedAt = async (): Promise<string> => {
   const [rows] = await app.query<RowDataPacket[]>(
@@ -94,15 +102,17 @@ describe('a caught-up poll watching the change log', () => {
   it('produces rows committed after it caught up, in the same run, and moves the cursor past them', async () => {
     const before = await messagesOnAll();
     let written: Promise<number> | undefined;
-    // Due now, every second, four seconds of budget: it watches until 3.75 s after now.
-    const report = await runPoll({ dueAt: Date.now(), everyMs: 1000 }, 4000, () => {
-      // The first heartbeat comes after the first read: the run has caught up.
-      written ??= simulate(writer, {
-        orders: 2,
-        prefix: `W${Date.now()}`,
-        lateCommitProbability: 0,
-        concurrency: 1,
-      }).then((s) => s.events);
+    // Every second with 4 s of budget: it watches until 500 ms before a due time 3 to 4 s on.
+    const report = await runPoll({ everyMs: 1000 }, 4000, {
+      onHeartbeat: () => {
+        // The first heartbeat comes after the first read: the run has caught up.
+        written ??= simulate(writer, {
+          orders: 2,
+          prefix: `W${Date.now()}`,
+          lateCommitProbability: 0,
+          concurrency: 1,
+        }).then((s) => s.events);
+      },
     });
     const events = await written!;
     expect(events).toBeGreaterThan(0);
@@ -115,34 +125,50 @@ describe('a caught-up poll watching the change log', () => {
     expect((await cursors.load(cfg.ORDERSYNC_CURSOR_NAME)).position).toBe(report.position);
   }, 30_000);
 
-  it('without a deadline returns once caught up: one read, no re-reads', async () => {
+  it('without an interval returns once caught up: one read, no re-reads', async () => {
     const report = await runPoll({}, 60_000);
     expect(report).toMatchObject({ pages: 1, rereads: 0, read: 0 });
   });
 
   it('re-reads once per Schedule interval unless told otherwise', async () => {
-    // Every 500 ms with 1.5 s of budget: it closes at 1.25 s, so it reads at 0, 0.5 and 1 s
-    // (re-reading every 100 ms it would read about a dozen times).
-    const report = await runPoll({ dueAt: Date.now(), everyMs: 500 }, 1500, undefined, 'interval');
+    // Every second with 3 s of budget: reads at 0, 1 and 2 s and a last one at its deadline,
+    // 2 to 3 s on (re-reading every 100 ms it would read over twenty times).
+    const report = await runPoll({ everyMs: 1000 }, 3000, { reread: 'interval' });
     expect(report.rereads).toBeGreaterThanOrEqual(1);
-    expect(report.rereads).toBeLessThanOrEqual(3);
+    expect(report.rereads).toBeLessThanOrEqual(4);
   });
 
   it('writes no cursor row for reads that found nothing', async () => {
     const saved = await cursorSavedAt();
-    const report = await runPoll({ dueAt: Date.now(), everyMs: 1000 }, 700);
+    const report = await runPoll({ everyMs: HOURLY }, 700);
     expect(report.rereads).toBeGreaterThan(0);
     expect(report.read).toBe(0);
     expect(await cursorSavedAt()).toBe(saved);
   });
 
-  it('stops watching at once when cancelled (the worker shutting down), returning its report', async () => {
-    let reads = 0;
-    // A deadline a minute away; the test's own 15 s limit fails it if the cancel is not heard.
-    const report = await runPoll({ dueAt: Date.now(), everyMs: 1000 }, 60_000, () => {
-      if (++reads === 2) env.cancel();
+  // Each waits a whole minute between reads unless the abort ends the wait; the tests' own
+  // 10 s limit fails them if it does not.
+  it('ends a wait at once when the activity is cancelled, returning its report', async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const report = await runPoll({ everyMs: HOURLY }, 60_000, {
+      reread: 60_000,
+      onHeartbeat: () => {
+        timer ??= setTimeout(() => env.cancel(), 300);
+      },
     });
-    expect(report.rereads).toBeGreaterThan(0);
-    expect(report.pages).toBeLessThan(10);
-  }, 15_000);
+    expect(report).toMatchObject({ pages: 1, rereads: 0 });
+  }, 10_000);
+
+  it('ends a wait at once when the worker starts to shut down', async () => {
+    const stopping = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const report = await runPoll({ everyMs: HOURLY }, 60_000, {
+      reread: 60_000,
+      stopping: stopping.signal,
+      onHeartbeat: () => {
+        timer ??= setTimeout(() => stopping.abort(), 300);
+      },
+    });
+    expect(report).toMatchObject({ pages: 1, rereads: 0 });
+  }, 10_000);
 });

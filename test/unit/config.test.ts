@@ -228,6 +228,17 @@ describe('loadConfig parsing', () => {
     );
   });
 
+  it('takes a poll re-read period of 0 (off) or at least 100 ms, and leaves it unset by default', () => {
+    expect(loadConfig(minimalEnv()).ORDERSYNC_POLL_REREAD).toBeUndefined();
+    expect(loadConfig(minimalEnv({ ORDERSYNC_POLL_REREAD: '0' })).ORDERSYNC_POLL_REREAD).toBe(0);
+    expect(loadConfig(minimalEnv({ ORDERSYNC_POLL_REREAD: '200ms' })).ORDERSYNC_POLL_REREAD).toBe(
+      200,
+    );
+    const err = configError(minimalEnv({ ORDERSYNC_POLL_REREAD: '5ms' }));
+    expect(err.variables).toEqual(['ORDERSYNC_POLL_REREAD']);
+    expect(err.message).toContain('use 0 to turn re-reading off');
+  });
+
   it('requires SASL credentials with a SASL mechanism', () => {
     const err = configError(
       minimalEnv({ ORDERSYNC_KAFKA_SASL_MECHANISM: 'plain', ORDERSYNC_KAFKA_SASL_USERNAME: 'svc' }),

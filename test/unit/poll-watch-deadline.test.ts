@@ -1,39 +1,59 @@
 import { describe, expect, it } from 'vitest';
-import { pollWatchDeadline } from '../../src/erp/poll-settings';
+import { nextWatchWait, pollWatchDeadline } from '../../src/erp/poll-settings';
 
 describe('pollWatchDeadline: until when a caught-up Schedule run watches the change log', () => {
-  const due = 1_000_000;
+  // The Schedule's runs fall due on multiples of the interval since the epoch.
+  const grid = 1_800_000_000_000;
 
-  it('closes a quarter interval before the last run due within its budget', () => {
-    // Every second, started 200 ms late with 20 s of budget: runs due at +1 s … +20 s fall
-    // inside; it closes 250 ms before the one due at +20 s.
-    expect(pollWatchDeadline(due, 1000, due + 200 + 20_000)).toBe(due + 20_000 - 250);
-    // Every 5 s: closes 1 s before +20 s (the margin is at most 1 s).
-    expect(pollWatchDeadline(due, 5000, due + 200 + 20_000)).toBe(due + 19_000);
+  it('closes a quarter interval (500 ms to 1 s) before the last run due within its budget', () => {
+    // Every second, started 200 ms after its due time, 20 s of budget: it closes 500 ms
+    // before the run due at +20 s.
+    expect(pollWatchDeadline(grid + 200, 1000, grid + 20_200)).toBe(grid + 20_000 - 500);
+    // Every 5 s: 1 s before +20 s.
+    expect(pollWatchDeadline(grid + 200, 5000, grid + 20_200)).toBe(grid + 19_000);
+    // Every 3 s: 750 ms before +18 s (21 s would need the run to close after its budget).
+    expect(pollWatchDeadline(grid + 200, 3000, grid + 20_200)).toBe(grid + 18_000 - 750);
   });
 
-  it('keeps the margin between 250 ms and 1 s', () => {
-    expect(pollWatchDeadline(due, 400, due + 1000)).toBe(due + 1200 - 250);
-    expect(pollWatchDeadline(due, 60_000, due + 600_000)).toBe(due + 600_000 - 1000);
+  it('keys on the due times, not on when the run happened to start', () => {
+    // Started 900 ms late (a busy server) with the same budget end: the same close.
+    expect(pollWatchDeadline(grid + 900, 1000, grid + 20_200)).toBe(grid + 19_500);
+    // A triggered run started between two due times closes before a due time too.
+    const d = pollWatchDeadline(grid + 2_345, 1000, grid + 22_345);
+    expect((d + 500) % 1000).toBe(0);
   });
 
   it('never passes the budget, however the intervals fall', () => {
-    for (const every of [250, 1000, 1500, 5000, 7000, 30_000])
+    for (const every of [1000, 1500, 5000, 7000, 30_000])
       for (const late of [0, 150, 999, 4000])
         for (const budget of [700, 3000, 20_000, 90_000]) {
-          const end = due + late + budget;
-          const deadline = pollWatchDeadline(due, every, end);
-          expect(deadline).toBeLessThanOrEqual(end);
+          const start = grid + late;
+          expect(pollWatchDeadline(start, every, start + budget)).toBeLessThanOrEqual(
+            start + budget,
+          );
         }
   });
 
-  it('watches the whole budget when the interval is longer than it', () => {
-    expect(pollWatchDeadline(due, 60_000, due + 300 + 20_000)).toBe(due + 20_300);
+  it('watches the whole budget when no run falls due before it ends', () => {
+    expect(pollWatchDeadline(grid + 300, 60_000, grid + 20_300)).toBe(grid + 20_300);
   });
 
-  it('returns a deadline already past when the run started after its window (nothing to watch)', () => {
-    // Started 1.9 s late for a 1 s interval with 500 ms of budget: the end (+2.4 s) is before
-    // the margin of the run due at +3 s, so the run due at +2 s is the last that fits: +1.75 s.
-    expect(pollWatchDeadline(due, 1000, due + 2400)).toBe(due + 1750);
+  it('gives a deadline already past when a run is due before the run could watch', () => {
+    // Started 1.9 s after its due time on a 1 s interval, 400 ms of budget: the run due
+    // at +2 s is the last that fits, and its margin began at +1.5 s.
+    expect(pollWatchDeadline(grid + 1900, 1000, grid + 2300)).toBe(grid + 1500);
+  });
+});
+
+describe('nextWatchWait: the pause before the next read', () => {
+  it('waits the re-read period while it fits, then exactly to the deadline, then stops', () => {
+    expect(nextWatchWait(0, 1000, 5000)).toBe(1000);
+    expect(nextWatchWait(4200, 1000, 5000)).toBe(800);
+    expect(nextWatchWait(5000, 1000, 5000)).toBeNull();
+    expect(nextWatchWait(6000, 1000, 5000)).toBeNull();
+  });
+
+  it('never waits when re-reading is off', () => {
+    expect(nextWatchWait(0, 0, 5000)).toBeNull();
   });
 });
