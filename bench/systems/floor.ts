@@ -7,7 +7,7 @@ import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { TestPipeline } from '../../test/support/pipeline';
 import { countActions } from '../actions';
 import type { FloorResult } from '../common';
-import { cpuMsPerEvent, round, rows } from '../common';
+import { cpuMsPerEvent, round, rows, warmUpOrders } from '../common';
 import { floorEvents, floorEventsUpdate, floorWorkflow } from '../floor-workflow';
 import { meter } from '../metering';
 import { stopProcess } from '../../src/cli/processes';
@@ -113,8 +113,8 @@ export async function runFloor(
     for (const key of keys) await Promise.race([client.workflow.getHandle(id(key)).result(), died]);
   };
   try {
-    // Warm-up, unmetered, as ordersync's: the first 20 orders again under other workflow ids.
-    const warm = plan.slice(0, 20);
+    // Warm-up, unmetered, as ordersync's: the first orders again under other workflow ids.
+    const warm = plan.slice(0, warmUpOrders(plan.length));
     const warmId = (key: string) => `${wfId(key)}-warm`;
     await handOver(warm, warmId);
     await finished(

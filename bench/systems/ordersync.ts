@@ -21,7 +21,7 @@ import type {
   SpreadResult,
   SteadyResult,
 } from '../common';
-import { cpuMsPerEvent, log, ms, percentile, round, rows } from '../common';
+import { cpuMsPerEvent, log, ms, percentile, round, rows, warmUpOrders } from '../common';
 import type { ProcUsage } from '../metering';
 import { meter } from '../metering';
 
@@ -267,7 +267,11 @@ export async function runOrdersync(
   try {
     await p.schedule(POLL_INTERVAL_MS);
     // Warm-up: worker start, consumer group join, first workflows.
-    const warm = await p.simulate({ orders: 20, prefix: `${prefix}W`, concurrency: 4 });
+    const warm = await p.simulate({
+      orders: warmUpOrders(opts.orders),
+      prefix: `${prefix}W`,
+      concurrency: 4,
+    });
     await p.converge(`${prefix}W`, 180_000, 'warm-up', { alive: Object.values(children) });
     log(`warm-up done (${warm.events} events)`);
 
