@@ -129,6 +129,8 @@ const NO_KAFKA = 'no Kafka in this design: the poller hands events to the proces
 const NO_GROUP = 'no consumer group: one process, whose processors share an in-process queue';
 const NO_WORKER =
   'no separate apply worker: the write is one transaction in the consumer, so a kill inside it rolls back as a kill before the write does';
+const NO_WORKER_COMMIT =
+  'no separate apply worker: a kill after the write committed, before the offset commit, is consumer-kill-after-signal in this design';
 const NO_VALIDATION =
   'exercises ordersync’s validation, blocking and replay command; this design validates nothing beyond parsing and has no replay';
 const NO_DLQ =
@@ -144,6 +146,7 @@ export const SEED_SCENARIOS: Record<string, Record<SeedSystem, SeedScenario | st
     old: killAt('consumer-after-signal'),
   },
   'worker-kill-in-apply-tx': { seed: NO_WORKER, old: NO_WORKER },
+  'worker-kill-after-apply-commit': { seed: NO_WORKER_COMMIT, old: NO_WORKER_COMMIT },
   'mysql-down-30s': { seed: mysqlDown30s, old: mysqlDown30s },
   'temporal-restart': { seed: NO_TEMPORAL, old: NO_TEMPORAL },
   'kafka-restart': { seed: serverRestart('kafka'), old: NO_KAFKA },
