@@ -8,6 +8,7 @@ import { temporal } from '@temporalio/proto';
 import { workflowOptionsFromConfig } from '../../src/config';
 import type { SimulateOptions } from '../../src/erp/simulator';
 import { OrderWorkflowClient } from '../../src/temporal/order-workflow-client';
+import { waitForNoOpenRun } from '../../src/temporal/schedule';
 import { DEFAULT_WORKER_SIZING } from '../../src/worker';
 import { eventually } from '../../test/support/env';
 import type { TestPipeline } from '../../test/support/pipeline';
@@ -219,11 +220,8 @@ export async function runOrdersync(
     await schedule.pause('bench: a floor round runs');
     let f: FloorResult;
     try {
-      // The open poll run watches the change log until its budget ends; its reads are not the floor's.
-      for (const until = Date.now() + 60_000; Date.now() < until;) {
-        if ((await schedule.describe()).info.runningActions.length === 0) break;
-        await new Promise((r) => setTimeout(r, 250));
-      }
+      // The open poll run's reads are not the floor's.
+      await waitForNoOpenRun(schedule, 60_000);
       log(
         `floor round ${r}/${opts.rounds}: the same events, ${b.eventsPerHandover ?? 1} per hand-over`,
       );

@@ -2,6 +2,7 @@
 // produced twice, and ERP transactions that commit after a later sequence.
 import type { RowDataPacket } from 'mysql2/promise';
 import { CursorRepository } from '../../src/db/cursor-repository';
+import { waitForNoOpenRun } from '../../src/temporal/schedule';
 import { eventually } from '../../test/support/env';
 import { result, sleep, withTraffic } from '../harness';
 import type { Scenario } from '../harness';
@@ -11,14 +12,10 @@ export const duplicates: Scenario = async (p) => {
     orders: 40,
   });
   // Roll the cursor back to the start while no poll runs: every event is produced a second time.
-  // A paused Schedule starts no run, and the open one watches until its budget ends.
   const handle = p.client.schedule.getHandle(p.cfg.ORDERSYNC_SCHEDULE_ID);
   await handle.pause('chaos: rolling the cursor back');
-  await eventually(
-    async () => (await handle.describe()).info.runningActions.length === 0,
-    60_000,
-    'the open poll run to close',
-  );
+  if (!(await waitForNoOpenRun(handle, 60_000)))
+    throw new Error('timed out waiting for the open poll run to close');
   const [min] = await p.reader.query<RowDataPacket[]>(
     'SELECT MIN(seq) - 1 AS s FROM order_events WHERE order_id LIKE ?',
     [`${p.prefix}%`],

@@ -1,5 +1,5 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
-import type { Client, ScheduleDescription } from '@temporalio/client';
+import type { Client, ScheduleDescription, ScheduleHandle } from '@temporalio/client';
 import { erpPollWorkflow } from '../../workflows/erp-poll';
 import type { ErpPollInput } from '../../workflows/erp-poll';
 import { pollTaskQueue } from '../erp/poll-settings';
@@ -69,4 +69,20 @@ export async function describePollSchedule(
   scheduleId: string,
 ): Promise<ScheduleDescription> {
   return client.schedule.getHandle(scheduleId).describe();
+}
+
+/**
+ * Waits until none of the Schedule's runs is open: a paused Schedule starts no
+ * run, but the open one watches the change log until its budget ends. False if
+ * one is still open after `timeoutMs`.
+ */
+export async function waitForNoOpenRun(
+  handle: ScheduleHandle,
+  timeoutMs: number,
+): Promise<boolean> {
+  for (const until = Date.now() + timeoutMs; Date.now() < until;) {
+    if ((await handle.describe()).info.runningActions.length === 0) return true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
 }
