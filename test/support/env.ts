@@ -12,15 +12,20 @@ import { withDatabase } from '../../src/db/pool';
 export function testEnv(label: string): { env: NodeJS.ProcessEnv; cfg: Config; runId: string } {
   const base = loadConfig();
   const runId = `${label}-${randomUUID().slice(0, 8)}`;
+  // Two checkouts sharing one set of local servers set different suffixes, so their
+  // migrations never meet in one database (the databases must exist and be granted).
+  const suffix = process.env.ORDERSYNC_TEST_DB_SUFFIX ?? '';
+  const appDb = `ordersync_test${suffix}`;
+  const erpDb = `erp_test${suffix}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    ORDERSYNC_MYSQL_URL: withDatabase(base.ORDERSYNC_MYSQL_URL, 'ordersync_test'),
+    ORDERSYNC_MYSQL_URL: withDatabase(base.ORDERSYNC_MYSQL_URL, appDb),
     ORDERSYNC_MYSQL_MIGRATE_URL: withDatabase(
       base.ORDERSYNC_MYSQL_MIGRATE_URL ?? base.ORDERSYNC_MYSQL_URL,
-      'ordersync_test',
+      appDb,
     ),
-    ORDERSYNC_ERP_MYSQL_URL: withDatabase(base.ORDERSYNC_ERP_MYSQL_URL, 'erp_test'),
-    ORDERSYNC_ERP_WRITER_URL: withDatabase(base.ORDERSYNC_ERP_WRITER_URL ?? '', 'erp_test'),
+    ORDERSYNC_ERP_MYSQL_URL: withDatabase(base.ORDERSYNC_ERP_MYSQL_URL, erpDb),
+    ORDERSYNC_ERP_WRITER_URL: withDatabase(base.ORDERSYNC_ERP_WRITER_URL ?? '', erpDb),
     ORDERSYNC_TOPIC_ONLINE: `t.${runId}.online`,
     ORDERSYNC_TOPIC_STORE: `t.${runId}.store`,
     ORDERSYNC_TOPIC_INTERNATIONAL: `t.${runId}.international`,
