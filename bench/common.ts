@@ -1,4 +1,7 @@
 // Types and small helpers shared by the benchmark's systems and its report.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { InvalidArgumentError } from 'commander';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
@@ -109,6 +112,10 @@ export interface FloorRound {
   ordersyncIdleCpuSeconds: number;
   /** That, as a share of the CPU the floor's own worker and the servers used in the same window. */
   idleShareOfFloorCpu: number;
+  /** The pipeline floor on the same events, after the floor, when it runs. */
+  pipelineFloorEventsPerSec?: number;
+  vsPipelineFloor?: number;
+  pipelineFloorCpuMsPerEvent?: CpuMsPerEvent;
   violations: number;
   lost: number;
   duplicates: number;
@@ -209,4 +216,33 @@ export async function benchWorker(
     activities,
     maxCachedWorkflows: 2000,
   });
+}
+
+/**
+ * A bench process (a script under bench/, run with tsx) once it printed
+ * "ready"; its stdin stays open for commands. It fails if the process exits first.
+ */
+export async function startReadyProcess(
+  env: NodeJS.ProcessEnv,
+  script: string,
+  args: string[],
+  nodeArgs: string[] = [],
+): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '--import', 'tsx', path.join(__dirname, script), ...args],
+    { env, stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  child.once('error', (err) => console.error(`[bench] ${script}: ${err.message}`));
+  const ready = await new Promise<boolean>((resolve) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('ready\n')) resolve(true);
+    });
+    child.once('exit', () => resolve(false));
+  });
+  if (!ready) throw new Error(`${script} exited before it was ready (exit ${child.exitCode})`);
+  child.stdout.resume();
+  return child;
 }

@@ -12,6 +12,7 @@ import type {
   SystemResult,
 } from './common';
 import type { ProcUsage } from './metering';
+import type { PipelineFloorResult } from './systems/pipeline-floor';
 
 export interface BenchResults {
   machine: { cpus: number; node: string; orders: number };
@@ -28,7 +29,14 @@ export interface BenchResults {
   floorRounds: FloorRound[];
   /** The floor handing over by Update-with-Start instead of signalWithStart. */
   floorUpdate: FloorResult | null;
-  ratios: { vsBaseline: number | null; vsCeiling: number | null; vsFloor: number | null };
+  /** The first round's pipeline floor: the whole path with the least code; ratios.vsPipelineFloor is the median of the rounds'. */
+  pipelineFloor: PipelineFloorResult | null;
+  ratios: {
+    vsBaseline: number | null;
+    vsCeiling: number | null;
+    vsFloor: number | null;
+    vsPipelineFloor: number | null;
+  };
   targets: Record<string, string>;
 }
 
@@ -87,18 +95,19 @@ export function printTable(r: BenchResults) {
     ['baseline', r.baseline],
     ['floor', r.floor],
     ['floor (update)', r.floorUpdate],
+    ['pipeline floor', r.pipelineFloor],
     ['ceiling', r.ceiling],
   ];
   for (const [name, x] of rows) if (x) console.log(line(name, x));
   console.log(
-    `\nratios: ordersync/floor ${r.ratios.vsFloor ?? '-'}${r.floorRounds.length > 1 ? ` (median of ${r.floorRounds.length} rounds)` : ''}, ordersync/ceiling ${r.ratios.vsCeiling ?? '-'}, ordersync/baseline ${r.ratios.vsBaseline ?? '-'}`,
+    `\nratios: ordersync/pipeline floor ${r.ratios.vsPipelineFloor ?? '-'}, ordersync/floor ${r.ratios.vsFloor ?? '-'}${r.floorRounds.length > 1 ? ` (median of ${r.floorRounds.length} rounds)` : ''}, ordersync/ceiling ${r.ratios.vsCeiling ?? '-'}, ordersync/baseline ${r.ratios.vsBaseline ?? '-'}`,
   );
   if (r.floorRounds.length) {
     console.log(
       `ordersync/floor by round: ${r.floorRounds
         .map(
           (x) =>
-            `${x.round}: ${x.ordersyncEventsPerSec}/${x.floorEventsPerSec} = ${x.vsFloor}, ordersync ${x.violations}/${x.lost}/${x.duplicates} (ordersync idle during the floor: ${x.ordersyncIdleCpuSeconds} CPU s, ${Math.round(x.idleShareOfFloorCpu * 100)}% of the floor's)`,
+            `${x.round}: ${x.ordersyncEventsPerSec}/${x.floorEventsPerSec} = ${x.vsFloor}${x.vsPipelineFloor === undefined ? '' : ` (pipeline floor ${x.pipelineFloorEventsPerSec}: ${x.vsPipelineFloor})`}, ordersync ${x.violations}/${x.lost}/${x.duplicates} (ordersync idle during the floor: ${x.ordersyncIdleCpuSeconds} CPU s, ${Math.round(x.idleShareOfFloorCpu * 100)}% of the floor's)`,
         )
         .join('; ')}`,
     );
@@ -132,6 +141,7 @@ export function printTable(r: BenchResults) {
     ['baseline', r.baseline],
     ['floor', r.floor],
     ['floor (update)', r.floorUpdate],
+    ['pipeline floor', r.pipelineFloor],
     ['ceiling', r.ceiling],
   ];
   for (const [name, x] of cpuRows) if (x) console.log(`  ${name}: ${fmtCpu(x.cpuMsPerEvent)}`);
@@ -141,6 +151,7 @@ export function printTable(r: BenchResults) {
     ['baseline', r.baseline?.processes],
     ['floor', r.floor?.processes],
     ['floor (update)', r.floorUpdate?.processes],
+    ['pipeline floor', r.pipelineFloor?.processes],
     ['ceiling', r.ceiling?.processes],
   ];
   for (const [name, procs] of usage) {
@@ -182,6 +193,7 @@ export function writeSvg(file: string, r: BenchResults) {
   const tput: Array<[string, number, string?]> = [];
   if (r.ordersync) tput.push(['ordersync burst', r.ordersync.eventsPerSec, ours]);
   if (r.spread) tput.push(['ordersync spread', r.spread.eventsPerSec, ours]);
+  if (r.pipelineFloor) tput.push(['pipeline floor', r.pipelineFloor.eventsPerSec]);
   if (r.floor) tput.push(['floor', r.floor.eventsPerSec]);
   if (r.ceiling) tput.push(['ceiling', r.ceiling.eventsPerSec]);
   if (r.baseline) tput.push(['baseline', r.baseline.eventsPerSec]);

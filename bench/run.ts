@@ -17,10 +17,11 @@ import { printTable, writeSvg } from './report';
 import { runBaseline } from './systems/baseline';
 import { runCeiling } from './systems/ceiling';
 import { runFloor } from './systems/floor';
+import { runPipelineFloor } from './systems/pipeline-floor';
 import { runOrdersync } from './systems/ordersync';
 
-const SYSTEMS = ['baseline', 'ceiling', 'floor', 'floor-update'] as const;
-const DEFAULT_SYSTEMS = ['baseline', 'ceiling', 'floor'];
+const SYSTEMS = ['baseline', 'ceiling', 'floor', 'pipeline-floor', 'floor-update'] as const;
+const DEFAULT_SYSTEMS = ['baseline', 'ceiling', 'floor', 'pipeline-floor'];
 
 function parseOptions(): BenchOptions {
   const num = (flag: string) => (v: string) => {
@@ -94,7 +95,7 @@ function parseOptions(): BenchOptions {
     .addOption(
       new Option(
         '--systems <list>',
-        `comparison systems to run, comma-separated, from ${SYSTEMS.join(',')} (floor-update: the floor handing over by Update-with-Start); "none" for ordersync only`,
+        `comparison systems to run, comma-separated, from ${SYSTEMS.join(',')} (pipeline-floor: ERP to MySQL with the least code, in the floor's rounds, so it needs floor; floor-update: the floor handing over by Update-with-Start); "none" for ordersync only`,
       ).default(DEFAULT_SYSTEMS.join(',')),
     )
     .option(
@@ -125,6 +126,8 @@ function parseOptions(): BenchOptions {
   const systems = o.systems === 'none' ? [] : o.systems.split(',').map((s) => s.trim());
   for (const s of systems)
     if (!(SYSTEMS as readonly string[]).includes(s)) program.error(`unknown system ${s}`);
+  if (systems.includes('pipeline-floor') && !systems.includes('floor'))
+    program.error('pipeline-floor runs in the floor rounds: add floor to --systems');
   return {
     orders: o.orders ?? (o.quick ? 300 : 2000),
     updates: o.updates,
@@ -162,6 +165,15 @@ async function main() {
         ? (pfx, n, background) =>
             runFloor(p, { prefix: pfx, eventsPerHandover: n, background, cpuProf: opts.cpuProf })
         : undefined,
+      opts.systems.includes('pipeline-floor')
+        ? (pfx, background) =>
+            runPipelineFloor(p, {
+              prefix: pfx,
+              background,
+              timeoutMs: opts.timeoutMs,
+              cpuProf: opts.cpuProf,
+            })
+        : undefined,
     );
     const burst = os.burst;
     const want = (s: string) => burst !== null && opts.systems.includes(s);
@@ -197,6 +209,9 @@ async function main() {
     const ratio = (other: { eventsPerSec: number } | null) =>
       burst && other ? round(burst.eventsPerSec / other.eventsPerSec) : null;
     const floor = os.floor;
+    const pipelineRatios = os.rounds.flatMap((r) =>
+      r.vsPipelineFloor === undefined ? [] : [r.vsPipelineFloor],
+    );
     const results: BenchResults = {
       machine: { cpus: cpus().length, node: process.version, orders: opts.orders },
       ordersync: burst,
@@ -207,15 +222,18 @@ async function main() {
       ceiling,
       floor,
       floorUpdate,
+      pipelineFloor: os.pipelineFloor,
       floorRounds: os.rounds,
       ratios: {
         vsBaseline: ratio(baseline),
         vsCeiling: ratio(ceiling),
         vsFloor: os.rounds.length ? round(median(os.rounds.map((r) => r.vsFloor))) : null,
+        vsPipelineFloor: pipelineRatios.length ? round(median(pipelineRatios)) : null,
       },
       targets: {
         eventsPerSec: '>= 250',
         vsFloor: '>= 0.8',
+        vsPipelineFloor: '>= 0.9',
         actionsPerEvent: '<= 1.0',
         cpuMsPerEventOwn: 'worker + consumer <= 2.5',
         cpuMsPerEventTemporal: '<= 3',

@@ -1,13 +1,12 @@
 // The floor: raw Temporal in ordersync's shape (bench/floor-workflow.ts), fed
 // the same ERP events in as many hand-overs per order as ordersync made.
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { TestPipeline } from '../../test/support/pipeline';
 import { countActions } from '../actions';
 import type { FloorResult } from '../common';
-import { cpuMsPerEvent, round, rows, warmUpOrders } from '../common';
+import { cpuMsPerEvent, round, rows, startReadyProcess, warmUpOrders } from '../common';
 import { floorEvents, floorEventsUpdate, floorWorkflow } from '../floor-workflow';
 import { meter } from '../metering';
 import { stopProcess } from '../../src/cli/processes';
@@ -61,7 +60,7 @@ export async function runFloor(
   const profile = opts.cpuProf
     ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opts.cpuProf, `floor-worker-${delivery}`)}`]
     : [];
-  const worker = await startFloorWorker(env, taskQueue, profile);
+  const worker = await startReadyProcess(env, 'floor-worker.ts', [taskQueue], profile);
   const plan = [...perOrder.entries()].map(
     ([key, events]) =>
       [key, split(events, Math.max(1, Math.round(events.length / eventsPerHandover)))] as const,
@@ -159,29 +158,4 @@ export async function runFloor(
   } finally {
     await stopProcess(worker);
   }
-}
-
-/** The floor's worker in its own process (bench/floor-worker.ts), once it polls. */
-async function startFloorWorker(
-  env: NodeJS.ProcessEnv,
-  taskQueue: string,
-  nodeArgs: string[],
-): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs, '--import', 'tsx', path.join(__dirname, '..', 'floor-worker.ts'), taskQueue],
-    { env, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  child.once('error', (err) => console.error(`[bench] floor worker: ${err.message}`));
-  const ready = await new Promise<boolean>((resolve) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('ready\n')) resolve(true);
-    });
-    child.once('exit', () => resolve(false));
-  });
-  if (!ready) throw new Error(`the floor worker exited before it polled (exit ${child.exitCode})`);
-  child.stdout.resume();
-  return child;
 }

@@ -24,6 +24,7 @@ import type {
 } from '../common';
 import { cpuMsPerEvent, log, ms, percentile, round, rows, warmUpOrders } from '../common';
 import type { ProcUsage } from '../metering';
+import type { PipelineFloorResult } from './pipeline-floor';
 import { meter } from '../metering';
 
 /** The bench's poll Schedule interval; the steady phase's latency goal is relative to it. */
@@ -40,6 +41,8 @@ export interface OrdersyncRun {
   rounds: FloorRound[];
   /** The first round's floor, in full. */
   floor: FloorResult | null;
+  /** The first round's pipeline floor, in full, when one ran. */
+  pipelineFloor: PipelineFloorResult | null;
   /** The burst's prefix, so the other systems can replay the same events. */
   burstPrefix: string;
 }
@@ -53,6 +56,12 @@ export type FloorRunner = (
   eventsPerHandover: number,
   background: Record<string, ChildProcess>,
 ) => Promise<FloorResult>;
+
+/** Runs the pipeline floor on the events written under a prefix, metering `background` alike. */
+export type PipelineFloorRunner = (
+  prefix: string,
+  background: Record<string, ChildProcess>,
+) => Promise<PipelineFloorResult>;
 
 interface Phase {
   events: number;
@@ -77,6 +86,7 @@ export async function runOrdersync(
   opts: BenchOptions,
   prefix: string,
   floor?: FloorRunner,
+  pipelineFloor?: PipelineFloorRunner,
 ): Promise<OrdersyncRun> {
   const { reader, app, client } = p;
   const children: Record<string, ChildProcess> = {};
@@ -215,10 +225,11 @@ export async function runOrdersync(
     pfx: string,
     b: OrdersyncResult,
     run: FloorRunner,
-  ): Promise<{ round: FloorRound; floor: FloorResult }> => {
+  ): Promise<{ round: FloorRound; floor: FloorResult; pipeline: PipelineFloorResult | null }> => {
     const schedule = client.schedule.getHandle(p.cfg.ORDERSYNC_SCHEDULE_ID);
     await schedule.pause('bench: a floor round runs');
     let f: FloorResult;
+    let pf: PipelineFloorResult | null = null;
     try {
       // The open poll run's reads are not the floor's.
       await waitForNoOpenRun(schedule, 60_000);
@@ -226,6 +237,10 @@ export async function runOrdersync(
         `floor round ${r}/${opts.rounds}: the same events, ${b.eventsPerHandover ?? 1} per hand-over`,
       );
       f = await run(pfx, b.eventsPerHandover ?? 1, children);
+      if (pipelineFloor) {
+        log(`pipeline floor round ${r}/${opts.rounds}: the same events, ERP to MySQL`);
+        pf = await pipelineFloor(pfx, children);
+      }
     } finally {
       // The Schedule is deleted when the run ends anyway: a failed unpause must not hide why the round failed.
       await schedule
@@ -237,6 +252,7 @@ export async function runOrdersync(
       .reduce((sum, x) => sum + x.cpuSeconds, 0);
     return {
       floor: f,
+      pipeline: pf,
       round: {
         round: r,
         ordersyncEventsPerSec: b.eventsPerSec,
@@ -246,6 +262,11 @@ export async function runOrdersync(
         floorCpuMsPerEvent: f.cpuMsPerEvent,
         ordersyncIdleCpuSeconds: f.backgroundCpuSeconds,
         idleShareOfFloorCpu: round(f.backgroundCpuSeconds / Math.max(0.01, floorCpu)),
+        ...(pf && {
+          pipelineFloorEventsPerSec: pf.eventsPerSec,
+          vsPipelineFloor: round(b.eventsPerSec / pf.eventsPerSec),
+          pipelineFloorCpuMsPerEvent: pf.cpuMsPerEvent,
+        }),
         violations: b.violations,
         lost: b.lost,
         duplicates: b.duplicates,
@@ -260,6 +281,7 @@ export async function runOrdersync(
     openWorkflows: null,
     rounds: [],
     floor: null,
+    pipelineFloor: null,
     burstPrefix: prefix,
   };
   try {
@@ -287,7 +309,10 @@ export async function runOrdersync(
           }
           const done = await floorRound(r, pfx, b, floor);
           out.rounds.push(done.round);
-          if (r === 1) out.floor = done.floor;
+          if (r === 1) {
+            out.floor = done.floor;
+            out.pipelineFloor = done.pipeline;
+          }
         }
       }
     }
