@@ -43,7 +43,9 @@ export interface WorkerOptions {
  */
 export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void> {
   const log = createLogger('worker');
-  const workflowBundle = prebuiltWorkflowBundle(); // before any connection: a missing bundle fails fast
+  // Before any connection: a missing bundle, or one from another build, fails fast.
+  const { codePath, buildId } = prebuiltWorkflowBundle();
+  const workflowBundle = { codePath };
   const metricsAddress = opts.metricsAddress ?? cfg.ORDERSYNC_METRICS_ADDRESS;
   const sdkMetrics = await installTemporalRuntime({
     sdkMetrics: parseMetricsAddress(metricsAddress) !== null,
@@ -151,6 +153,7 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
       taskQueue: cfg.ORDERSYNC_TASK_QUEUE,
       temporal: cfg.ORDERSYNC_TEMPORAL_ADDRESS,
       mysql: redactUrl(cfg.ORDERSYNC_MYSQL_URL),
+      buildId: buildId.slice(0, 12),
     });
     producer.connect().then(
       () => log.info('kafka connected'),
