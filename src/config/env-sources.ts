@@ -6,7 +6,7 @@ import { PACKAGE_ROOT } from '../package-root';
 import { ConfigError } from './config-error';
 
 /** Variables that may be given as `NAME_FILE=/path` instead of inline, so secrets stay off the command line. */
-const SECRET_VARIABLES = [
+export const SECRET_VARIABLES = [
   'ORDERSYNC_TEMPORAL_API_KEY',
   'ORDERSYNC_KAFKA_SASL_PASSWORD',
   'ORDERSYNC_MYSQL_URL',
