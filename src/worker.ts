@@ -26,7 +26,7 @@ import { prebuiltWorkflowBundle } from './temporal/workflow-bundle';
  * worker CPU but nothing else. Memory grows with the cache (about 0.3 MB per
  * cached workflow), not with the number of open workflows; 1000 keeps a worker
  * with 100,000 open orders under 1 GiB, and a burst caches a few dozen at a
- * time (README, Benchmark: --open-workflows).
+ * time (docs/bench.md, --open-workflows).
  */
 export const DEFAULT_WORKER_SIZING = { maxActivities: 50, maxCachedWorkflows: 1000 } as const;
 
