@@ -34,21 +34,20 @@ runtime() {
 
 # The files a `docker build .` would send: tracked and new files, less .dockerignore's.
 copy_context() {
-  local root=$1 dest=$2 pattern
-  local -a ignore=()
+  local root=$1 dest=$2 pattern f
+  local -a ignore=() files=()
   while IFS= read -r pattern; do
     [[ -z $pattern || $pattern == \#* ]] || ignore+=("$pattern")
   done <"$root/.dockerignore"
-  (cd "$root" && git ls-files -z --cached --others --exclude-standard) |
-    while IFS= read -r -d '' f; do
-      for pattern in "${ignore[@]}"; do
-        # shellcheck disable=SC2053 # a .dockerignore line is a glob
-        if [[ $f == $pattern || $f == $pattern/* ]]; then continue 2; fi
-      done
-      [[ -e $root/$f ]] || continue
-      mkdir -p "$dest/$(dirname "$f")"
-      cp -P "$root/$f" "$dest/$f"
+  while IFS= read -r -d '' f; do
+    for pattern in "${ignore[@]}"; do
+      # shellcheck disable=SC2053 # a .dockerignore line is a glob
+      if [[ $f == $pattern || $f == $pattern/* ]]; then continue 2; fi
     done
+    [[ ! -e $root/$f ]] || files+=("$f")
+  done < <(cd "$root" && git ls-files -z --cached --others --exclude-standard)
+  # One tar pipe rather than a cp per file.
+  (cd "$root" && printf '%s\0' "${files[@]}" | tar --null -T - -cf -) | tar -xf - -C "$dest"
 }
 
 check() {
