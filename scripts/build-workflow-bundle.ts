@@ -5,7 +5,7 @@ import { buildWorkflowBundle } from '../src/temporal/workflow-bundle';
 
 async function main() {
   const ifChanged = process.argv.includes('--if-changed');
-  const result = await buildWorkflowBundle({
+  const { result } = await buildWorkflowBundle({
     force: !ifChanged,
     log: (m) => console.error(`[build] ${m}`),
   });

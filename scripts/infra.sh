@@ -22,6 +22,10 @@ CACHE_DIR=${ORDERSYNC_CACHE_DIR:-$HOME/.cache/ordersync}
 
 TEMPORAL_CLI_VERSION=v1.5.1
 TEMPORAL_BIN=$CACHE_DIR/temporal-cli-$TEMPORAL_CLI_VERSION/bin/temporal
+# kustomize renders deploy/kubernetes/ for the manifest tests (v5.8.1: the
+# newest that builds with Go 1.24; 5.8.3 needs Go 1.27).
+KUSTOMIZE_VERSION=v5.8.1
+KUSTOMIZE_BIN=$CACHE_DIR/kustomize-$KUSTOMIZE_VERSION/bin/kustomize
 TEMPORAL_GRPC_PORT=7233
 TEMPORAL_UI_PORT=8233
 CODEC_PORT=8234
@@ -88,14 +92,25 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
 }
 
+# go_install WHAT BIN MODULE@VERSION MIN_GO: builds one Go tool into the cache, once.
+go_install() {
+  local what=$1 bin=$2 module=$3 min_go=$4
+  if [[ -x $bin ]]; then return; fi
+  command -v go >/dev/null || die "Go is needed to build $what (go >= $min_go). Install Go and retry."
+  log "building $what with go install (first time only, up to several minutes)"
+  mkdir -p "$(dirname "$bin")"
+  GOBIN=$(dirname "$bin") GOFLAGS=-trimpath go install "$module" ||
+    die "go install of $what failed; see the output above."
+}
+
 install_temporal() {
-  if [[ -x $TEMPORAL_BIN ]]; then return; fi
-  command -v go >/dev/null || die "Go is needed to build the Temporal CLI (go >= 1.25). Install Go and retry."
-  log "building the Temporal CLI $TEMPORAL_CLI_VERSION with go install (first time only, several minutes)"
-  mkdir -p "$(dirname "$TEMPORAL_BIN")"
-  GOBIN=$(dirname "$TEMPORAL_BIN") GOFLAGS=-trimpath \
-    go install "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION" ||
-    die "go install of the Temporal CLI failed; see the output above."
+  go_install "the Temporal CLI $TEMPORAL_CLI_VERSION" "$TEMPORAL_BIN" \
+    "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION" 1.25
+}
+
+install_kustomize() {
+  go_install "kustomize $KUSTOMIZE_VERSION" "$KUSTOMIZE_BIN" \
+    "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION" 1.24
 }
 
 check_kafka_version() {
@@ -157,6 +172,7 @@ install_all() {
   install_temporal
   install_chromium
   install_prometheus
+  install_kustomize
 }
 
 # ------------------------------------------------------------------ start ---

@@ -26,7 +26,7 @@ import { prebuiltWorkflowBundle } from './temporal/workflow-bundle';
  * worker CPU but nothing else. Memory grows with the cache (about 0.3 MB per
  * cached workflow), not with the number of open workflows; 1000 keeps a worker
  * with 100,000 open orders under 1 GiB, and a burst caches a few dozen at a
- * time (README, Benchmark: --open-workflows).
+ * time (docs/bench.md, --open-workflows).
  */
 export const DEFAULT_WORKER_SIZING = { maxActivities: 50, maxCachedWorkflows: 1000 } as const;
 
@@ -43,7 +43,9 @@ export interface WorkerOptions {
  */
 export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void> {
   const log = createLogger('worker');
-  const workflowBundle = prebuiltWorkflowBundle(); // before any connection: a missing bundle fails fast
+  // Before any connection: a missing bundle, or one from another build, fails fast.
+  const { codePath, buildId } = prebuiltWorkflowBundle();
+  const workflowBundle = { codePath };
   const metricsAddress = opts.metricsAddress ?? cfg.ORDERSYNC_METRICS_ADDRESS;
   const sdkMetrics = await installTemporalRuntime({
     sdkMetrics: parseMetricsAddress(metricsAddress) !== null,
@@ -151,6 +153,7 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
       taskQueue: cfg.ORDERSYNC_TASK_QUEUE,
       temporal: cfg.ORDERSYNC_TEMPORAL_ADDRESS,
       mysql: redactUrl(cfg.ORDERSYNC_MYSQL_URL),
+      buildId: buildId.slice(0, 12),
     });
     producer.connect().then(
       () => log.info('kafka connected'),

@@ -7,6 +7,7 @@ import { dataDir, loadConfig, requireErpWriterUrl } from '../config';
 import type { Config } from '../config';
 import { createPool } from '../db/pool';
 import { initErpSchema, simulate } from '../erp/simulator';
+import { RUNS_COMPILED } from '../package-root';
 import { createTemporalClient } from '../temporal/connection';
 import { upsertPollSchedule } from '../temporal/schedule';
 import { buildWorkflowBundle } from '../temporal/workflow-bundle';
@@ -52,7 +53,8 @@ async function demo(cfg: Config, o: { orders: number; once: boolean; timeout: nu
     catchupWindowMs: 60_000,
   });
   say(`schedule ${cfg.ORDERSYNC_SCHEDULE_ID}: every 2 s`);
-  await buildWorkflowBundle({ log: say }); // a no-op when the bundle matches the sources
+  // A checkout bundles its sources if they changed; a build ships its bundle.
+  if (!RUNS_COMPILED) await buildWorkflowBundle({ log: say });
   const children = [
     startProcess('worker', ['--metrics-address', DEMO_METRICS.worker]),
     startProcess('consumer', ['--metrics-address', DEMO_METRICS.consumer]),

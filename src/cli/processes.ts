@@ -3,8 +3,9 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { dataDir } from '../config';
+import { PACKAGE_ROOT } from '../package-root';
 
-const BIN = path.join(__dirname, '..', '..', 'bin', 'ordersync');
+const BIN = path.join(PACKAGE_ROOT, 'bin', 'ordersync');
 
 /** Starts `ordersync <role>` as its own process, as an operator would, with logs in the data dir. */
 export function startProcess(

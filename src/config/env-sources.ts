@@ -2,10 +2,11 @@
 // for secrets, and an env file.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { PACKAGE_ROOT } from '../package-root';
 import { ConfigError } from './config-error';
 
 /** Variables that may be given as `NAME_FILE=/path` instead of inline, so secrets stay off the command line. */
-const SECRET_VARIABLES = [
+export const SECRET_VARIABLES = [
   'ORDERSYNC_TEMPORAL_API_KEY',
   'ORDERSYNC_KAFKA_SASL_PASSWORD',
   'ORDERSYNC_MYSQL_URL',
@@ -31,7 +32,7 @@ export function parseEnvFile(text: string): Record<string, string> {
 
 /** The data directory used by `npm run infra`, where the local secrets file lives. */
 export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(env.ORDERSYNC_DATA_DIR ?? path.join(__dirname, '..', '..', '.ordersync'));
+  return path.resolve(env.ORDERSYNC_DATA_DIR ?? path.join(PACKAGE_ROOT, '.ordersync'));
 }
 
 /**

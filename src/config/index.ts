@@ -21,7 +21,7 @@ export { requireErpWriterUrl } from './mysql';
 export { workflowOptionsFromConfig } from './workflow';
 export { parseDurationMs, redactUrl } from './values';
 
-const envSchema = z.object({
+export const envSchema = z.object({
   ...temporalEnv.shape,
   ...kafkaEnv.shape,
   ...mysqlEnv.shape,

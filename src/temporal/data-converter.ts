@@ -2,6 +2,7 @@ import Module from 'node:module';
 import path from 'node:path';
 import type { DataConverter } from '@temporalio/common';
 import type { Config } from '../config';
+import { RUNS_COMPILED } from '../package-root';
 import { requireEncryptionKeys } from '../config';
 import { createLogger } from '../log';
 import { AesGcmPayloadCodec } from './encryption-codec';
@@ -22,6 +23,7 @@ export const FAILURE_CONVERTER_PATH = path.join(
  * way have not, so register it here once.
  */
 function ensureTypeScriptRequire(): void {
+  if (RUNS_COMPILED) return; // the converter is a .js file next to this one
   const extensions = (Module as unknown as { _extensions: Record<string, unknown> })._extensions;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   if (!('.ts' in extensions)) require('tsx/cjs');

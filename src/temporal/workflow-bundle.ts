@@ -2,12 +2,16 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '@temporalio/common';
+import { PACKAGE_ROOT, RUNS_COMPILED } from '../package-root';
 import { FAILURE_CONVERTER_PATH } from './data-converter';
 
-const ROOT = path.join(__dirname, '..', '..');
-const BUNDLE = path.join(ROOT, 'dist', 'workflow-bundle.js');
-/** Hash of the sources the bundle was built from, written next to it. */
-const STAMP = `${BUNDLE}.sources-sha256`;
+const ROOT = PACKAGE_ROOT;
+export const DIST = path.join(ROOT, 'dist');
+const BUNDLE = path.join(DIST, 'workflow-bundle.js');
+/** The build id of the sources the bundle was built from, written next to it. */
+const BUNDLE_BUILD_ID = `${BUNDLE}.build-id`;
+/** The build id of the compiled code in dist/, written by `npm run build`. */
+export const CODE_BUILD_ID = path.join(DIST, 'build-id');
 
 /**
  * What the bundle may contain: the workflows and every pure module under src/
@@ -29,7 +33,10 @@ function listTs(dir: string): string[] {
     .map((e) => path.join(e.parentPath, e.name));
 }
 
-/** SHA-256 over the bundle's possible inputs, names and contents, in a stable order. */
+/**
+ * A build id: SHA-256 over the bundle's possible inputs, names and contents, in
+ * a stable order. Only a checkout has the sources; a build records the id.
+ */
 export function workflowSourcesHash(): string {
   const files = [
     ...SOURCE_DIRS.flatMap((d) => listTs(path.join(ROOT, d))),
@@ -40,23 +47,48 @@ export function workflowSourcesHash(): string {
   return h.digest('hex');
 }
 
-function bundleState(): 'fresh' | 'stale' | 'missing' {
-  if (!existsSync(BUNDLE) || !existsSync(STAMP)) return 'missing';
-  return readFileSync(STAMP, 'utf8').trim() === workflowSourcesHash() ? 'fresh' : 'stale';
+function readId(file: string): string | undefined {
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
 }
 
 /**
- * The pre-built bundle for `Worker.create({ workflowBundle })`. Fails with a
- * WorkflowBundleError when it is missing or older than the sources, so a
- * worker never runs workflow code other than what is checked out.
+ * The build id of the code that is running: recorded in dist/ by the build
+ * when it runs compiled, the hash of the sources when tsx runs them.
  */
-export function prebuiltWorkflowBundle(): { codePath: string } {
-  const state = bundleState();
-  if (state !== 'fresh')
+export function runningBuildId(): string {
+  if (!RUNS_COMPILED) return workflowSourcesHash();
+  const id = readId(CODE_BUILD_ID);
+  if (!id)
     throw new WorkflowBundleError(
-      `the workflow bundle ${path.relative(ROOT, BUNDLE)} is ${state === 'missing' ? 'missing' : 'out of date with the sources'}; run \`npm run build:workflows\` (scripts/ensure.sh does it for npm run demo/test)`,
+      `${path.relative(ROOT, CODE_BUILD_ID)} is missing; build the release with \`npm run build\``,
     );
-  return { codePath: BUNDLE };
+  return id;
+}
+
+function bundleState(buildId: string): 'fresh' | 'stale' | 'missing' {
+  const bundled = existsSync(BUNDLE) ? readId(BUNDLE_BUILD_ID) : undefined;
+  if (bundled === undefined) return 'missing';
+  return bundled === buildId ? 'fresh' : 'stale';
+}
+
+/**
+ * The pre-built bundle for `Worker.create({ workflowBundle })`, with its build
+ * id. Fails with a WorkflowBundleError when it is missing or was built from
+ * other code than the running one, so a worker never runs workflow code other
+ * than its own.
+ */
+export function prebuiltWorkflowBundle(): { codePath: string; buildId: string } {
+  const buildId = runningBuildId();
+  const state = bundleState(buildId);
+  if (state !== 'fresh') {
+    const fix = RUNS_COMPILED
+      ? 'rebuild the release with `npm run build`'
+      : 'run `npm run build:workflows` (scripts/ensure.sh does it for npm run demo/test)';
+    throw new WorkflowBundleError(
+      `the workflow bundle ${path.relative(ROOT, BUNDLE)} is ${state === 'missing' ? 'missing' : `from another build than this code (${buildId.slice(0, 12)})`}; ${fix}`,
+    );
+  }
+  return { codePath: BUNDLE, buildId };
 }
 
 const WORKFLOWS_ENTRY = path.join(ROOT, 'workflows', 'index.ts');
@@ -92,19 +124,22 @@ export async function bundleWorkflows(logger?: Logger): Promise<string> {
   return code;
 }
 
-/** Bundles workflows/index.ts into dist/ unless the bundle already matches the sources. */
+/**
+ * Bundles workflows/index.ts into dist/ unless the bundle already matches the
+ * sources; returns the build id it carries.
+ */
 export async function buildWorkflowBundle(
   opts: { force?: boolean; log?: (m: string) => void } = {},
-): Promise<'built' | 'up-to-date'> {
-  if (!opts.force && bundleState() === 'fresh') return 'up-to-date';
-  const hash = workflowSourcesHash();
+): Promise<{ result: 'built' | 'up-to-date'; buildId: string }> {
+  const buildId = workflowSourcesHash();
+  if (!opts.force && bundleState(buildId) === 'fresh') return { result: 'up-to-date', buildId };
   const started = Date.now();
   const code = await bundleWorkflows();
-  mkdirSync(path.dirname(BUNDLE), { recursive: true });
+  mkdirSync(DIST, { recursive: true });
   writeFileSync(BUNDLE, code);
-  writeFileSync(STAMP, `${hash}\n`);
+  writeFileSync(BUNDLE_BUILD_ID, `${buildId}\n`);
   opts.log?.(
-    `workflow bundle: ${path.relative(ROOT, BUNDLE)} (${Math.round(code.length / 1024)} KiB) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    `workflow bundle: ${path.relative(ROOT, BUNDLE)} (${Math.round(code.length / 1024)} KiB, build ${buildId.slice(0, 12)}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
-  return 'built';
+  return { result: 'built', buildId };
 }

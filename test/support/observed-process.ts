@@ -37,11 +37,13 @@ export async function startObserved(
   env: NodeJS.ProcessEnv,
   dir: string,
   name: string = role,
+  /** Another ordersync executable, e.g. one installed from the packed release. */
+  bin: string = BIN,
 ): Promise<ObservedProcess> {
   const port = await freePort();
   const logFile = path.join(dir, `${name}.log`);
   const out = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [BIN, role, '--metrics-address', `127.0.0.1:${port}`], {
+  const child = spawn(process.execPath, [bin, role, '--metrics-address', `127.0.0.1:${port}`], {
     stdio: ['ignore', out, out],
     env: { ORDERSYNC_LOG_FORMAT: 'json', ...env },
   });
