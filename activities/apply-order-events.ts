@@ -325,7 +325,9 @@ export function createApplyActivities({ pool, hooks, totalRule }: ApplyDeps) {
     const { orderId, events } = input;
     const ids = events.map((e) => e.eventId);
     const batchInvoices = events.flatMap((e) =>
-      e.type === 'invoice_creation' ? [e.data.invoiceId] : [],
+      e.type !== 'invoice_creation'
+        ? []
+        : [e.data.invoiceId, ...(e.data.againstInvoiceId ? [e.data.againstInvoiceId] : [])],
     );
     // One result set from three tables; every text column in one collation so the UNION is legal.
     const parts = [
