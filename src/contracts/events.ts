@@ -4,6 +4,15 @@
  * topics too, so everything here is validated, nothing assumed.
  */
 import { z } from 'zod';
+import {
+  amount,
+  atExponent,
+  checkDecimals,
+  checkRoundingAdjustment,
+  INVOICE_AMOUNTS,
+  ORDER_AMOUNTS,
+  signedAmount,
+} from './amount-fields';
 import type { RefusedMessageReason, Topics } from './topics';
 
 export const CHANNELS = ['online', 'store', 'international'] as const;
@@ -18,8 +27,15 @@ export const LIMITS = {
   emailLength: 254,
   textLength: 512,
   lines: 500,
-  maxQty: 1_000_000,
+  /** Quantities are below this (exclusive). */
+  maxQty: 1e9,
   maxAmount: 1e12,
+  lineNameLength: 255,
+  phoneLength: 32,
+  erpStatusLength: 64,
+  attributes: 64,
+  attributesBytes: 8192,
+  attributeValueLength: 1024,
   maxErpVersion: 2 ** 31 - 1,
 } as const;
 
@@ -60,30 +76,6 @@ const text = z
 /** Text that must say something: not empty and not only whitespace. */
 const requiredText = text.refine((s) => s.trim().length > 0, 'must not be blank');
 
-/**
- * Money travels as a decimal string ("12.50") or a JSON number, with at most two
- * decimals and below 10^12, so it fits DECIMAL(14,2) exactly; it is stored as a
- * two-decimal string. A number is judged by its shortest decimal form (what
- * `String(n)` prints, which is how the JSON text wrote it), never by float
- * arithmetic, so 10000000000.03 passes exactly as "10000000000.03" does.
- * Anything else (hex, exponents, a third decimal) is refused rather than rounded.
- */
-const DECIMAL_2 = /^(\d{1,12})(?:\.(\d{1,2}))?$/;
-const twoPlaces = (decimal: string): string => {
-  const [, whole, frac = ''] = DECIMAL_2.exec(decimal)!;
-  return `${BigInt(whole!).toString()}.${frac.padEnd(2, '0')}`;
-};
-const amount = z
-  .union([
-    z.string().regex(DECIMAL_2, 'a decimal with at most 2 places, below 10^12'),
-    z
-      .number()
-      .finite()
-      .min(0)
-      .refine((n) => DECIMAL_2.test(String(n)), 'a decimal with at most 2 places, below 10^12'),
-  ])
-  .transform((v) => twoPlaces(String(v)));
-
 const currency = z.string().regex(/^[A-Z]{3}$/, 'ISO-4217 code');
 
 // Years 1000-9999 only: DATETIME cannot store others, and a far-future date is bad data.
@@ -92,10 +84,26 @@ const isoDate = z.iso.datetime({ offset: true }).refine((v) => {
   return year >= 1000 && year <= 9999;
 }, 'year must be between 1000 and 9999');
 
+/**
+ * A quantity is a JSON number (never a string): positive, below 10^9, at most
+ * three decimals (2.375 g of gold), judged by its shortest decimal form.
+ */
+const QTY = /^\d{1,9}(?:\.\d{1,3})?$/;
+const qty = z
+  .number()
+  .finite()
+  .positive()
+  .lt(LIMITS.maxQty)
+  .refine((n) => QTY.test(String(n)), 'at most 3 decimals');
+
 export const orderLineSchema = z.strictObject({
   sku: id,
-  qty: z.number().int().positive().max(LIMITS.maxQty),
+  qty,
   unitPrice: amount,
+  name: text.pipe(z.string().max(LIMITS.lineNameLength)).optional(),
+  /** For the whole line, not per unit. */
+  discount: amount.optional(),
+  tax: amount.optional(),
 });
 
 export const addressSchema = z.strictObject({
@@ -110,6 +118,7 @@ export const customerSchema = z.strictObject({
   id,
   name: requiredText,
   email: email.optional(),
+  phone: requiredText.pipe(z.string().max(LIMITS.phoneLength)).optional(),
 });
 
 export const ORDER_STATUSES = [
@@ -119,25 +128,93 @@ export const ORDER_STATUSES = [
   'shipped',
   'delivered',
   'cancelled',
+  'on_hold',
+  'partially_shipped',
+  'completed',
+  'returned',
+  'closed',
 ] as const;
 
-export const orderSnapshotSchema = z.strictObject({
-  customer: customerSchema,
-  lines: z.array(orderLineSchema).min(1).max(LIMITS.lines),
-  currency,
-  total: amount,
-  status: z.enum(ORDER_STATUSES),
-  shippingAddress: addressSchema,
-});
+/**
+ * ERP-specific fields (a store code, a salesperson, a making charge): a flat
+ * object of scalars, stored as JSON on the order. Keys start with a letter;
+ * the size bounds keep one order's row and history entry small.
+ */
+const ATTRIBUTE_KEY = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+export const attributesSchema = z
+  .record(
+    z.string().regex(ATTRIBUTE_KEY, 'attribute keys match ^[A-Za-z][A-Za-z0-9_.-]{0,63}$'),
+    z.union([
+      text.pipe(z.string().max(LIMITS.attributeValueLength)),
+      z.number().finite(),
+      z.boolean(),
+      z.null(),
+    ]),
+  )
+  .refine(
+    (a) => Object.keys(a).length <= LIMITS.attributes,
+    `at most ${LIMITS.attributes} attributes`,
+  )
+  .refine(
+    (a) => Buffer.byteLength(JSON.stringify(a)) <= LIMITS.attributesBytes,
+    `at most ${LIMITS.attributesBytes} bytes as JSON`,
+  );
 
-export const invoiceSchema = z.strictObject({
-  invoiceId: id,
-  number: requiredText.pipe(z.string().max(64)),
-  amount,
-  tax: amount,
-  currency,
-  issuedAt: isoDate,
-});
+export const INVOICE_KINDS = ['invoice', 'credit_note'] as const;
+
+export const orderSnapshotSchema = z
+  .strictObject({
+    customer: customerSchema,
+    lines: z.array(orderLineSchema).min(1).max(LIMITS.lines),
+    currency,
+    total: amount,
+    status: z.enum(ORDER_STATUSES),
+    shippingAddress: addressSchema,
+    billingAddress: addressSchema.optional(),
+    taxTotal: amount.optional(),
+    shippingTotal: amount.optional(),
+    discountTotal: amount.optional(),
+    /** Signed, and smaller in magnitude than one major unit of the currency. */
+    roundingAdjustment: signedAmount.optional(),
+    /** The ERP's own status text, stored as written. */
+    erpStatus: requiredText.pipe(z.string().max(LIMITS.erpStatusLength)).optional(),
+    attributes: attributesSchema.optional(),
+  })
+  .superRefine(checkDecimals(ORDER_AMOUNTS))
+  .superRefine(checkRoundingAdjustment)
+  .transform((d) => atExponent(d, ORDER_AMOUNTS));
+
+export const invoiceSchema = z
+  .strictObject({
+    invoiceId: id,
+    number: requiredText.pipe(z.string().max(64)),
+    amount,
+    tax: amount,
+    currency,
+    issuedAt: isoDate,
+    /** Absent means `invoice`. A credit note is its own record with its own id. */
+    kind: z.enum(INVOICE_KINDS).optional(),
+    /** The invoice a credit note corrects. */
+    againstInvoiceId: id.optional(),
+    lines: z.array(orderLineSchema).min(1).max(LIMITS.lines).optional(),
+  })
+  .superRefine(checkDecimals(INVOICE_AMOUNTS))
+  .superRefine((d, ctx) => {
+    if (d.againstInvoiceId === undefined) return;
+    if (d.kind !== 'credit_note')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['againstInvoiceId'],
+        message: 'only a credit note names the invoice it corrects',
+      });
+    else if (d.againstInvoiceId === d.invoiceId)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['againstInvoiceId'],
+        message: 'a credit note cannot correct itself',
+      });
+  })
+  .transform((d) => atExponent(d, INVOICE_AMOUNTS));
 
 const base = {
   eventId: id,
