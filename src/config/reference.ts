@@ -52,6 +52,8 @@ const DESCRIPTIONS: Record<Name, Entry> = {
   ORDERSYNC_ERP_MYSQL_URL: '`mysql://` URL of the ERP database, with a read-only account.',
   ORDERSYNC_ERP_WRITER_URL:
     'ERP account with write rights; only `erp init`, `erp simulate` and the demo use it.',
+  ORDERSYNC_TOTAL_RULE:
+    "`strict`: an order whose total breaks the total rule (lines, tax, shipping, discounts, rounding, in the currency's minor units) is blocked with both figures. `off`: the total is stored as sent, for an ERP whose rounding cannot be reproduced.",
   ORDERSYNC_INVOICE_WAIT: {
     text: "How long an invoice may wait for its order's creation before the order is blocked. Read by the starters (consumer, `replay`), not the worker.",
     default: '1h',
