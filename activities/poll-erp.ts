@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { CursorRepository } from '../src/db/cursor-repository';
+import { sendingSql } from '../src/db/mysql-errors';
 import type { DroppedGapRange, PollCursor } from '../src/erp/cursor';
 import { countDropped, countSeqs, inRanges } from '../src/erp/cursor';
 import { describeRanges, recordDroppedGaps } from '../src/erp/gap-stats';
@@ -89,7 +90,8 @@ export function createPollActivities(deps: PollDeps) {
     // the ticker keeps a slow but live attempt from being taken for a dead one.
     const ticker = ctx ? setInterval(() => ctx.heartbeat(report), 5_000) : undefined;
     try {
-      return await pollPages(ctx, started, request, report, onGapsDropped);
+      // The ERP and cursor statements carry no customer data, but an error never leaves with SQL in it.
+      return await sendingSql(() => pollPages(ctx, started, request, report, onGapsDropped));
     } finally {
       clearInterval(ticker);
     }
