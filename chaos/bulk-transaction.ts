@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'mysql2/promise';
 import type { OrderSnapshot } from '../src/contracts/events';
 import { toSqlDateTime } from '../src/db/time';
+import { erpOrderFields } from '../src/erp/simulator';
 import { log, sleep } from './harness';
 
 export const BULK_ORDERS = 2_000;
@@ -66,18 +67,12 @@ export async function bulkTransactionDuring(
       );
       const finals = ids.map((i) => [i, snapshot(i, BULK_EVENTS_PER_ORDER)] as const);
       await conn.query(
-        `INSERT INTO orders (order_id, channel, status, customer, shipping_address, currency, total, version, created_at, updated_at) VALUES ?`,
+        `INSERT INTO orders (order_id, channel, status, customer, shipping_address, currency, total, version, updated_at, created_at) VALUES ?`,
         [
           finals.map(([i, s]) => [
             `${prefix}B${i}`,
             'online',
-            s.status,
-            JSON.stringify(s.customer),
-            JSON.stringify(s.shippingAddress),
-            s.currency,
-            s.total,
-            BULK_EVENTS_PER_ORDER,
-            now,
+            ...erpOrderFields(s, BULK_EVENTS_PER_ORDER, now),
             now,
           ]),
         ],

@@ -77,6 +77,20 @@ function totalOf(lines: OrderSnapshot['lines']): string {
   return (cents / 100).toFixed(2);
 }
 
+/** The ERP orders row's status, customer, shipping_address, currency, total, version and updated_at, in that order. */
+export function erpOrderFields(s: OrderSnapshot, version: number, now: string): unknown[] {
+  const { status, currency, total } = s;
+  return [
+    status,
+    JSON.stringify(s.customer),
+    JSON.stringify(s.shippingAddress),
+    currency,
+    total,
+    version,
+    now,
+  ];
+}
+
 interface Plan {
   orderId: string;
   channel: Channel;
@@ -179,15 +193,7 @@ async function writeOrder(
   let snapshot: OrderSnapshot | null = null;
   const upsertOrder = async (conn: PoolConnection, s: OrderSnapshot, v: number) => {
     const now = toSqlDateTime(new Date().toISOString());
-    const fields = [
-      s.status,
-      JSON.stringify(s.customer),
-      JSON.stringify(s.shippingAddress),
-      s.currency,
-      s.total,
-      v,
-      now,
-    ];
+    const fields = erpOrderFields(s, v, now);
     if (v === 1) {
       await conn.query(
         `INSERT INTO orders (status, customer, shipping_address, currency, total, version, updated_at, created_at, order_id, channel)
