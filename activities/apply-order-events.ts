@@ -5,6 +5,7 @@ import type { ApplyPlan, LedgerRow, PlanInput, PlannedWrite } from '../src/contr
 import type { EventType } from '../src/contracts/events';
 import type { TotalRule } from '../src/contracts/total-rule';
 import type { ApplyInput, ApplyResult } from '../src/contracts/workflow-types';
+import { applyFailure, isDataError, withoutQuotedValues } from '../src/db/mysql-errors';
 import { toSqlDateTime } from '../src/db/time';
 
 /** A row of readState's one statement: the order (k = order), an invoice or a ledger row. */
@@ -29,41 +30,6 @@ async function readCommitted(conn: PoolConnection): Promise<void> {
   if (readCommittedConnections.has(raw)) return;
   await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
   readCommittedConnections.add(raw);
-}
-
-/**
- * MySQL errors that mean one event's data cannot be stored (too long, bad
- * date, out of range); retrying cannot help, so the event is rejected. Not
- * ER_DUP_ENTRY: every id the apply writes is checked in the plan first, so a
- * duplicate key can only come from a concurrent writer and is retried.
- */
-const DATA_ERRORS = new Set([
-  'ER_DATA_TOO_LONG',
-  'ER_TRUNCATED_WRONG_VALUE',
-  'ER_TRUNCATED_WRONG_VALUE_FOR_FIELD',
-  'ER_WARN_DATA_OUT_OF_RANGE',
-  'ER_INVALID_JSON_TEXT',
-  'ER_BAD_NULL_ERROR',
-]);
-
-/** Whether `err` says the data itself cannot be stored (a RangeError is a date we cannot format). */
-export function isDataError(err: unknown): err is Error {
-  const code = (err as { code?: string } | null)?.code;
-  return err instanceof RangeError || (err instanceof Error && !!code && DATA_ERRORS.has(code));
-}
-
-/**
- * mysql2 errors carry the full statement with its values (customer names,
- * addresses); activity failures are logged and stored in workflow history, so
- * only the code and message travel on.
- */
-export function withoutSql(err: unknown): unknown {
-  if (err instanceof Error && 'sql' in err) {
-    const clean = new Error(err.message);
-    clean.name = (err as { code?: string }).code ?? err.name;
-    return clean;
-  }
-  return err;
 }
 
 /** A write of plan step `index` failed; carries the cause out of the transaction. */
@@ -298,7 +264,7 @@ export interface ApplyDeps {
  * several statements; every value is still a `?` parameter that mysql2 escapes.
  * No stack is captured per statement (mysql2's `trace`): it cost the worker
  * about 2% of its main thread, and apply errors travel on as code and message
- * only (withoutSql), never with a stack.
+ * only (applyFailure), never with a stack.
  */
 export const APPLY_POOL_OPTIONS = { multipleStatements: true, trace: false } as const;
 
@@ -481,23 +447,11 @@ export function createApplyActivities({ pool, hooks, totalRule }: ApplyDeps) {
       }
       return { outcomes: plan.steps.map((s) => s.outcome), order: plan.order };
     } catch (err) {
-      throw withoutSql(
+      throw applyFailure(
         err instanceof StepWriteError || err instanceof BatchWriteError ? err.cause : err,
       );
     }
   }
 
   return { applyOrderEvents };
-}
-
-/**
- * A MySQL error message with its quoted values cut out: messages such as
- * "Incorrect string value: '…' for column 'customer'" quote the rejected data,
- * and this text becomes the order's block reason, which is logged and shown.
- * The column name (after "for column") is kept; every other literal goes.
- */
-export function withoutQuotedValues(message: string): string {
-  return message.replace(/(for (?:column|key) )?'(?:[^'\\]|\\.)*'/g, (m, keep?: string) =>
-    keep ? m : "'…'",
-  );
 }

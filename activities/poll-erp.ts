@@ -1,13 +1,14 @@
 import { Context } from '@temporalio/activity';
 import type { CursorRepository } from '../src/db/cursor-repository';
+import { sendingSql } from '../src/db/mysql-errors';
 import type { DroppedGapRange, PollCursor } from '../src/erp/cursor';
-import { countDropped } from '../src/erp/cursor';
+import { countDropped, countSeqs, inRanges } from '../src/erp/cursor';
 import { describeRanges, recordDroppedGaps } from '../src/erp/gap-stats';
 import { nextWatchWait, pollWatchDeadline } from '../src/erp/poll-settings';
 import type { ErpSource } from '../src/erp/source';
 import type { EventProducer } from '../src/kafka/producer';
 import { createLogger } from '../src/log';
-import { countPolledRows } from '../src/observability/metrics';
+import { countLateRows, countPolledRows } from '../src/observability/metrics';
 
 export interface PollDeps {
   erp: ErpSource;
@@ -25,6 +26,8 @@ export interface PollDeps {
   rereadMs?: number;
   /** Where dropped gaps are reported; the default writes a warning line per reason. */
   onGapsDropped?: (ranges: DroppedGapRange[]) => void;
+  /** Where rows that arrived after their gap was dropped are reported; the default writes a warning line. */
+  onLateRows?: (rows: Array<{ seq: number; orderId: string }>) => void;
   /** Aborted when the worker starts to shut down: a watching poll returns at once. */
   stopping?: AbortSignal;
 }
@@ -43,8 +46,10 @@ export interface PollReport {
   gapsBefore: number;
   position: number;
   gaps: number;
-  /** Sequences the cursor stopped waiting for (expired or over the cap); each is logged. */
+  /** Sequences the cursor stopped waiting for (expired); each is logged. */
   gapsDropped: number;
+  /** Rows produced after their gap had been given up (late beyond the gap TTL); each order id is logged. */
+  lateRows: number;
 }
 
 /** What the poll workflow passes to the activity. */
@@ -77,6 +82,7 @@ export function createPollActivities(deps: PollDeps) {
       position: 0,
       gaps: 0,
       gapsDropped: 0,
+      lateRows: 0,
     };
     const ctx = activityContext();
     const onGapsDropped = deps.onGapsDropped ?? logDroppedGaps;
@@ -84,7 +90,8 @@ export function createPollActivities(deps: PollDeps) {
     // the ticker keeps a slow but live attempt from being taken for a dead one.
     const ticker = ctx ? setInterval(() => ctx.heartbeat(report), 5_000) : undefined;
     try {
-      return await pollPages(ctx, started, request, report, onGapsDropped);
+      // The ERP and cursor statements carry no customer data, but an error never leaves with SQL in it.
+      return await sendingSql(() => pollPages(ctx, started, request, report, onGapsDropped));
     } finally {
       clearInterval(ticker);
     }
@@ -110,9 +117,13 @@ export function createPollActivities(deps: PollDeps) {
       const cursor = await deps.cursors.load(deps.cursorName);
       if (report.pages === 0) {
         report.positionBefore = cursor.position;
-        report.gapsBefore = cursor.gaps.length;
+        report.gapsBefore = countSeqs(cursor.gaps);
       }
-      const { events, nextCursor, droppedGaps } = await deps.erp.fetchEvents(cursor, deps.pageSize);
+      const { events, nextCursor, droppedGaps, forgotten } = await deps.erp.fetchEvents(
+        cursor,
+        deps.pageSize,
+      );
+      const late = events.filter((e) => inRanges(cursor.dropped ?? [], e.seq));
       const refused = await deps.producer.sendEvents(events);
       // An empty re-read that changed nothing writes nothing.
       if (events.length > 0 || droppedGaps.length > 0 || !sameCursor(cursor, nextCursor))
@@ -123,6 +134,12 @@ export function createPollActivities(deps: PollDeps) {
         report.gapsDropped += countDropped(droppedGaps);
         onGapsDropped(droppedGaps);
       }
+      if (late.length > 0) {
+        countLateRows(late.length);
+        report.lateRows += late.length;
+        (deps.onLateRows ?? logLateRows)(late.map((e) => ({ seq: e.seq, orderId: e.orderId })));
+      }
+      if (forgotten && forgotten.length > 0) logForgotten(forgotten);
       countPolledRows(events.length - refused, refused);
       report.read += events.length;
       report.produced += events.length - refused;
@@ -130,7 +147,7 @@ export function createPollActivities(deps: PollDeps) {
       report.pages++;
       if (caughtUp) report.rereads++;
       report.position = nextCursor.position;
-      report.gaps = nextCursor.gaps.length;
+      report.gaps = countSeqs(nextCursor.gaps);
       ctx?.heartbeat(report);
       if (signals.some((x) => x.aborted)) break;
       if (Date.now() - started > deps.budgetMs) break;
@@ -151,7 +168,11 @@ export function createPollActivities(deps: PollDeps) {
 const log = createLogger('poll');
 
 function sameCursor(a: PollCursor, b: PollCursor): boolean {
-  return a.position === b.position && JSON.stringify(a.gaps) === JSON.stringify(b.gaps);
+  return (
+    a.position === b.position &&
+    JSON.stringify(a.gaps) === JSON.stringify(b.gaps) &&
+    JSON.stringify(a.dropped ?? []) === JSON.stringify(b.dropped ?? [])
+  );
 }
 
 /** Waits `ms`; false if one of `signals` aborted first (or already had). */
@@ -169,18 +190,39 @@ function pause(ms: number, signals: readonly AbortSignal[]): Promise<boolean> {
   });
 }
 
-/** One warning per reason (and per 200 ranges) naming every dropped sequence; no row data. */
+/** One warning per 200 ranges naming every dropped sequence; no row data. */
 function logDroppedGaps(ranges: DroppedGapRange[]): void {
-  for (const reason of ['expired', 'cap'] as const) {
-    const mine = ranges.filter((r) => r.reason === reason);
-    if (mine.length === 0) continue;
-    for (const seqs of describeRanges(mine)) {
-      log.warn('poll cursor dropped change-log gaps', {
-        reason,
-        count: countDropped(mine),
-        seqs,
-      });
-    }
+  for (const seqs of describeRanges(ranges)) {
+    log.warn('poll cursor dropped change-log gaps; still looking for them as late rows', {
+      reason: 'expired',
+      count: countDropped(ranges),
+      seqs,
+    });
+  }
+}
+
+/** One warning per 200 rows naming the orders whose events arrived after their gap was dropped. */
+function logLateRows(rows: Array<{ seq: number; orderId: string }>): void {
+  for (let i = 0; i < rows.length; i += 200) {
+    const some = rows.slice(i, i + 200);
+    log.warn(
+      'change-log rows arrived after their gap was dropped (late beyond the gap TTL); produced now',
+      {
+        count: some.length,
+        orderIds: [...new Set(some.map((r) => r.orderId))],
+        seqs: some.map((r) => r.seq).join(','),
+      },
+    );
+  }
+}
+
+/** Dropped sequences that never appeared within the late watch: from now on they are not looked for. */
+function logForgotten(ranges: Array<{ from: number; to: number }>): void {
+  for (const seqs of describeRanges(ranges)) {
+    log.info('stopped looking for dropped change-log sequences (late watch over)', {
+      count: countSeqs(ranges),
+      seqs,
+    });
   }
 }
 

@@ -1,6 +1,7 @@
 import { orderEventSchema } from '../src/contracts/events';
 import type { OrderEvent } from '../src/contracts/events';
 import { eventBytes } from '../src/contracts/workflow-types';
+import { sendingSql } from '../src/db/mysql-errors';
 import type { ErpSource } from '../src/erp/source';
 
 export interface ErpReadInput {
@@ -50,7 +51,9 @@ export function createReadErpActivities({ erp }: { erp: ErpSource }) {
    * consumer would refuse. Paged so that no result nears Temporal's 2 MiB limit.
    */
   async function readOrderEventsFromErp(input: ErpReadInput): Promise<ErpReadResult> {
-    const rows = await erp.fetchOrderEvents(input.orderId, input.fromVersion, ERP_PAGE_ROWS);
+    const rows = await sendingSql(() =>
+      erp.fetchOrderEvents(input.orderId, input.fromVersion, ERP_PAGE_ROWS),
+    );
     const valid: OrderEvent[] = [];
     const invalid: ErpReadResult['invalid'] = [];
     // Only this order's rows, byte for byte, whatever the ERP's collation matched.

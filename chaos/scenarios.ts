@@ -8,6 +8,7 @@
 import { ChaosPipeline, log } from './harness';
 import type { Scenario, ScenarioResult } from './harness';
 import { badInput } from './scenarios/bad-input';
+import { bulkErpTransaction } from './scenarios/bulk-transaction';
 import { channelChange } from './scenarios/channel-change';
 import { consumerStall, rebalance } from './scenarios/consumer-group';
 import { poison } from './scenarios/poison';
@@ -32,6 +33,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   'channel-change': channelChange,
   poison,
   'bad-input': badInput,
+  'bulk-erp-transaction': bulkErpTransaction,
 };
 
 export async function runScenario(name: string): Promise<ScenarioResult> {

@@ -7,6 +7,7 @@
  */
 import type { RowDataPacket } from 'mysql2/promise';
 import type { SeedSystem } from '../bench/systems/seed/schema';
+import { BULK_NOTE, bulkTransactionDuring } from './bulk-transaction';
 import { channelChangeTraffic } from './channel-change';
 import { log, sleep } from './harness';
 import type { ScenarioResult } from './harness';
@@ -124,6 +125,19 @@ const channelChange: SeedScenario = async (r, name) => {
   return seedResult(r, name, run, [`${moved} orders moved to another channel between two updates`]);
 };
 
+const bulkTransaction: SeedScenario = async (r, name) => {
+  await r.startDefault();
+  const run = await seedTraffic(
+    r,
+    (traffic) => bulkTransactionDuring(r.p.writer, r.p.prefix, traffic),
+    {
+      orders: 20,
+      rate: 40,
+    },
+  );
+  return seedResult(r, name, run, [BULK_NOTE]);
+};
+
 const NO_TEMPORAL = 'no Temporal in this design';
 const NO_KAFKA = 'no Kafka in this design: the poller hands events to the processors in process';
 const NO_GROUP = 'no consumer group: one process, whose processors share an in-process queue';
@@ -157,6 +171,7 @@ export const SEED_SCENARIOS: Record<string, Record<SeedSystem, SeedScenario | st
   'channel-change': { seed: channelChange, old: channelChange },
   poison: { seed: NO_VALIDATION, old: NO_VALIDATION },
   'bad-input': { seed: NO_DLQ, old: NO_DLQ },
+  'bulk-erp-transaction': { seed: bulkTransaction, old: bulkTransaction },
 };
 
 const empty = {

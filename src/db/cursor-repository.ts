@@ -1,5 +1,5 @@
 import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { EMPTY_CURSOR } from '../erp/cursor';
+import { cursorFromStored, cursorToStored, EMPTY_CURSOR } from '../erp/cursor';
 import type { PollCursor } from '../erp/cursor';
 import { jsonColumn } from './json-column';
 
@@ -14,11 +14,12 @@ export class CursorRepository {
     );
     const row = rows[0];
     if (!row) return EMPTY_CURSOR;
-    return { position: Number(row.position), gaps: jsonColumn<PollCursor['gaps']>(row.gaps) };
+    // A cursor an older release saved (a list of single sequences) loads as ranges.
+    return cursorFromStored(Number(row.position), jsonColumn<unknown>(row.gaps));
   }
 
   async save(name: string, cursor: PollCursor): Promise<void> {
-    const gaps = JSON.stringify(cursor.gaps);
+    const gaps = JSON.stringify(cursorToStored(cursor));
     const [res] = await this.pool.query<ResultSetHeader>(
       'UPDATE poll_cursor SET position = ?, gaps = ?, updated_at = UTC_TIMESTAMP(3) WHERE name = ?',
       [cursor.position, gaps, name],

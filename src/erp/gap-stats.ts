@@ -7,12 +7,14 @@ import { countDroppedGaps } from '../observability/metrics';
  * `ordersync_poll_gaps_dropped_total{reason}`, the one running total.
  */
 export function recordDroppedGaps(ranges: readonly DroppedGapRange[]): void {
-  for (const reason of ['expired', 'cap'] as const)
-    countDroppedGaps(reason, countDropped(ranges, reason));
+  countDroppedGaps('expired', countDropped(ranges, 'expired'));
 }
 
 /** Ranges as `3-5,9`, in lines of at most `perLine` ranges, for logs (sequence numbers only). */
-export function describeRanges(ranges: readonly DroppedGapRange[], perLine = 200): string[] {
+export function describeRanges(
+  ranges: ReadonlyArray<{ from: number; to: number }>,
+  perLine = 200,
+): string[] {
   const lines: string[] = [];
   for (let i = 0; i < ranges.length; i += perLine) {
     lines.push(

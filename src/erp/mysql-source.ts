@@ -1,7 +1,7 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { jsonColumn } from '../db/json-column';
 import { fromSqlDateTime } from '../db/time';
-import { DEFAULT_GAP_POLICY, stepCursor } from './cursor';
+import { DEFAULT_GAP_POLICY, rangesToRead, stepCursor } from './cursor';
 import type { GapPolicy, PollCursor } from './cursor';
 import type { ErpEvent, ErpSource } from './source';
 
@@ -41,9 +41,9 @@ export class MysqlErpSource implements ErpSource {
 
   async fetchEvents(cursor: PollCursor, limit: number) {
     // One statement, so the new rows and the re-checked gaps come from one snapshot.
-    const gapSeqs = cursor.gaps.map((g) => g.seq);
-    const where = gapSeqs.length > 0 ? 'seq > ? OR seq IN (?)' : 'seq > ?';
-    const params: unknown[] = gapSeqs.length > 0 ? [cursor.position, gapSeqs] : [cursor.position];
+    const ranges = rangesToRead(cursor);
+    const where = ['seq > ?', ...ranges.map(() => 'seq BETWEEN ? AND ?')].join(' OR ');
+    const params = [cursor.position, ...ranges.flatMap((r) => [r.from, r.to])];
     const [rows] = await this.pool.query<EventRow[]>(
       `SELECT ${COLUMNS} FROM order_events WHERE ${where} ORDER BY seq LIMIT ?`,
       [...params, limit],
@@ -56,7 +56,12 @@ export class MysqlErpSource implements ErpSource {
       this.policy,
       limit,
     );
-    return { events, nextCursor: step.cursor, droppedGaps: step.dropped };
+    return {
+      events,
+      nextCursor: step.cursor,
+      droppedGaps: step.dropped,
+      forgotten: step.forgotten,
+    };
   }
 
   async fetchOrderEvents(orderId: string, fromVersion: number, limit: number) {

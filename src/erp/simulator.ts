@@ -84,6 +84,26 @@ function pick<T>(xs: readonly T[]): T {
   return xs[Math.floor(Math.random() * xs.length)]!;
 }
 
+/** The ERP orders row's values for ERP_ORDER_COLUMNS, in that order. */
+export function erpOrderFields(s: OrderSnapshot, version: number, now: string): unknown[] {
+  return [
+    s.status,
+    JSON.stringify(s.customer),
+    JSON.stringify(s.shippingAddress),
+    s.currency,
+    s.total,
+    s.taxTotal ?? null,
+    s.shippingTotal ?? null,
+    s.discountTotal ?? null,
+    s.roundingAdjustment ?? null,
+    s.erpStatus ?? null,
+    s.billingAddress ? JSON.stringify(s.billingAddress) : null,
+    s.attributes ? JSON.stringify(s.attributes) : null,
+    version,
+    now,
+  ];
+}
+
 interface Plan {
   orderId: string;
   channel: Channel;
@@ -179,22 +199,7 @@ async function writeOrder(
   let snapshot: OrderSnapshot | null = null;
   const upsertOrder = async (conn: PoolConnection, s: OrderSnapshot, v: number) => {
     const now = toSqlDateTime(new Date().toISOString());
-    const fields = [
-      s.status,
-      JSON.stringify(s.customer),
-      JSON.stringify(s.shippingAddress),
-      s.currency,
-      s.total,
-      s.taxTotal ?? null,
-      s.shippingTotal ?? null,
-      s.discountTotal ?? null,
-      s.roundingAdjustment ?? null,
-      s.erpStatus ?? null,
-      s.billingAddress ? JSON.stringify(s.billingAddress) : null,
-      s.attributes ? JSON.stringify(s.attributes) : null,
-      v,
-      now,
-    ];
+    const fields = erpOrderFields(s, v, now);
     if (v === 1) {
       await conn.query(
         `INSERT INTO orders (${ERP_ORDER_COLUMNS}, created_at, order_id, channel) VALUES (?)`,
@@ -305,8 +310,8 @@ async function writeOrder(
   }
 }
 
-/** The ERP order columns a snapshot sets, in upsertOrder's order. */
-const ERP_ORDER_COLUMNS = `status, customer, shipping_address, currency, total, tax_total, shipping_total,
+/** The ERP order columns a snapshot sets, in erpOrderFields' order. */
+export const ERP_ORDER_COLUMNS = `status, customer, shipping_address, currency, total, tax_total, shipping_total,
   discount_total, rounding_adjustment, erp_status, billing_address, attributes, version, updated_at`;
 
 /**

@@ -7,13 +7,20 @@ import type { DroppedGapRange, PollCursor } from './cursor';
  */
 export interface ErpSource {
   /**
-   * Events after `cursor`, oldest first, the cursor to save once they are
-   * produced, and the gaps that cursor no longer waits for.
+   * Events after `cursor` (and in its gap and dropped ranges, see
+   * `rangesToRead`), oldest first, the cursor to save once they are produced,
+   * the gaps that cursor no longer waits for, and the dropped ranges it no
+   * longer looks for late rows in.
    */
   fetchEvents(
     cursor: PollCursor,
     limit: number,
-  ): Promise<{ events: ErpEvent[]; nextCursor: PollCursor; droppedGaps: DroppedGapRange[] }>;
+  ): Promise<{
+    events: ErpEvent[];
+    nextCursor: PollCursor;
+    droppedGaps: DroppedGapRange[];
+    forgotten?: Array<{ from: number; to: number }>;
+  }>;
   /** One order's events from `fromVersion` on, in version order, at most `limit`; used by replay. */
   fetchOrderEvents(orderId: string, fromVersion: number, limit: number): Promise<ErpEvent[]>;
 }

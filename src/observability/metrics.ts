@@ -94,8 +94,14 @@ export const pollGaps = new Gauge({
 
 export const pollGapsDropped = new Counter({
   name: 'ordersync_poll_gaps_dropped_total',
-  help: 'Gaps given up: expired (older than the gap TTL) or cap (more than the gap limit).',
+  help: 'Change-log sequences given up after the gap TTL (reason expired); each is still looked for as a late row.',
   labelNames: ['reason'] as const,
+  registers: [registry],
+});
+
+export const pollLateRows = new Counter({
+  name: 'ordersync_poll_late_rows_total',
+  help: 'Change-log rows that appeared after their gap was given up (late beyond the gap TTL), produced then.',
   registers: [registry],
 });
 
@@ -106,7 +112,7 @@ for (const type of ['order_creation', 'order_updation', 'invoice_creation'])
     eventsApplied.inc({ type, outcome }, 0);
 for (const kind of ['data', 'transient']) applyFailures.inc({ kind }, 0);
 for (const outcome of ['produced', 'dead_lettered']) pollRows.inc({ outcome }, 0);
-for (const reason of ['expired', 'cap']) pollGapsDropped.inc({ reason }, 0);
+pollGapsDropped.inc({ reason: 'expired' }, 0);
 
 /** One poll page, counted once its cursor is saved. */
 export function countPolledRows(produced: number, deadLettered: number): void {
@@ -120,8 +126,13 @@ export function countDeadLetters(letters: ReadonlyArray<{ reason: string }>): vo
 }
 
 /** Gaps the poll cursor gave up; called where they are dropped, with zero or more. */
-export function countDroppedGaps(reason: 'expired' | 'cap', n: number): void {
+export function countDroppedGaps(reason: 'expired', n: number): void {
   if (n > 0) pollGapsDropped.inc({ reason }, n);
+}
+
+/** Rows produced after their gap had been given up. */
+export function countLateRows(n: number): void {
+  if (n > 0) pollLateRows.inc(n);
 }
 
 const CONSUMER_ONLY = [consumerMessages, consumerLag, consumerHandoverSeconds];
@@ -135,6 +146,7 @@ const WORKER_ONLY = [
   pollCursorLag,
   pollGaps,
   pollGapsDropped,
+  pollLateRows,
 ];
 
 /**

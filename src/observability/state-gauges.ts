@@ -4,6 +4,7 @@ import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { CHANNELS } from '../contracts/events';
 import { ORDER_CHANNEL, ORDER_SYNC_STATE } from '../contracts/search-attributes';
 import type { CursorRepository } from '../db/cursor-repository';
+import { countSeqs } from '../erp/cursor';
 import { withTimeout } from './http-server';
 import { blockedOrders, consumerLag, pollCursorLag, pollGaps } from './metrics';
 
@@ -44,7 +45,7 @@ export function pollCursorRefresher(deps: {
     ]);
     const high = Number(rows[0]?.high ?? 0);
     pollCursorLag.set(Math.max(0, high - cursor.position));
-    pollGaps.set(cursor.gaps.length);
+    pollGaps.set(countSeqs(cursor.gaps));
   }, 5_000);
 }
 

@@ -25,6 +25,7 @@ import { createDataConverter, createPayloadCodec } from '../../src/temporal/data
 import { bundleWorkflows } from '../../src/temporal/workflow-bundle';
 import { eventually, testEnv } from '../support/env';
 import { orderHistory, uniqueOrderId } from '../support/order-events';
+import { createTestWorker } from '../support/test-worker';
 
 // The workflow's ordering rules, on the real local Temporal server, with the
 // MySQL activities replaced by an in-memory target that enforces the same rules.
@@ -133,15 +134,7 @@ let bundle: { code: string };
 beforeAll(async () => {
   bundle = { code: await bundleWorkflows() };
   client = await createTemporalClient(cfg);
-  const { NativeConnection } = await import('@temporalio/worker');
-  worker = await Worker.create({
-    connection: await NativeConnection.connect({ address: cfg.ORDERSYNC_TEMPORAL_ADDRESS }),
-    namespace: cfg.ORDERSYNC_TEMPORAL_NAMESPACE,
-    taskQueue,
-    workflowBundle: bundle,
-    dataConverter: createDataConverter(cfg),
-    activities: fakeActivities(),
-  });
+  worker = await createTestWorker(cfg, taskQueue, bundle, fakeActivities());
   running = worker.run();
 });
 

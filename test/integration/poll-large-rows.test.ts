@@ -5,12 +5,16 @@ import { createPollActivities } from '../../activities/poll-erp';
 import type { OrderEvent } from '../../src/contracts/events';
 import { HEADERS } from '../../src/contracts/topics';
 import { CursorRepository } from '../../src/db/cursor-repository';
-import { toSqlDateTime } from '../../src/db/time';
 import { MysqlErpSource } from '../../src/erp/mysql-source';
 import { EventProducer } from '../../src/kafka/producer';
 import { eventTopics, topicsFromConfig } from '../../src/kafka/topics';
 import { eventually, testEnv } from '../support/env';
-import { closePollFixture, openPollFixture } from '../support/poll-fixture';
+import {
+  CHANGE_LOG_INSERT,
+  changeLogRow,
+  closePollFixture,
+  openPollFixture,
+} from '../support/poll-fixture';
 import type { PollFixture } from '../support/poll-fixture';
 import { orderHistory, uniqueOrderId } from '../support/order-events';
 
@@ -47,19 +51,9 @@ async function writeRows(events: OrderEvent[], padBytes: number): Promise<number
   const seqs: number[] = [];
   for (const e of events) {
     const payload = { ...e.data, padding: 'p'.repeat(padBytes) };
-    const [res] = await writer.query<ResultSetHeader>(
-      `INSERT INTO order_events (event_id, order_id, channel, type, version, occurred_at, payload)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      [
-        e.eventId,
-        e.orderId,
-        e.channel,
-        e.type,
-        e.erpVersion,
-        toSqlDateTime(e.occurredAt),
-        JSON.stringify(payload),
-      ],
-    );
+    const [res] = await writer.query<ResultSetHeader>(CHANGE_LOG_INSERT, [
+      [changeLogRow(e, payload)],
+    ]);
     seqs.push(res.insertId);
   }
   return seqs;

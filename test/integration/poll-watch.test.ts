@@ -1,50 +1,17 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
-import type { Admin } from 'kafkajs';
-import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { RowDataPacket } from 'mysql2/promise';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createPollActivities } from '../../activities/poll-erp';
 import type { PollReport, PollRequest } from '../../activities/poll-erp';
-import { CursorRepository } from '../../src/db/cursor-repository';
 import { MysqlErpSource } from '../../src/erp/mysql-source';
 import { simulate } from '../../src/erp/simulator';
-import { EventProducer } from '../../src/kafka/producer';
-import { eventTopics, topicsFromConfig } from '../../src/kafka/topics';
 import { testEnv } from '../support/env';
-import { closePollFixture, openPollFixture } from '../support/poll-fixture';
-import type { PollFixture } from '../support/poll-fixture';
+import { caughtUpPollSuite, messagesOnEventTopics } from '../support/poll-fixture';
 
 // The poll activity watching the change log after it has caught up: against the
 // real ERP tables, the real cursor row and a real broker.
 const { cfg } = testEnv('poll-watch');
-const topics = topicsFromConfig(cfg);
-let admin: Admin;
-let reader: Pool;
-let app: Pool;
-let writer: Pool;
-let producer: EventProducer | undefined;
-let cursors: CursorRepository;
-let fixture: PollFixture | undefined;
-
-beforeAll(async () => {
-  fixture = await openPollFixture(cfg);
-  ({ admin, writer, reader, app } = fixture);
-  cursors = new CursorRepository(app);
-  producer = new EventProducer(fixture.kafka, topics, { createTopicsWithPartitions: 3 });
-  await producer.connect(); // creates the topics
-});
-
-afterAll(async () => {
-  await producer?.disconnect();
-  await closePollFixture(fixture, [...eventTopics(topics), topics.dlq]);
-});
-
-/** Every test starts caught up: the cursor at the change log's end, no gaps. */
-beforeEach(async () => {
-  const [rows] = await reader.query<RowDataPacket[]>(
-    'SELECT COALESCE(MAX(seq), 0) AS s FROM order_events',
-  );
-  await cursors.save(cfg.ORDERSYNC_CURSOR_NAME, { position: Number(rows[0]!.s), gaps: [] });
-});
+const suite = caughtUpPollSuite(cfg);
 
 let env: MockActivityEnvironment;
 afterEach(() => env?.removeAllListeners());
@@ -67,9 +34,9 @@ function runPoll(
   const { onHeartbeat, reread = 100, stopping } = opts;
   if (onHeartbeat) env.on('heartbeat', (d: unknown) => onHeartbeat(d as PollReport));
   const { pollErpToKafka } = createPollActivities({
-    erp: new MysqlErpSource(reader),
-    cursors,
-    producer: producer!,
+    erp: new MysqlErpSource(suite.reader),
+    cursors: suite.cursors,
+    producer: suite.producer,
     cursorName: cfg.ORDERSYNC_CURSOR_NAME,
     pageSize: 500,
     budgetMs,
@@ -83,20 +50,14 @@ function runPoll(
 const HOURLY = 3_600_000;
 
 const cursorSavedAt = async (): Promise<string> => {
-  const [rows] = await app.query<RowDataPacket[]>(
+  const [rows] = await suite.app.query<RowDataPacket[]>(
     'SELECT CAST(updated_at AS CHAR) AS t FROM poll_cursor WHERE name = ?',
     [cfg.ORDERSYNC_CURSOR_NAME],
   );
   return String(rows[0]!.t);
 };
 
-/** Messages on the three channel topics together. */
-async function messagesOnAll(): Promise<number> {
-  let n = 0;
-  for (const topic of eventTopics(topics))
-    for (const p of await admin.fetchTopicOffsets(topic)) n += Number(p.high) - Number(p.low);
-  return n;
-}
+const messagesOnAll = () => messagesOnEventTopics(suite.admin, cfg);
 
 describe('a caught-up poll watching the change log', () => {
   it('produces rows committed after it caught up, in the same run, and moves the cursor past them', async () => {
@@ -106,7 +67,7 @@ describe('a caught-up poll watching the change log', () => {
     const report = await runPoll({ everyMs: 1000 }, 4000, {
       onHeartbeat: () => {
         // The first heartbeat comes after the first read: the run has caught up.
-        written ??= simulate(writer, {
+        written ??= simulate(suite.writer, {
           orders: 2,
           prefix: `W${Date.now()}`,
           lateCommitProbability: 0,
@@ -120,9 +81,11 @@ describe('a caught-up poll watching the change log', () => {
     expect(report.rereads).toBeGreaterThan(0);
     // Every row went to Kafka before the run returned, and the cursor is past the last.
     expect((await messagesOnAll()) - before).toBe(events);
-    const [maxSeq] = await reader.query<RowDataPacket[]>('SELECT MAX(seq) AS s FROM order_events');
+    const [maxSeq] = await suite.reader.query<RowDataPacket[]>(
+      'SELECT MAX(seq) AS s FROM order_events',
+    );
     expect(report.position).toBe(Number(maxSeq[0]!.s));
-    expect((await cursors.load(cfg.ORDERSYNC_CURSOR_NAME)).position).toBe(report.position);
+    expect((await suite.cursors.load(cfg.ORDERSYNC_CURSOR_NAME)).position).toBe(report.position);
   }, 30_000);
 
   it('without an interval returns once caught up: one read, no re-reads', async () => {

@@ -22,6 +22,8 @@ function promtool(...args: string[]): string {
 
 const ALERTS = [
   'OrdersyncPollerStalled',
+  'OrdersyncPollGapsDropped',
+  'OrdersyncPollLateRows',
   'OrdersyncConsumerLagGrowing',
   'OrdersyncBlockedOrders',
   'OrdersyncDeadLetters',

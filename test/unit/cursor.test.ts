@@ -1,32 +1,38 @@
 import { describe, it, expect } from 'vitest';
-import { DEFAULT_GAP_POLICY, EMPTY_CURSOR, stepCursor } from '../../src/erp/cursor';
+import {
+  DEFAULT_GAP_POLICY,
+  EMPTY_CURSOR,
+  inRanges,
+  rangesToRead,
+  stepCursor,
+} from '../../src/erp/cursor';
 import type { GapPolicy, PollCursor } from '../../src/erp/cursor';
+import { oneGap as one, singles } from '../support/gap-ranges';
 
-const POLICY: GapPolicy = { gapTtlMs: 5_000, maxGaps: 100 };
+const POLICY: GapPolicy = { gapTtlMs: 5_000, lateWatchMs: 60_000 };
 
-const seqsOf = (c: PollCursor): number[] => c.gaps.map((g) => g.seq);
+const seqsOf = (c: PollCursor): number[] => singles(c.gaps).map((g) => g.seq);
 
 describe('stepCursor', () => {
   it('advances the position over a contiguous read', () => {
     const c1 = stepCursor(EMPTY_CURSOR, [1, 2, 3], 1_000, POLICY).cursor;
-    expect(c1).toEqual({ position: 3, gaps: [] });
+    expect(c1).toEqual({ position: 3, gaps: [], dropped: [] });
     const c2 = stepCursor(c1, [4, 5], 2_000, POLICY).cursor;
-    expect(c2).toEqual({ position: 5, gaps: [] });
+    expect(c2).toEqual({ position: 5, gaps: [], dropped: [] });
   });
 
   it('turns sequences missing below the high-water mark into gaps stamped with now', () => {
     const c = stepCursor(EMPTY_CURSOR, [1, 2, 4, 7], 1_000, POLICY).cursor;
     expect(c.position).toBe(7);
     expect(c.gaps).toEqual([
-      { seq: 3, since: 1_000 },
-      { seq: 5, since: 1_000 },
-      { seq: 6, since: 1_000 },
+      { from: 3, to: 3, since: 1_000 },
+      { from: 5, to: 6, since: 1_000 },
     ]);
   });
 
   it('records a gap at the very start when sequence 1 is not yet visible', () => {
     const c = stepCursor(EMPTY_CURSOR, [2], 1_000, POLICY).cursor;
-    expect(c).toEqual({ position: 2, gaps: [{ seq: 1, since: 1_000 }] });
+    expect(c).toEqual({ position: 2, gaps: [one(1, 1_000)], dropped: [] });
   });
 
   it('never makes a gap of the high-water mark itself or anything above it', () => {
@@ -38,27 +44,25 @@ describe('stepCursor', () => {
   it('removes a gap once its sequence is seen, keeping the others with their original time', () => {
     const start: PollCursor = {
       position: 7,
-      gaps: [
-        { seq: 3, since: 1_000 },
-        { seq: 5, since: 1_500 },
-      ],
+      gaps: [one(3, 1_000), one(5, 1_500)],
     };
     const c = stepCursor(start, [3, 8], 2_000, POLICY).cursor;
-    expect(c).toEqual({ position: 8, gaps: [{ seq: 5, since: 1_500 }] });
+    expect(c).toEqual({ position: 8, gaps: [one(5, 1_500)], dropped: [] });
   });
 
   it('keeps the position when only gaps are seen', () => {
-    const start: PollCursor = { position: 9, gaps: [{ seq: 4, since: 0 }] };
-    expect(stepCursor(start, [4], 1_000, POLICY).cursor).toEqual({ position: 9, gaps: [] });
+    const start: PollCursor = { position: 9, gaps: [one(4, 0)] };
+    expect(stepCursor(start, [4], 1_000, POLICY).cursor).toEqual({
+      position: 9,
+      gaps: [],
+      dropped: [],
+    });
   });
 
   it('expires gaps once gapTtlMs has passed since they were recorded', () => {
     const start: PollCursor = {
       position: 20,
-      gaps: [
-        { seq: 11, since: 1_000 },
-        { seq: 12, since: 3_000 },
-      ],
+      gaps: [one(11, 1_000), one(12, 3_000)],
     };
     // 1_000 + 5_000 = 6_000 is the expiry instant of seq 11.
     expect(seqsOf(stepCursor(start, [], 5_999, POLICY).cursor)).toEqual([11, 12]);
@@ -70,7 +74,7 @@ describe('stepCursor', () => {
     let c = stepCursor(EMPTY_CURSOR, [1, 3], 1_000, POLICY).cursor;
     c = stepCursor(c, [4], 3_000, POLICY).cursor;
     c = stepCursor(c, [5], 5_000, POLICY).cursor;
-    expect(c.gaps).toEqual([{ seq: 2, since: 1_000 }]);
+    expect(c.gaps).toEqual([one(2, 1_000)]);
     c = stepCursor(c, [6], 6_000, POLICY).cursor;
     expect(c.gaps).toEqual([]);
     expect(c.position).toBe(6);
@@ -83,55 +87,49 @@ describe('stepCursor', () => {
     expect(seqsOf(stepCursor(c, [], 600_000).cursor)).toEqual([]);
   });
 
-  it('drops the oldest gaps beyond maxGaps', () => {
-    const policy: GapPolicy = { gapTtlMs: 60_000, maxGaps: 3 };
-    const start: PollCursor = {
-      position: 10,
-      gaps: [
-        { seq: 2, since: 100 },
-        { seq: 4, since: 200 },
-      ],
-    };
-    const c = stepCursor(start, [13], 1_000, policy).cursor;
-    expect(c.position).toBe(13);
+  it('records a jump of any size as one range, and drops nothing for lack of room', () => {
+    const step = stepCursor(
+      { position: 1_000, gaps: [one(7, 100)] },
+      [1_001, 50_000_000],
+      1_000,
+      POLICY,
+    );
+    expect(step.cursor.position).toBe(50_000_000);
+    expect(step.cursor.gaps).toEqual([one(7, 100), { from: 1_002, to: 49_999_999, since: 1_000 }]);
+    expect(step.dropped).toEqual([]);
+  });
+
+  it('cuts a range around the rows seen in it, keeping its time', () => {
+    const start: PollCursor = { position: 30_000, gaps: [{ from: 1_001, to: 21_000, since: 500 }] };
+    const c = stepCursor(start, [1_001, 1_002, 5_000, 21_000], 1_000, POLICY).cursor;
     expect(c.gaps).toEqual([
-      { seq: 4, since: 200 },
-      { seq: 11, since: 1_000 },
-      { seq: 12, since: 1_000 },
+      { from: 1_003, to: 4_999, since: 500 },
+      { from: 5_001, to: 20_999, since: 500 },
     ]);
   });
 
-  it('keeps only the newest maxGaps gaps of one wide read', () => {
-    const c = stepCursor(EMPTY_CURSOR, [1, 10], 1_000, { gapTtlMs: 60_000, maxGaps: 2 }).cursor;
-    expect(c.position).toBe(10);
-    expect(seqsOf(c)).toEqual([8, 9]);
-  });
-
   it('keeps position and gaps on an empty read', () => {
-    expect(stepCursor(EMPTY_CURSOR, [], 1_000, POLICY).cursor).toEqual({ position: 0, gaps: [] });
-    const start: PollCursor = { position: 42, gaps: [{ seq: 40, since: 900 }] };
+    expect(stepCursor(EMPTY_CURSOR, [], 1_000, POLICY).cursor).toEqual(EMPTY_CURSOR);
+    const start: PollCursor = { position: 42, gaps: [one(40, 900)], dropped: [] };
     expect(stepCursor(start, [], 1_000, POLICY).cursor).toEqual(start);
   });
 
   it('returns gaps sorted by sequence', () => {
     const start: PollCursor = {
       position: 10,
-      gaps: [
-        { seq: 7, since: 500 },
-        { seq: 3, since: 400 },
-      ],
+      gaps: [one(7, 500), one(3, 400)],
     };
     const c = stepCursor(start, [12, 14], 1_000, POLICY).cursor;
     expect(seqsOf(c)).toEqual([3, 7, 11, 13]);
   });
 
   it('does not mutate its input cursor', () => {
-    const start: PollCursor = { position: 5, gaps: [{ seq: 2, since: 0 }] };
+    const start: PollCursor = { position: 5, gaps: [one(2, 0)] };
     const snapshot = structuredClone(start);
     stepCursor(start, [2, 6, 9], 1_000, POLICY);
     stepCursor(start, [], 1_000_000, POLICY);
     expect(start).toEqual(snapshot);
-    expect(EMPTY_CURSOR).toEqual({ position: 0, gaps: [] });
+    expect(EMPTY_CURSOR).toEqual({ position: 0, gaps: [], dropped: [] });
   });
 });
 
@@ -172,11 +170,11 @@ function boundedShuffle(xs: number[], window: number, rand: () => number): numbe
     .map((x) => x.s);
 }
 
-/** `SELECT seq ... WHERE seq > ? OR seq IN (?) ORDER BY seq LIMIT ?`, as MysqlErpSource issues it. */
+/** `SELECT seq ... WHERE seq > ? OR seq BETWEEN ? AND ? ... ORDER BY seq LIMIT ?`, as MysqlErpSource issues it. */
 function visibleQuery(committed: ReadonlySet<number>, cursor: PollCursor, limit: number): number[] {
-  const gapSet = new Set(cursor.gaps.map((g) => g.seq));
+  const ranges = rangesToRead(cursor);
   return [...committed]
-    .filter((s) => s > cursor.position || gapSet.has(s))
+    .filter((s) => s > cursor.position || inRanges(ranges, s))
     .sort((a, b) => a - b)
     .slice(0, limit);
 }
@@ -223,8 +221,8 @@ function simulate(
     polls++;
     returned.push(...seen);
     cursor = stepCursor(cursor, seen, now, opts.policy).cursor;
-    for (const g of cursor.gaps) if (!gapSince.has(g.seq)) gapSince.set(g.seq, g.since);
-    maxGapCount = Math.max(maxGapCount, cursor.gaps.length);
+    for (const g of singles(cursor.gaps)) if (!gapSince.has(g.seq)) gapSince.set(g.seq, g.since);
+    maxGapCount = Math.max(maxGapCount, singles(cursor.gaps).length);
     if (next >= commitOrder.length && seen.length === 0) break;
     if (polls > 100_000) throw new Error('simulation did not settle');
   }
@@ -256,7 +254,7 @@ describe('stepCursor simulation: shuffled commits of sequences 1..200', () => {
 
   it.each(SEEDS)('fully shuffled commit order, seed %i: every sequence exactly once', (seed) => {
     const order = fullShuffle(range(N), rng(seed));
-    const policy: GapPolicy = { gapTtlMs: 10_000_000, maxGaps: 10_000 };
+    const policy: GapPolicy = { gapTtlMs: 10_000_000, lateWatchMs: 60_000 };
     const r = simulate(order, { policy, limit: 5, stepMs: 1_000, maxCommitsPerStep: 3, seed });
     expectCommitsBeforeExpiry(r, policy.gapTtlMs);
     expect(r.maxGapCount).toBeGreaterThan(0);
@@ -269,7 +267,7 @@ describe('stepCursor simulation: shuffled commits of sequences 1..200', () => {
       const order = boundedShuffle(range(N), 8, rng(seed));
       // A late sequence commits within a few steps of its gap appearing (at most 10 s over
       // these seeds, checked below), so a 15 s TTL is tight against a run of 100+ polls.
-      const policy: GapPolicy = { gapTtlMs: 15_000, maxGaps: 10_000 };
+      const policy: GapPolicy = { gapTtlMs: 15_000, lateWatchMs: 60_000 };
       const r = simulate(order, { policy, limit: 4, stepMs: 1_000, maxCommitsPerStep: 3, seed });
       expectCommitsBeforeExpiry(r, policy.gapTtlMs);
       expect(r.gapSince.size).toBeGreaterThan(0);
@@ -279,26 +277,27 @@ describe('stepCursor simulation: shuffled commits of sequences 1..200', () => {
 
   it('returns rows in ascending order within each poll and never repeats across polls', () => {
     const order = fullShuffle(range(N), rng(99));
-    const policy: GapPolicy = { gapTtlMs: 10_000_000, maxGaps: 10_000 };
+    const policy: GapPolicy = { gapTtlMs: 10_000_000, lateWatchMs: 60_000 };
     const r = simulate(order, { policy, limit: 7, stepMs: 1_000, maxCommitsPerStep: 5, seed: 99 });
     expect(new Set(r.returned).size).toBe(r.returned.length);
     expect([...r.returned].sort((a, b) => a - b)).toEqual(range(N));
   });
 
-  it('control: a plain high-water mark (maxGaps 0) skips rows on the same schedule', () => {
+  it('control: a cursor that gives gaps up at once skips rows on the same schedule', () => {
     const order = fullShuffle(range(N), rng(1));
-    const policy: GapPolicy = { gapTtlMs: 10_000_000, maxGaps: 0 };
+    const policy: GapPolicy = { gapTtlMs: 0, lateWatchMs: 0 };
     const r = simulate(order, { policy, limit: 5, stepMs: 1_000, maxCommitsPerStep: 3, seed: 1 });
     expect(new Set(r.returned).size).toBe(r.returned.length);
     expect(r.returned.length).toBeLessThan(N);
   });
 
-  it('control: a sequence committed after its gap expired is not returned', () => {
-    // Sequence 2 is held open for 30 steps; the TTL is 10 steps.
+  /** Sequence 2 is held open for 30 steps; the gap TTL is 10 steps. */
+  function lateCommit(policy: GapPolicy) {
     const order = [1, 3, 4, 5, 6, 7, 8, 9, 10];
-    const policy: GapPolicy = { gapTtlMs: 10_000, maxGaps: 10_000 };
     const committed = new Set<number>();
     const returned: number[] = [];
+    const late: number[] = [];
+    const dropped: number[] = [];
     let cursor: PollCursor = EMPTY_CURSOR;
     for (let step = 1; step <= 40; step++) {
       const now = step * 1_000;
@@ -306,10 +305,27 @@ describe('stepCursor simulation: shuffled commits of sequences 1..200', () => {
       if (step === 30) committed.add(2);
       const seen = visibleQuery(committed, cursor, 5);
       returned.push(...seen);
-      cursor = stepCursor(cursor, seen, now, policy).cursor;
+      const next = stepCursor(cursor, seen, now, policy);
+      late.push(...next.late);
+      dropped.push(...next.dropped.map((r) => r.from));
+      cursor = next.cursor;
     }
-    expect(returned).not.toContain(2);
-    expect([...returned].sort((a, b) => a - b)).toEqual([1, 3, 4, 5, 6, 7, 8, 9, 10]);
-    expect(cursor.gaps).toEqual([]);
+    return { returned, late, dropped, cursor };
+  }
+
+  it('a sequence committed after its gap expired is still returned, once, and reported as late', () => {
+    const r = lateCommit({ gapTtlMs: 10_000, lateWatchMs: 60_000 });
+    expect(r.dropped).toEqual([2]);
+    expect(r.late).toEqual([2]);
+    expect([...r.returned].sort((a, b) => a - b)).toEqual(range(10));
+    expect(r.cursor.gaps).toEqual([]);
+    expect(r.cursor.dropped).toEqual([]);
+  });
+
+  it('control: a sequence committed after the late watch too is not returned', () => {
+    const r = lateCommit({ gapTtlMs: 10_000, lateWatchMs: 5_000 });
+    expect(r.returned).not.toContain(2);
+    expect([...r.returned].sort((a, b) => a - b)).toEqual([1, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(r.cursor.dropped).toEqual([]);
   });
 });

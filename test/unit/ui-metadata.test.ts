@@ -150,6 +150,7 @@ describe('poll workflow details', () => {
       position: 1120,
       gaps: 2,
       gapsDropped: 1,
+      lateRows: 0,
     };
     expect(pollDetails(report)).toBe(
       [
@@ -174,6 +175,7 @@ describe('poll workflow details', () => {
       position: 14,
       gaps: 0,
       gapsDropped: 0,
+      lateRows: 0,
     };
     expect(pollDetails(report).split('\n').at(-1)).toBe(
       '- **Watched:** 6 re-reads after catching up',
