@@ -66,6 +66,11 @@ export class LetterBuffer {
     return refused;
   }
 
+  /** A replay from `fromVersion` reads the uncounted events again from the ERP, when it reaches back to them. */
+  forgetUnlettered(fromVersion: number): void {
+    if (this.dropped !== null && fromVersion <= this.dropped.fromVersion) this.dropped = null;
+  }
+
   /** Puts a chunk that was not written back in front, where it was. */
   putBack(chunk: readonly OrderEvent[]): void {
     this.events.unshift(...chunk);

@@ -52,6 +52,9 @@ export const eventsSignal = defineSignal<[OrderEvent[]]>('events');
 export const replaySignal = defineSignal<[ReplayRequest]>('replay');
 export const statusQuery = defineQuery<OrderSyncStatus>('status');
 
+/** How long continue-as-new waits for a DLQ write under way (resumableRuns) before carrying it. */
+const LETTER_SETTLE_MS = 10_000;
+
 const FRESH: CarriedState = {
   state: 'new',
   appliedCount: 0,
@@ -191,7 +194,7 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
     if (refused > 0 && lost !== null) {
       // The DLQ has not taken the letters held so far: these are only counted; the ERP still has them.
       log.warn('events neither queued nor dead-lettered', { count: refused });
-      lastError = `queue full and the DLQ unavailable: ${lost.count} event(s) from v${lost.fromVersion} on were neither queued nor dead-lettered; replay the order from v${lost.fromVersion} or earlier`;
+      lastError = `queue full, and the letters waiting for the DLQ at their limit (${options.maxLetterBytes} bytes): ${lost.count} event(s) from v${lost.fromVersion} on were neither queued nor dead-lettered; replay the order from v${lost.fromVersion} or earlier`;
       showDetails();
     }
   };
@@ -209,7 +212,8 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
     replayRequest = req;
   });
   setHandler(statusQuery, status);
-  if (!options.fewerPromises) startLetterWriter();
+  // Letters a previous run could not write (resumableRuns) start the writer at once.
+  if (!options.fewerPromises || letters.length > 0) startLetterWriter();
 
   const continueAsNewDue = () => {
     const info = workflowInfo();
@@ -226,6 +230,8 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
   const continueAsNew = async (): Promise<never> => {
     // Runs without resumableRuns write every overflowing event first; nothing runs between this and the command.
     if (!resumable) await condition(() => letters.length === 0 && !writingLetters);
+    // A write under way usually lands within seconds; carried unfinished, it may be written twice.
+    else if (writingLetters) await condition(() => !writingLetters, LETTER_SETTLE_MS);
     const carry = resumable
       ? {
           replay: replayToCarry(),
@@ -277,7 +283,7 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
     if (!activityFailed(err) || isBadData(err)) throw err;
     // Shown in the details and `ordersync status` while the regular apply retries (no history events).
     retryingSince ??= applyStartedAt;
-    lastError = `apply failing, retrying: ${failureReason(err)}`;
+    if (state !== 'blocked') lastError = `apply failing, retrying: ${failureReason(err)}`;
     showDetails();
     return applyAfterOutage(req);
   };
@@ -413,6 +419,7 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
         const requeued: OrderEvent[] = [];
         if (resumable) {
           replayAt = req.fromVersion ?? 1;
+          letters.forgetUnlettered(replayAt);
           ctx.resumable = {
             progress: (v) => (replayAt = v),
             requeue: (events) => {

@@ -46,6 +46,11 @@ describe('LetterBuffer', () => {
     const b = new LetterBuffer({ maxBytes: 10 * size, chunkBytes: 1 << 20 }, carried);
     expect(b.length).toBe(3);
     expect(b.unlettered).toEqual({ count: 2, fromVersion: 9 });
+    // A replay that starts above them does not bring them back; one from at most v9 does.
+    b.forgetUnlettered(10);
+    expect(b.unlettered).not.toBeNull();
+    b.forgetUnlettered(9);
+    expect(b.unlettered).toBeNull();
     const unbounded = new LetterBuffer({ maxBytes: 0, chunkBytes: size });
     expect(unbounded.add(events)).toBe(0);
     expect(unbounded.takeAll()).toHaveLength(events.length);
