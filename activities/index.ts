@@ -5,6 +5,7 @@ import type { ErpSource } from '../src/erp/source';
 import type { EventProducer } from '../src/kafka/producer';
 import { instrumentApply } from '../src/observability/apply-metrics';
 import { createApplyActivities } from './apply-order-events';
+import { checkContract } from './contract-check';
 import { createDeadLetterActivities } from './dead-letter';
 import { createPollActivities } from './poll-erp';
 import { createReadErpActivities } from './read-erp';
@@ -27,8 +28,18 @@ export interface ActivityDeps {
 
 /** All activities, with their dependencies injected; the worker registers the result. */
 export function createActivities(deps: ActivityDeps) {
+  const { applyOrderEvents } = createApplyActivities({
+    pool: deps.pool,
+    totalRule: deps.totalRule,
+  });
   return {
-    ...instrumentApply(createApplyActivities({ pool: deps.pool, totalRule: deps.totalRule })),
+    // Every event is checked against the contract before it reaches MySQL (events signalled by hand).
+    ...instrumentApply({
+      applyOrderEvents: (input: Parameters<typeof applyOrderEvents>[0]) => {
+        checkContract(input);
+        return applyOrderEvents(input);
+      },
+    }),
     ...createReadErpActivities({ erp: deps.erp }),
     ...createDeadLetterActivities({ producer: deps.producer }),
     ...createPollActivities({

@@ -135,7 +135,14 @@ export function orderDetails(
       ...counts,
     ].join('\n');
   }
-  const lastError = status.lastError === null ? [] : [`- **Last error**${since}: ${error}`];
+  // An apply that keeps failing (MySQL down) says since when; it adds nothing to the history meanwhile.
+  const retrying = status.retryingSince ?? null;
+  const lastError =
+    status.lastError === null
+      ? []
+      : retrying !== null
+        ? [`- **Apply retrying since** ${utc(retrying)}: ${error}`]
+        : [`- **Last error**${since}: ${error}`];
   return [`- **State:** ${status.state}`, ...counts, ...lastError].join('\n');
 }
 

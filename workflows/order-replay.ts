@@ -19,6 +19,17 @@ export interface ReplayContext {
   record(result: ApplyResult): void;
   block(reason: string): void;
   blocked(): boolean;
+  /**
+   * Set only for runs with `resumableRuns`: where the replay stands (the
+   * lowest version not yet applied; a resumed replay re-reads from it), the
+   * events of a page the apply deferred (back into the queue), and the check
+   * between pages that continues as new when due (it never returns then).
+   */
+  resumable?: {
+    progress(fromVersion: number): void;
+    requeue(events: OrderEvent[]): void;
+    betweenPages(): Promise<void>;
+  };
 }
 
 /** Replays the order from `req.fromVersion` (all versions by default); stops early if it blocks. */
@@ -42,10 +53,20 @@ export async function replayFromErp(req: ReplayRequest, ctx: ReplayContext): Pro
     ctx.queue.takeOver([...events, ...held]);
     if (events.length > 0) {
       const supersede = supersededSnapshots([...events, ...held]);
-      ctx.record(await ctx.apply({ orderId, events, supersede }));
+      const result = await ctx.apply({ orderId, events, supersede });
+      ctx.record(result);
+      const deferred = new Set(
+        result.outcomes.filter((o) => o.outcome === 'deferred').map((o) => o.eventId),
+      );
+      if (deferred.size > 0) ctx.resumable?.requeue(events.filter((e) => deferred.has(e.eventId)));
       if (ctx.blocked()) return;
     }
     if (page.nextVersion === null) return;
     fromVersion = page.nextVersion;
+    if (ctx.resumable) {
+      // The held event was taken from the queue but not applied: a resumed replay reads it again.
+      ctx.resumable.progress(held[0]?.erpVersion ?? fromVersion);
+      await ctx.resumable.betweenPages();
+    }
   }
 }

@@ -39,15 +39,21 @@ import {
   localApply,
 } from './activities';
 import { IdleWait } from './idle-wait';
-import { invoiceWaitSummary, LastErrorClock, orderDetails } from './order-details';
+import { LetterBuffer } from './letter-buffer';
+import { invoiceWaitSummary, LastErrorClock, namedEvents, orderDetails } from './order-details';
 import { OrderQueue } from './order-queue';
 import { replayFromErp } from './order-replay';
+import type { ReplayContext } from './order-replay';
+import { checkSignalEvents } from './signal-events';
 
 /** New events for this order, in the order the consumer read them. */
 export const eventsSignal = defineSignal<[OrderEvent[]]>('events');
 /** Re-read the order's events from the ERP and re-apply them idempotently. */
 export const replaySignal = defineSignal<[ReplayRequest]>('replay');
 export const statusQuery = defineQuery<OrderSyncStatus>('status');
+
+/** How long continue-as-new waits for a DLQ write under way (resumableRuns) before carrying it. */
+const LETTER_SETTLE_MS = 10_000;
 
 const FRESH: CarriedState = {
   state: 'new',
@@ -64,6 +70,8 @@ const FRESH: CarriedState = {
 export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyncStatus> {
   const { orderId, channel } = input;
   const options = resolveOrderSyncOptions(input.options);
+  // Runs recorded without it keep the old code paths below (see OrderSyncOptions.resumableRuns).
+  const resumable = options.resumableRuns;
   const applyLocal = localApply(options.localApplyAttempts);
   // The starters set OrderSyncState to what a fresh run would publish first.
   const carried = input.carried ?? {
@@ -77,11 +85,20 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
   );
   let { state, appliedCount, skippedCount, lastError, target, invoiceWaitSince, publishedState } =
     carried;
-  const overflow: OrderEvent[] = [];
-  let replayRequest: ReplayRequest | null = null;
+  const letters = new LetterBuffer(
+    { maxBytes: resumable ? options.maxLetterBytes : 0, chunkBytes: options.deadLetterChunkBytes },
+    resumable ? { events: carried.letters, unlettered: carried.unlettered } : {},
+  );
+  // A replay the previous run requested or had begun resumes first.
+  let replayRequest: ReplayRequest | null = resumable ? (carried.replay ?? null) : null;
+  /** The lowest version the running replay has not applied yet; null when no replay runs. */
+  let replayAt: number | null = null;
   // Signals received; an invoice waiting for its order retries only after a new one.
-  let arrivals = 0;
+  let arrivals = resumable && carried.arrivedSinceWait ? 1 : 0;
   let arrivalsAtWait = 0;
+  /** Since when the current apply has been failing (its local attempts used up); null when it is not. */
+  let retryingSince = carried.retryingSince ?? null;
+  let applyStartedAt = 0;
 
   const status = (): OrderSyncStatus => ({
     orderId,
@@ -92,6 +109,7 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
     pending: queue.events().map(({ eventId, type, erpVersion }) => ({ eventId, type, erpVersion })),
     lastError,
     erpVersion: target?.erpVersion ?? 0,
+    retryingSince,
   });
 
   const errorClock = new LastErrorClock(lastError, carried.lastErrorSince ?? null);
@@ -128,6 +146,8 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
    * runs recorded without it start it at once (below), as they were recorded.
    */
   let writingLetters = false;
+  /** The chunk being written: continue-as-new carries it too, as it may not have been written. */
+  let writing: OrderEvent[] = [];
   let letterWriterStarted = false;
   function startLetterWriter(): void {
     if (letterWriterStarted) return;
@@ -136,9 +156,10 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
   }
   const writeLetters = async (): Promise<void> => {
     for (;;) {
-      await condition(() => overflow.length > 0);
+      await condition(() => letters.length > 0);
       writingLetters = true;
-      const events = overflow.splice(0);
+      const events = resumable ? letters.takeChunk() : letters.takeAll();
+      writing = events;
       try {
         await deadLetterHeldEvents({
           orderId,
@@ -147,33 +168,52 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
           detail: `order is blocked and already holds ${queue.heldBytes} bytes of events (limit ${options.maxHeldBytes}); replay it once fixed`,
         });
       } catch (err) {
-        overflow.unshift(...events); // only a cancelled activity ends up here; try again
+        letters.putBack(events); // only a cancelled activity ends up here; try again
         if (!activityFailed(err)) throw err;
       } finally {
         writingLetters = false;
+        writing = [];
       }
     }
   };
 
-  setHandler(eventsSignal, (events) => {
-    arrivals++;
+  /** Queues events; what does not fit goes to the DLQ and blocks the order. */
+  const enqueue = (events: readonly OrderEvent[]) => {
     const { repeats, overflow: over } = queue.offer(events);
     skippedCount += repeats;
     showDetails();
     if (over.length === 0) return;
-    overflow.push(...over);
+    const refused = letters.add(over);
     if (options.fewerPromises) startLetterWriter();
     if (state !== 'blocked') {
       block(
         `queue full: ${queue.heldBytes} bytes held (limit ${options.maxHeldBytes}); later events were dead-lettered; replay the order`,
       );
     }
+    const lost = letters.unlettered;
+    if (refused > 0 && lost !== null) {
+      // The DLQ has not taken the letters held so far: these are only counted; the ERP still has them.
+      log.warn('events neither queued nor dead-lettered', { count: refused });
+      lastError = `queue full, and the letters waiting for the DLQ at their limit (${options.maxLetterBytes} bytes): ${lost.count} event(s) from v${lost.fromVersion} on were neither queued nor dead-lettered; replay the order from v${lost.fromVersion} or earlier`;
+      showDetails();
+    }
+  };
+  setHandler(eventsSignal, (payload) => {
+    arrivals++;
+    if (!options.validateSignals) {
+      enqueue(payload);
+      return;
+    }
+    const { events, refused } = checkSignalEvents(payload);
+    enqueue(events);
+    if (refused !== null) block(refused);
   });
   setHandler(replaySignal, (req) => {
     replayRequest = req;
   });
   setHandler(statusQuery, status);
-  if (!options.fewerPromises) startLetterWriter();
+  // Letters a previous run could not write (resumableRuns) start the writer at once.
+  if (!options.fewerPromises || letters.length > 0) startLetterWriter();
 
   const continueAsNewDue = () => {
     const info = workflowInfo();
@@ -181,9 +221,27 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
   };
   const hasWork = () => replayRequest !== null || queue.length > 0;
 
+  /** The replay the next run resumes: the running one's progress or a requested one, whichever reaches back further. */
+  const replayToCarry = (): ReplayRequest | null => {
+    if (replayAt === null && replayRequest === null) return null;
+    const requested = replayRequest === null ? Infinity : (replayRequest.fromVersion ?? 1);
+    return { fromVersion: Math.min(replayAt ?? Infinity, requested) };
+  };
   const continueAsNew = async (): Promise<never> => {
-    // Every overflowing event written first; nothing runs between this and the command.
-    await condition(() => overflow.length === 0 && !writingLetters);
+    // Runs without resumableRuns write every overflowing event first; nothing runs between this and the command.
+    if (!resumable) await condition(() => letters.length === 0 && !writingLetters);
+    // A write under way usually lands within seconds; carried unfinished, it may be written twice.
+    else if (writingLetters) await condition(() => !writingLetters, LETTER_SETTLE_MS);
+    const carry = resumable
+      ? {
+          replay: replayToCarry(),
+          arrivedSinceWait: invoiceWaitSince !== null && arrivals > arrivalsAtWait,
+          // A chunk still being written may be written twice; a replay's dedupe makes that harmless.
+          letters: [...writing, ...letters.snapshot()],
+          unlettered: letters.unlettered,
+          retryingSince,
+        }
+      : {};
     const next: CarriedState = {
       state,
       appliedCount,
@@ -194,6 +252,7 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
       invoiceWaitSince,
       publishedState,
       lastErrorSince: errorSince(),
+      ...carry,
     };
     // Pass the attributes explicitly rather than rely on the server copying them.
     return makeContinueAsNewFunc<typeof orderSyncWorkflow>({
@@ -222,6 +281,10 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
   /** The local apply's attempts are used up: the regular activity retries without growing this history. */
   const afterLocal = (req: ApplyInput, err: unknown): Promise<ApplyResult> => {
     if (!activityFailed(err) || isBadData(err)) throw err;
+    // Shown in the details and `ordersync status` while the regular apply retries (no history events).
+    retryingSince ??= applyStartedAt;
+    if (state !== 'blocked') lastError = `apply failing, retrying: ${failureReason(err)}`;
+    showDetails();
     return applyAfterOutage(req);
   };
   // With fewerPromises not an async function: every promise a workflow creates
@@ -241,6 +304,7 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
       };
 
   const record = (result: ApplyResult) => {
+    retryingSince = null;
     target = result.order;
     const counts = queue.settle(result.outcomes);
     appliedCount += counts.applied;
@@ -319,13 +383,13 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
     if (!(readyNow() ?? (await waitForWork()))) {
       // Close once every overflowing event is written; an event that arrives
       // meanwhile (a DLQ write can retry for long) is applied first.
-      const closable = () => (overflow.length === 0 && !writingLetters) || hasWork();
+      const closable = () => (letters.length === 0 && !writingLetters) || hasWork();
       if (!(options.fewerPromises && closable())) await condition(closable);
       if (!hasWork()) break;
       continue;
     }
-    // A pending replay runs first: it is not part of the carried state.
-    if (continueAsNewDue() && replayRequest === null) await continueAsNew();
+    // A pending replay runs first (runs with resumableRuns carry it instead).
+    if (continueAsNewDue() && (resumable || replayRequest === null)) await continueAsNew();
     if (replayRequest === null) {
       if (state === 'blocked' || queue.length === 0) continue;
       if (invoiceWaitSince !== null && arrivals === arrivalsAtWait) continue;
@@ -339,9 +403,46 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
         invoiceWaitSince = null;
         const blocked = () => state === 'blocked';
         const pageBytes = options.replayPageBytes;
-        await replayFromErp(req, { orderId, pageBytes, queue, apply, record, block, blocked });
+        const applyPage = (r: ApplyInput) => {
+          applyStartedAt = Date.now();
+          return apply(r);
+        };
+        const ctx: ReplayContext = {
+          orderId,
+          pageBytes,
+          queue,
+          apply: applyPage,
+          record,
+          block,
+          blocked,
+        };
+        const requeued: OrderEvent[] = [];
+        if (resumable) {
+          replayAt = req.fromVersion ?? 1;
+          letters.forgetUnlettered(replayAt);
+          ctx.resumable = {
+            progress: (v) => (replayAt = v),
+            requeue: (events) => {
+              requeued.push(...events);
+              enqueue(events);
+            },
+            betweenPages: async () => {
+              if (continueAsNewDue()) await continueAsNew();
+            },
+          };
+        }
+        try {
+          await replayFromErp(req, ctx);
+        } finally {
+          replayAt = null;
+        }
         settleState(true);
+        if (requeued.length > 0 && state !== 'blocked') {
+          // Waiting, not done: the details say why, and the invoice wait blocks it in time.
+          lastError = `replay left ${namedEvents(requeued)} deferred until the order's creation is applied; replay from v1 if it never landed`;
+        }
       } else {
+        applyStartedAt = Date.now();
         const result = await apply({ orderId, events: queue.batch() });
         record(result);
         settleState(
@@ -352,6 +453,7 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
       // Bad data that escaped as an error, or any other activity failure: the
       // order blocks with the reason instead of failing the run.
       if (!activityFailed(err)) throw err;
+      retryingSince = null;
       block(failureReason(err));
     }
   }

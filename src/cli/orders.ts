@@ -12,6 +12,7 @@ import {
   STATUS_QUERY_TIMEOUT_MS,
 } from './status-fallback';
 import { withTemporal } from './with-temporal';
+import { retryingLine } from './retrying-line';
 
 /** `status` and `replay`: one order's (or a query's orders') workflow. */
 export function registerOrderCommands(program: Command, cfg: () => Config): void {
@@ -41,6 +42,8 @@ export function registerOrderCommands(program: Command, cfg: () => Config): void
           console.log(`${s.orderId} (${s.channel}): ${s.state}, erp version ${s.erpVersion}`);
           console.log(`  applied ${s.applied}, skipped ${s.skipped}, pending ${s.pending.length}`);
           for (const p of s.pending) console.log(`    ${p.type} v${p.erpVersion} ${p.eventId}`);
+          const retrying = retryingLine(s.retryingSince ?? null, Date.now());
+          if (retrying) console.log(`  ${retrying}`);
           if (s.lastError) console.log(`  last error: ${s.lastError}`);
         }
       });

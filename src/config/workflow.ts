@@ -61,6 +61,8 @@ export function workflowOptionsFromConfig(
   | 'attentionState'
   | 'closeWhenInvoiced'
   | 'fewerPromises'
+  | 'resumableRuns'
+  | 'validateSignals'
 > {
   return {
     invoiceWaitMs: cfg.ORDERSYNC_INVOICE_WAIT,

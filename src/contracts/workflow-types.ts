@@ -122,6 +122,29 @@ export interface OrderSyncOptions {
    * starters always set it; false is how earlier releases' runs were recorded.
    */
   fewerPromises: boolean;
+  /**
+   * Nothing an order's run holds is lost when it continues as new: a replay's
+   * progress (and a replay requested but not started), whether new events came
+   * while an invoice waited, and the DLQ letters not yet written are carried
+   * to the next run, which resumes them; a replay continues as new between
+   * pages when due. A replay page's deferred events go back into the queue.
+   * Letters are written in chunks of at most `deadLetterChunkBytes`, and what
+   * the run holds for the DLQ is bounded by `maxLetterBytes`. It changes the
+   * commands of runs that replay, overflow or wait, so runs recorded without
+   * it keep the old path. The starters always set it.
+   */
+  resumableRuns: boolean;
+  /** With `resumableRuns`: bytes of events held for the DLQ at most; beyond it they are only counted. */
+  maxLetterBytes: number;
+  /** With `resumableRuns`: bytes of events one DLQ write carries at most. */
+  deadLetterChunkBytes: number;
+  /**
+   * Every event a signal carries is checked against the Kafka contract's
+   * schema, as the consumer checks messages: a signal sent from the Temporal
+   * UI or CLI with a malformed event blocks the order with the reason instead
+   * of failing its apply forever. The starters always set it.
+   */
+  validateSignals: boolean;
 }
 
 export const DEFAULT_ORDER_SYNC_OPTIONS: OrderSyncOptions = {
@@ -137,6 +160,10 @@ export const DEFAULT_ORDER_SYNC_OPTIONS: OrderSyncOptions = {
   attentionState: false,
   closeWhenInvoiced: false,
   fewerPromises: false,
+  resumableRuns: false,
+  maxLetterBytes: 512 * 1024,
+  deadLetterChunkBytes: 512 * 1024,
+  validateSignals: false,
 };
 
 /**
@@ -149,6 +176,8 @@ export const THIS_RELEASE_OPTIONS = {
   attentionState: true,
   closeWhenInvoiced: true,
   fewerPromises: true,
+  resumableRuns: true,
+  validateSignals: true,
 } as const satisfies Partial<OrderSyncOptions>;
 
 /**
@@ -179,6 +208,16 @@ export interface CarriedState {
   publishedState: OrderSyncState | OrderAttentionState;
   /** When `lastError` was first seen (workflow time, ms), for the UI's details; absent in older runs. */
   lastErrorSince?: number | null;
+  /** A replay to resume (its next version), or one requested but not started (`resumableRuns`). */
+  replay?: ReplayRequest | null;
+  /** Whether events arrived since an invoice began to wait (`resumableRuns`). */
+  arrivedSinceWait?: boolean;
+  /** Events for the DLQ not yet written (`resumableRuns`). */
+  letters?: OrderEvent[];
+  /** Events neither queued nor held for the DLQ: their count and lowest version (`resumableRuns`). */
+  unlettered?: { count: number; fromVersion: number } | null;
+  /** Since when (workflow time, ms) the current batch's apply has been failing and retrying. */
+  retryingSince?: number | null;
 }
 
 export interface OrderSyncInput {
@@ -198,7 +237,12 @@ export interface OrderSyncStatus {
   pending: Array<Pick<OrderEvent, 'eventId' | 'type' | 'erpVersion'>>;
   lastError: string | null;
   erpVersion: number;
+  /** Since when (epoch ms) the apply has been failing and retrying; absent or null when it is not. */
+  retryingSince?: number | null;
 }
+
+/** An apply failing for longer than this is reported as retrying (`ordersync status`, the gauge). */
+export const APPLY_RETRYING_AFTER_MS = 60_000;
 
 export interface ReplayRequest {
   /** Re-apply from this ERP version on; all events when absent. */

@@ -1,6 +1,7 @@
 import { NON_RETRYABLE_ERROR_TYPES } from '../contracts/errors';
 import type { ApplyInput, ApplyResult, EventOutcome } from '../contracts/workflow-types';
 import { applyFailures, applySeconds, commitToApplySeconds, eventsApplied } from './metrics';
+import { retryingOrders } from './retrying-orders';
 
 /** The metric outcome for an apply outcome; `deferred` is not counted, as it is applied later. */
 function metricOutcome(o: EventOutcome): 'applied' | 'duplicate' | 'stale' | 'rejected' | null {
@@ -51,12 +52,15 @@ export function instrumentApply<T extends { applyOrderEvents: ApplyFn }>(activit
       const started = performance.now();
       try {
         const result = await apply(input);
+        retryingOrders.settled(input.orderId);
         recordApplyResult(input, result, (performance.now() - started) / 1000);
         return result;
       } catch (err) {
         const name = (err as Error | null)?.name ?? '';
         const data = NON_RETRYABLE_ERROR_TYPES.includes(name);
         applyFailures.inc({ kind: data ? 'data' : 'transient' });
+        if (data) retryingOrders.settled(input.orderId);
+        else retryingOrders.failed(input.orderId, Date.now());
         throw err;
       }
     },

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { retryingOrders } from './retrying-orders';
 
 /**
  * The application metrics, one registry per process. Names and labels are a
@@ -57,6 +58,15 @@ export const applyFailures = new Counter({
   help: 'Apply attempts that failed: kind "data" is non-retryable bad data, "transient" is retried.',
   labelNames: ['kind'] as const,
   registers: [registry],
+});
+
+export const applyRetryingOrders = new Gauge({
+  name: 'ordersync_apply_retrying_orders',
+  help: 'Orders whose apply has failed on this worker for more than a minute and is still retrying (aggregate with max).',
+  registers: [registry],
+  collect() {
+    this.set(retryingOrders.count(Date.now()));
+  },
 });
 
 export const commitToApplySeconds = new Histogram({
@@ -140,6 +150,7 @@ const WORKER_ONLY = [
   eventsApplied,
   applySeconds,
   applyFailures,
+  applyRetryingOrders,
   commitToApplySeconds,
   blockedOrders,
   pollRows,

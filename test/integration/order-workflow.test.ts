@@ -1,8 +1,10 @@
 import type { Client } from '@temporalio/client';
+import type { SignalDefinition } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities';
 import type { OrderEvent } from '../../src/contracts/events';
+import { checkContract } from '../../activities/contract-check';
 import { pageOf } from '../../activities/read-erp';
 import { planApply } from '../../src/contracts/apply-plan';
 import type { CurrentOrder, LedgerRow } from '../../src/contracts/apply-plan';
@@ -11,7 +13,12 @@ import {
   resolveOrderSyncOptions,
   THIS_RELEASE_OPTIONS,
 } from '../../src/contracts/workflow-types';
-import type { ApplyInput, ApplyResult } from '../../src/contracts/workflow-types';
+import type {
+  ApplyInput,
+  ApplyResult,
+  OrderSyncStatus,
+  ReplayRequest,
+} from '../../src/contracts/workflow-types';
 import {
   eventsSignal,
   orderSyncWorkflow,
@@ -44,6 +51,12 @@ const failUntil = new Map<string, number>();
 /** Orders whose DLQ write waits this long. */
 const slowDeadLetter = new Map<string, number>();
 const applyAttempts = new Map<string, number>();
+/** Orders whose apply fails for `ms` once a batch reaches `fromVersion` (MySQL down mid-replay). */
+const outageAt = new Map<string, { fromVersion: number; ms: number; until?: number }>();
+/** Orders whose DLQ write fails (as if Kafka refused it) until the time given. */
+const failDeadLetterUntil = new Map<string, number>();
+/** ERP reads (replay pages) per order. */
+const erpReads = new Map<string, number>();
 let inFlight = 0;
 let maxInFlight = 0;
 
@@ -97,9 +110,16 @@ function fakeActivities(): Pick<
 > {
   return {
     async applyOrderEvents(input: ApplyInput): Promise<ApplyResult> {
+      // Checked against the contract first, as in the worker (activities/index.ts).
+      checkContract(input);
       applyAttempts.set(input.orderId, (applyAttempts.get(input.orderId) ?? 0) + 1);
       if (Date.now() < (failUntil.get(input.orderId) ?? 0)) {
         throw new Error('connect ECONNREFUSED 127.0.0.1:3306 (fake outage)');
+      }
+      const outage = outageAt.get(input.orderId);
+      if (outage && input.events.some((e) => e.erpVersion >= outage.fromVersion)) {
+        outage.until ??= Date.now() + outage.ms;
+        if (Date.now() < outage.until) throw new Error('connect ECONNREFUSED (fake outage)');
       }
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
@@ -111,11 +131,15 @@ function fakeActivities(): Pick<
       }
     },
     async readOrderEventsFromErp({ orderId, fromVersion, maxBytes }) {
+      erpReads.set(orderId, (erpReads.get(orderId) ?? 0) + 1);
       const all = (erp.get(orderId) ?? []).filter((e) => e.erpVersion >= fromVersion);
       return { ...pageOf(all, maxBytes, false), invalid: [] };
     },
     async deadLetterHeldEvents({ orderId, events, reason }) {
       await new Promise((r) => setTimeout(r, slowDeadLetter.get(orderId) ?? 0));
+      if (Date.now() < (failDeadLetterUntil.get(orderId) ?? 0)) {
+        throw new Error('KafkaJSNumberOfRetriesExceeded (fake DLQ outage)');
+      }
       deadLettered.push({ orderId, events, reason });
       return events.length;
     },
@@ -145,14 +169,16 @@ afterAll(async () => {
 });
 
 /** Starts or signals as ordersync's starters do: they always set this release's options. */
-const deliver = (orderId: string, events: OrderEvent[], options = {}) =>
+const signalWithStart = <A>(orderId: string, signal: SignalDefinition<[A]>, arg: A, options = {}) =>
   client.workflow.signalWithStart(orderSyncWorkflow, {
     workflowId: orderId,
     taskQueue,
     args: [{ orderId, channel: 'online', options: { ...THIS_RELEASE_OPTIONS, ...options } }],
-    signal: eventsSignal,
-    signalArgs: [events],
+    signal,
+    signalArgs: [arg],
   });
+const deliver = (orderId: string, events: OrderEvent[], options = {}) =>
+  signalWithStart(orderId, eventsSignal, events, options);
 
 /** The order's DLQ writes, once they hold `count` events in all. */
 const lettersOf = (orderId: string, count: number) =>
@@ -165,6 +191,21 @@ const lettersOf = (orderId: string, count: number) =>
     `${count} events of ${orderId} dead-lettered`,
   );
 const status = (orderId: string) => client.workflow.getHandle(orderId).query(statusQuery);
+/** The order's status once `ready` holds for it, queried again until it does. */
+const statusWhen = (
+  orderId: string,
+  ready: (st: OrderSyncStatus) => unknown,
+  what: string,
+  timeoutMs = 30_000,
+) =>
+  eventually(
+    async () => {
+      const st = await status(orderId);
+      return ready(st) ? st : undefined;
+    },
+    timeoutMs,
+    what,
+  );
 const versionsOf = (orderId: string) =>
   ledger.filter((l) => l.orderId === orderId).map((l) => l.version);
 
@@ -231,14 +272,7 @@ describe('orderSyncWorkflow', () => {
     const orderId = uniqueOrderId();
     const invoice = orderHistory(orderId, 0)[1]!;
     await deliver(orderId, [invoice], { invoiceWaitMs: 1500 });
-    const s = await eventually(
-      async () => {
-        const st = await status(orderId);
-        return st.state === 'blocked' ? st : undefined;
-      },
-      30_000,
-      'blocked',
-    );
+    const s = await statusWhen(orderId, (st) => st.state === 'blocked', 'blocked');
     expect(s.lastError).toMatch(/never arrived/);
     expect(s.pending.map((p) => p.eventId)).toEqual([invoice.eventId]);
   });
@@ -270,14 +304,7 @@ describe('orderSyncWorkflow', () => {
     const reinvoice = { ...invoice, erpVersion: 4 };
     erp.set(orderId, [create, poisoned, fixed, reinvoice]);
     await client.workflow.getHandle(orderId).signal(replaySignal, {});
-    const s = await eventually(
-      async () => {
-        const st = await status(orderId);
-        return st.state === 'invoiced' ? st : undefined;
-      },
-      30_000,
-      'replayed to invoiced',
-    );
+    const s = await statusWhen(orderId, (st) => st.state === 'invoiced', 'replayed to invoiced');
     expect(versionsOf(orderId)).toEqual([1, 3, 4]);
     expect(s.lastError).toBeNull();
     expect(s.pending).toEqual([]);
@@ -381,13 +408,11 @@ describe('orderSyncWorkflow', () => {
     const events = orderHistory(orderId, 18);
     // Calibrated to history growth: a batch adds its signal, one workflow task and the apply's marker.
     for (const e of events) await deliver(orderId, [e], { maxHistoryEvents: 24 });
-    const s = await eventually(
-      async () => {
-        const st = await status(orderId);
-        return st.state === 'invoiced' ? st : undefined;
-      },
-      60_000,
+    const s = await statusWhen(
+      orderId,
+      (st) => st.state === 'invoiced',
       'invoiced after several runs',
+      60_000,
     );
     expect(s.applied).toBe(events.length);
     expect(versionsOf(orderId)).toEqual(events.map((e) => e.erpVersion));
@@ -417,7 +442,13 @@ describe('orderSyncWorkflow', () => {
   it('runs an order whose id is 128 characters of what real ERPs write', async () => {
     const orderId = `SO/2025-26/${uniqueOrderId()} #ü`.padEnd(128, 'é');
     expect(orderId).toHaveLength(128);
-    await deliver(orderId, orderHistory(orderId, 0));
+    const [create, invoice] = orderHistory(orderId, 0) as [OrderEvent, OrderEvent];
+    // The fixture's invoice id (`INV-` and the order id) would break the contract's 128 characters.
+    const invoiceId = `INV-${orderId}`.slice(0, 128);
+    await deliver(orderId, [
+      create,
+      { ...invoice, data: { ...invoice.data, invoiceId } } as OrderEvent,
+    ]);
     await eventually(async () => (await status(orderId)).state === 'invoiced', 30_000, 'invoiced');
     expect(versionsOf(orderId)).toEqual([1, 2]);
   });
@@ -572,13 +603,11 @@ describe('orderSyncWorkflow', () => {
       signal: replaySignal,
       signalArgs: [{}],
     });
-    const s = await eventually(
-      async () => {
-        const st = await status(orderId);
-        return st.state === 'invoiced' ? st : undefined;
-      },
-      60_000,
+    const s = await statusWhen(
+      orderId,
+      (st) => st.state === 'invoiced',
       'invoiced from the replay',
+      60_000,
     );
     expect(s.lastError).toBeNull();
     // Every snapshot followed by a snapshot is superseded, across page boundaries too.
@@ -600,22 +629,21 @@ describe('orderSyncWorkflow', () => {
     expect(fat.reduce((n, e) => n + eventBytes(e), 0)).toBeGreaterThan(2 * 1024 * 1024);
     failUntil.set(orderId, Date.now() + 600_000);
     for (let i = 0; i < fat.length; i += 4) await deliver(orderId, fat.slice(i, i + 4));
-    const blocked = await eventually(
-      async () => {
-        const st = await status(orderId);
-        return st.state === 'blocked' ? st : undefined;
-      },
-      30_000,
+    const blocked = await statusWhen(
+      orderId,
+      (st) => st.state === 'blocked',
       'blocked on a full queue',
     );
     expect(blocked.lastError).toMatch(/queue full/);
+    // Letters the DLQ has not taken yet are held up to a bound; beyond it they are counted in the reason.
     await eventually(
-      async () =>
-        deadLettered.filter((d) => d.orderId === orderId).flatMap((d) => d.events).length +
-          (await status(orderId)).pending.length ===
-        fat.length,
+      async () => {
+        const st = await status(orderId);
+        const lettered = deadLettered.filter((d) => d.orderId === orderId).flatMap((d) => d.events);
+        return lettered.length + st.pending.length + unletteredIn(st.lastError) === fat.length;
+      },
       30_000,
-      'every event queued or dead-lettered',
+      'every event queued, dead-lettered or counted',
     );
     // MySQL comes back; the operator replays the order from the ERP.
     failUntil.delete(orderId);
@@ -861,4 +889,272 @@ describe('orderSyncWorkflow user metadata (what the Temporal UI shows)', () => {
       'activityTaskScheduled: apply v1 order_creation, v2 invoice_creation',
     );
   });
+});
+
+/** How many events a blocked order's reason counts as neither queued nor dead-lettered. */
+const unletteredIn = (lastError: string | null) =>
+  Number(/(\d+) event\(s\) from v\d+ on were neither queued/.exec(lastError ?? '')?.[1] ?? 0);
+
+/** An order of `updates` fat snapshots (`lines` long SKUs each) and an invoice that matches them. */
+function fatHistory(orderId: string, updates: number, lines: number): OrderEvent[] {
+  const history = orderHistory(orderId, updates);
+  const total = `${lines}.00`;
+  return history.map((e) => {
+    if (e.type === 'invoice_creation') return { ...e, data: { ...e.data, amount: total } };
+    const fat = Array.from({ length: lines }, (_, i) => ({
+      sku: `SKU-${i}-${'z'.repeat(100)}`,
+      qty: 1,
+      unitPrice: '1.00',
+    }));
+    return { ...e, data: { ...e.data, lines: fat, total } };
+  });
+}
+
+/** Starts the order's workflow with a replay, as `ordersync replay` does for an order without one. */
+const startReplay = (orderId: string, options = {}, req: ReplayRequest = {}) =>
+  signalWithStart(orderId, replaySignal, req, options);
+
+/** Every run of the order's workflow, oldest first. */
+async function runsOf(orderId: string): Promise<string[]> {
+  const runs: Array<{ runId: string; startTime: Date }> = [];
+  for await (const wf of client.workflow.list({ query: `WorkflowId = "${orderId}"` }))
+    runs.push(wf);
+  return runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime()).map((r) => r.runId);
+}
+
+/** The order once it is invoiced with nothing pending and no error: equal to the ERP's last state. */
+const invoicedClean = (orderId: string, timeoutMs: number) =>
+  statusWhen(
+    orderId,
+    (st) => st.state === 'invoiced' && st.pending.length === 0,
+    `${orderId} invoiced`,
+    timeoutMs,
+  );
+
+describe('orderSyncWorkflow across continue-as-new (resumableRuns)', () => {
+  it('replays more than 4 MiB over several runs: it continues as new between pages and the next run resumes', async () => {
+    const orderId = uniqueOrderId();
+    // 70 snapshots of about 70 KB: 4.7 MiB, about ten pages of 512 KiB.
+    const all = fatHistory(orderId, 70, 480);
+    expect(all.reduce((n, e) => n + eventBytes(e), 0)).toBeGreaterThan(4 * 1024 * 1024);
+    erp.set(orderId, all);
+    await startReplay(orderId, { maxHistoryEvents: 30 });
+    const s = await invoicedClean(orderId, 120_000);
+    expect(s.lastError).toBeNull();
+    const last = all.length;
+    expect(versionsOf(orderId)).toEqual([last - 1, last]);
+    expect(rows.get(orderId)).toMatchObject({ snapshotVersion: last - 1, erpVersion: last });
+    // Several runs, none holding the whole replay: each stopped between pages near the cap.
+    const runs = await runsOf(orderId);
+    expect(runs.length).toBeGreaterThanOrEqual(3);
+    for (const runId of runs) {
+      const events = (await client.workflow.getHandle(orderId, runId).fetchHistory()).events!;
+      expect(events.length).toBeLessThan(50);
+    }
+    // Every page read once, plus one re-read per continue-as-new at most (the page held over).
+    const pages = Math.ceil(all.reduce((n, e) => n + eventBytes(e), 0) / (512 * 1024)) + 1;
+    expect(erpReads.get(orderId)).toBeLessThanOrEqual(pages + runs.length);
+  }, 180_000);
+
+  it('resumes a replay whose apply gave up its local attempts and continued as new while MySQL was down', async () => {
+    const orderId = uniqueOrderId();
+    // About 1.3 MiB: three pages; MySQL goes down when the second page is applied, for 15 s.
+    const all = fatHistory(orderId, 30, 300);
+    erp.set(orderId, all);
+    outageAt.set(orderId, { fromVersion: 12, ms: 15_000 });
+    const options = { maxHistoryEvents: 40, localApplyAttempts: 2 };
+    await startReplay(orderId, options);
+    await eventually(
+      async () => outageAt.get(orderId)?.until !== undefined || undefined,
+      60_000,
+      'the outage to begin mid-replay',
+    );
+    // Kafka keeps signalling meanwhile (here: empty batches), so continue-as-new falls due during the outage.
+    const first = (await runsOf(orderId))[0];
+    await eventually(
+      async () => {
+        await deliver(orderId, [], options);
+        const runs = await runsOf(orderId);
+        return runs.length > 1 && runs[0] === first ? runs : undefined;
+      },
+      30_000,
+      'a continue-as-new during the outage',
+    );
+    expect(Date.now()).toBeLessThan(outageAt.get(orderId)!.until!);
+    const s = await invoicedClean(orderId, 90_000);
+    expect(s.lastError).toBeNull();
+    expect(s.retryingSince ?? null).toBeNull();
+    const last = all.length;
+    expect(rows.get(orderId)).toMatchObject({ snapshotVersion: last - 1, erpVersion: last });
+    expect(versionsOf(orderId).at(-1)).toBe(last);
+  }, 150_000);
+
+  it("puts a replay page's deferred invoice back into the queue: the order waits, then blocks with the reason", async () => {
+    const orderId = uniqueOrderId();
+    const [create, invoice] = orderHistory(orderId, 0) as [OrderEvent, OrderEvent];
+    const options = { invoiceWaitMs: 4000 };
+    // The creation never landed: the invoice waits, and the order blocks.
+    await deliver(orderId, [invoice], options);
+    await eventually(async () => (await status(orderId)).state === 'blocked', 30_000, 'blocked');
+    // The operator replays from the invoice's version only.
+    erp.set(orderId, [create, invoice]);
+    await client.workflow.getHandle(orderId).signal(replaySignal, { fromVersion: 2 });
+    const waiting = await statusWhen(
+      orderId,
+      (st) => erpReads.get(orderId) && st.lastError?.includes('deferred'),
+      'the replay to leave the invoice waiting',
+    );
+    expect(waiting.state).toBe('new');
+    expect(waiting.pending.map((p) => p.eventId)).toEqual([invoice.eventId]);
+    expect(await detailsOf(orderId)).toContain('v2 invoice_creation deferred');
+    const blocked = await statusWhen(
+      orderId,
+      (st) => st.state === 'blocked',
+      'blocked again once the invoice waited',
+    );
+    expect(blocked.lastError).toMatch(/never arrived/);
+    expect(blocked.pending.map((p) => p.eventId)).toEqual([invoice.eventId]);
+    // A replay from the start brings the creation, and the queued invoice lands on it.
+    await client.workflow.getHandle(orderId).signal(replaySignal, {});
+    await invoicedClean(orderId, 30_000);
+    expect(versionsOf(orderId)).toEqual([1, 2]);
+  }, 90_000);
+
+  it('applies a creation that arrived while an invoice waited and continue-as-new fell due', async () => {
+    // How long the history is once an invoice waits: a probe order with the same steps.
+    const historyWhileWaiting = async (orderId: string) =>
+      eventually(
+        async () => {
+          const events = (await client.workflow.getHandle(orderId).fetchHistory()).events ?? [];
+          return events.some((e) => e.timerStartedEventAttributes) ? events.length : undefined;
+        },
+        30_000,
+        `${orderId}'s invoice to wait`,
+      );
+    const probe = uniqueOrderId();
+    await deliver(probe, [orderHistory(probe, 0)[1]!], { invoiceWaitMs: 60_000 });
+    const waitingLength = await historyWhileWaiting(probe);
+
+    const orderId = uniqueOrderId();
+    const [create, invoice] = orderHistory(orderId, 0) as [OrderEvent, OrderEvent];
+    // Due exactly with the creation's signal (its event, a task scheduled and started).
+    const options = { invoiceWaitMs: 8000, maxHistoryEvents: waitingLength + 3 };
+    await deliver(orderId, [invoice], options);
+    expect(await historyWhileWaiting(orderId)).toBe(waitingLength);
+    const started = Date.now();
+    await deliver(orderId, [create], options);
+    const s = await invoicedClean(orderId, 30_000);
+    // Applied on arrival in the next run, not after the invoice wait ran out and blocked it.
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(s.lastError).toBeNull();
+    expect(versionsOf(orderId)).toEqual([1, 2]);
+    expect((await runsOf(orderId)).length).toBe(2);
+  }, 90_000);
+
+  it('writes overflow in chunks of at most 512 KiB, holds a bounded amount while the DLQ is down, and carries it through continue-as-new', async () => {
+    const orderId = uniqueOrderId();
+    // 80 snapshots of about 45 KB: 3.5 MiB of signals while MySQL and the DLQ are both down.
+    const all = fatHistory(orderId, 80, 300);
+    expect(all.reduce((n, e) => n + eventBytes(e), 0)).toBeGreaterThan(3 * 1024 * 1024);
+    failUntil.set(orderId, Date.now() + 600_000);
+    failDeadLetterUntil.set(orderId, Date.now() + 600_000);
+    // Chunks smaller than the default 512 KiB, so the held letters take several writes.
+    const options = { maxHeldBytes: 200_000, maxHistoryEvents: 30, deadLetterChunkBytes: 200_000 };
+    for (let i = 0; i < all.length; i += 2) await deliver(orderId, all.slice(i, i + 2), options);
+    const blocked = await statusWhen(
+      orderId,
+      (st) => st.lastError?.includes('neither queued nor dead-lettered'),
+      'the overflow beyond the bound to be counted',
+    );
+    expect(blocked.state).toBe('blocked');
+    // The signals grew the history past the cap: the run continued as new, the DLQ still down.
+    await eventually(
+      async () => (await runsOf(orderId)).length > 1 || undefined,
+      30_000,
+      'a continue-as-new while the DLQ is down',
+    );
+    const handle = client.workflow.getHandle(orderId);
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    // The DLQ comes back: what the runs held is written, chunk by chunk.
+    failDeadLetterUntil.delete(orderId);
+    const unlettered = unletteredIn(blocked.lastError);
+    expect(unlettered).toBeGreaterThan(0);
+    const accounted = await eventually(
+      async () => {
+        const st = await status(orderId);
+        const lost = unletteredIn(st.lastError);
+        const ids = new Set([
+          ...deadLettered
+            .filter((d) => d.orderId === orderId)
+            .flatMap((d) => d.events.map((e) => e.eventId)),
+          ...st.pending.map((p) => p.eventId),
+        ]);
+        return ids.size + lost === all.length ? { ids, lost } : undefined;
+      },
+      60_000,
+      'every event held, dead-lettered or counted',
+    );
+    expect(accounted.lost).toBeGreaterThanOrEqual(unlettered);
+    const writes = deadLettered.filter((d) => d.orderId === orderId);
+    expect(writes.length).toBeGreaterThan(1);
+    for (const w of writes)
+      expect(w.events.reduce((n, e) => n + eventBytes(e), 0)).toBeLessThanOrEqual(200_000);
+    // MySQL comes back; a replay from the ERP brings the order to its last state.
+    failUntil.delete(orderId);
+    erp.set(orderId, all);
+    await handle.signal(replaySignal, {});
+    await invoicedClean(orderId, 60_000);
+    const last = all.length;
+    expect(rows.get(orderId)).toMatchObject({ snapshotVersion: last - 1, erpVersion: last });
+  }, 180_000);
+
+  /** Creates an order, then signals it by hand (as from the UI) with `edit` of its update; its status once blocked. */
+  const blockedByHandSignal = async (edit: (update: OrderEvent) => unknown) => {
+    const orderId = uniqueOrderId();
+    const [create, update] = orderHistory(orderId, 1) as [OrderEvent, OrderEvent];
+    await deliver(orderId, [create]);
+    await eventually(async () => (await status(orderId)).applied === 1, 30_000, 'created');
+    await client.workflow.getHandle(orderId).signal(eventsSignal, [edit(update) as OrderEvent]);
+    const blocked = await statusWhen(orderId, (st) => st.state === 'blocked', 'blocked by hand');
+    // Refused before it reached the target, and not retried (that would show "apply failing, retrying").
+    expect(applyAttempts.get(orderId)).toBe(1);
+    expect(blocked.retryingSince ?? null).toBeNull();
+    expect(await detailsOf(orderId)).toContain('- **State:** blocked');
+    return { blocked, update };
+  };
+  const withoutSku = (update: OrderEvent) => ({
+    ...update,
+    data: { ...(update.data as object), lines: [{ qty: 1, unitPrice: '1.00' }] },
+  });
+
+  it('refuses a malformed signal in its handler: the order blocks with the reason', async () => {
+    // A version as text: the workflow could not even order it.
+    const { blocked } = await blockedByHandSignal((u) => ({ ...withoutSku(u), erpVersion: '2' }));
+    expect(blocked.lastError).toMatch(
+      /events signal refused 1 of 1 event\(s\) that are not order events/,
+    );
+    expect(blocked.lastError).toContain('erpVersion');
+    expect(blocked.pending).toEqual([]);
+  });
+
+  it('blocks an order whose signalled event has the shape of an event but breaks the contract, without retrying the apply', async () => {
+    const { blocked, update } = await blockedByHandSignal(withoutSku);
+    expect(blocked.lastError).toMatch(
+      new RegExp(`^InvalidOrderDataError: event ${update.eventId} breaks the event contract: `),
+    );
+    expect(blocked.lastError).toContain('data.lines.0.sku');
+  });
+
+  it('shows since when an apply has been retrying, in the status and the details', async () => {
+    const orderId = uniqueOrderId();
+    failUntil.set(orderId, Date.now() + 15_000);
+    await deliver(orderId, orderHistory(orderId, 0), { localApplyAttempts: 2 });
+    const s = await statusWhen(orderId, (st) => st.retryingSince, 'retrying');
+    expect(s.lastError).toMatch(/^apply failing, retrying: /);
+    expect(Date.now() - s.retryingSince!).toBeLessThan(30_000);
+    expect(await detailsOf(orderId)).toMatch(/- \*\*Apply retrying since\*\* \d{4}-\d\d-\d\d /);
+    const done = await invoicedClean(orderId, 60_000);
+    expect(done.retryingSince ?? null).toBeNull();
+    expect(done.lastError).toBeNull();
+  }, 90_000);
 });

@@ -51,6 +51,10 @@ describe('recorded workflow histories', () => {
     expect(EARLIER.filter((f) => f.startsWith('before-fewer-promises')).length).toBe(5);
   });
 
+  it('include those of the release before resumable runs and checked signals (they take the old code paths)', () => {
+    expect(EARLIER.filter((f) => f.startsWith('before-resumable-runs')).length).toBe(6);
+  });
+
   it('replay deterministically against the current workflow code', async () => {
     // The worker's own bundle: the same failure converter the recorder used, modules preloaded.
     const bundle = { code: await bundleWorkflows() };
