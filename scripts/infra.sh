@@ -9,6 +9,7 @@
 #   scripts/infra.sh status    report health; exit 0 only if all four are healthy
 #   scripts/infra.sh down      stop the processes this script started, nothing else
 #   scripts/infra.sh reset     down, then delete the data directory
+#   scripts/infra.sh kafka-node N   start broker N of the cluster alone, without waiting (chaos)
 #
 # ORDERSYNC_KAFKA_VERSION picks the broker: 4.4.0 by default, or 3.9.x. `up`
 # switches a broker it started to the requested version.
@@ -409,6 +410,21 @@ format_kafka_storage() {
     die "formatting Kafka storage failed; see $DATA_DIR/logs/kafka-format.log"
 }
 
+start_kafka_node() {
+  [[ $1 =~ ^[1-9]$ && $1 -le $KAFKA_NODES ]] || die "no Kafka node $1 with ORDERSYNC_KAFKA_NODES=$KAFKA_NODES"
+  kafka_node "$1"
+  if port_open "$NODE_PORT"; then
+    our_pid "$NODE_NAME" kafka.Kafka >/dev/null ||
+      log "a Kafka broker this script did not start listens on 127.0.0.1:$NODE_PORT; it will be used as it is"
+    return
+  fi
+  write_kafka_config "$1"
+  format_kafka_storage "$1"
+  log "starting Kafka $KAFKA_VERSION node $1 of $KAFKA_NODES on 127.0.0.1:$NODE_PORT"
+  kafka_java
+  spawn "$NODE_NAME" "${KAFKA_JAVA[@]}" kafka.Kafka "$KAFKA_DIR/server.properties"
+}
+
 start_kafka() {
   local running nodes n
   if running=$(running_kafka_version) && [[ $running != "$KAFKA_VERSION" ]]; then
@@ -421,19 +437,7 @@ start_kafka() {
     running=
   fi
   adopt_legacy_kafka_dir
-  for n in $(seq 1 "$KAFKA_NODES"); do
-    kafka_node "$n"
-    if port_open "$NODE_PORT"; then
-      our_pid "$NODE_NAME" kafka.Kafka >/dev/null ||
-        log "a Kafka broker this script did not start listens on 127.0.0.1:$NODE_PORT; it will be used as it is"
-      continue
-    fi
-    write_kafka_config "$n"
-    format_kafka_storage "$n"
-    log "starting Kafka $KAFKA_VERSION node $n of $KAFKA_NODES on 127.0.0.1:$NODE_PORT"
-    kafka_java
-    spawn "$NODE_NAME" "${KAFKA_JAVA[@]}" kafka.Kafka "$KAFKA_DIR/server.properties"
-  done
+  for n in $(seq 1 "$KAFKA_NODES"); do start_kafka_node "$n"; done
   # Clients learn every broker: with one bootstrap address a client could not
   # start while that broker is down.
   if [[ $KAFKA_NODES == 1 ]]; then
@@ -646,6 +650,7 @@ cmd=${1:-}
 case $cmd in
   install) install_all ;;
   up) up ;;
+  kafka-node) start_kafka_node "${2:?usage: infra.sh kafka-node N}" ;;
   status) status ;;
   down) down ;;
   reset) reset ;;
