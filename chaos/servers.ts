@@ -44,9 +44,12 @@ export async function stopServer(name: Server, signal: NodeJS.Signals = 'SIGTERM
   await eventually(async () => gone(pid), 60_000, `${name} to stop`);
 }
 
-/** `scripts/infra.sh up`: starts whatever is not running and waits until healthy. */
+/**
+ * `scripts/infra.sh up`: starts whatever is not running and waits until
+ * healthy. Its status table goes to stderr, so a failed `up` shows which server is down.
+ */
 export function startServers() {
-  execFileSync('bash', [INFRA, 'up'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('bash', [INFRA, 'up'], { stdio: ['ignore', 2, 'inherit'] });
 }
 
 /** Starts one broker of the three-node cluster and returns at once, without waiting for health. */
