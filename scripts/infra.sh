@@ -628,8 +628,12 @@ stop_one() {
 down() {
   stop_one codec codec-server
   stop_one temporal-ui "$TEMPORAL_UI_BIN"
-  stop_one temporal "server start-dev"
-  stop_one temporal "$TEMPORAL_SERVER_BIN"
+  # One pid file for either kind; stop_one forgets a pid file whose process is not the one named.
+  if our_pid temporal "server start-dev" >/dev/null; then
+    stop_one temporal "server start-dev"
+  else
+    stop_one temporal "$TEMPORAL_SERVER_BIN"
+  fi
   stop_kafka
   stop_one mysql mariadbd
   # SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for every client to leave.
@@ -643,7 +647,7 @@ reset() {
 }
 
 usage() {
-  sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'
 }
 
 cmd=${1:-}
