@@ -143,6 +143,8 @@ export interface BenchOptions {
   rounds: number;
   cpuProf?: string;
   systems: string[];
+  /** production: the run refuses to start unless three brokers and Temporal's own server answer. */
+  topology: 'dev' | 'production';
 }
 
 export const round = (n: number) => Math.round(n * 100) / 100;

@@ -15,7 +15,8 @@ import type { ProcUsage } from './metering';
 import type { PipelineFloorResult } from './systems/pipeline-floor';
 
 export interface BenchResults {
-  machine: { cpus: number; node: string; orders: number };
+  /** `topology`: the servers the run measured, e.g. "3 Kafka brokers, Temporal on postgres12". */
+  machine: { cpus: number; node: string; orders: number; topology?: string };
   /** The burst phase. */
   ordersync: OrdersyncResult | null;
   steady: SteadyResult | null;
@@ -59,6 +60,7 @@ const fmtCpu = (c: CpuMsPerEvent) =>
     .join(', ');
 
 export function printTable(r: BenchResults) {
+  if (r.machine.topology) console.log(`topology: ${r.machine.topology}`);
   const cols = [
     'events',
     'wall s',

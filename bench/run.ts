@@ -9,6 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { Command, Option } from 'commander';
+import { describeTopology, parseTopology, requireProductionTopology } from '../chaos/topology';
 import { TestPipeline } from '../test/support/pipeline';
 import type { BenchOptions, Profile } from './common';
 import { cpuMsPerEvent, log, median, positiveInt, round } from './common';
@@ -102,6 +103,11 @@ function parseOptions(): BenchOptions {
       '--cpu-prof <dir>',
       "run ordersync's worker and consumer and the floor's worker under node --cpu-prof, profiles written to <dir>",
     )
+    .option(
+      '--topology <name>',
+      "dev (default: the servers as they are) or production: three Kafka brokers and Temporal's own server on PostgreSQL, started by scripts/ensure.sh and checked here",
+      'dev',
+    )
     .option('--json <file>', 'write results as JSON')
     .option('--chart <file>', 'write an SVG chart')
     .option('--quick', 'a small run for iteration (300 orders, 15 s steady, about 4 minutes)')
@@ -122,6 +128,7 @@ function parseOptions(): BenchOptions {
     json?: string;
     chart?: string;
     quick?: boolean;
+    topology: string;
   }>();
   const systems = o.systems === 'none' ? [] : o.systems.split(',').map((s) => s.trim());
   for (const s of systems)
@@ -145,11 +152,18 @@ function parseOptions(): BenchOptions {
     chart: o.chart,
     quick: o.quick,
     timeoutMs: o.quick ? 150_000 : 600_000,
+    topology: parseTopology(o.topology),
   };
 }
 
 async function main() {
   const opts = parseOptions();
+  const t = await describeTopology();
+  const topology =
+    opts.topology === 'production'
+      ? await requireProductionTopology()
+      : `${t.brokers} Kafka broker(s), Temporal on ${t.temporalStore}`;
+  log(`topology: ${topology}`);
   // The ordersync processes get 12-partition topics; the baseline reads the same topics.
   const p = await TestPipeline.create('bench', { topicPartitions: 12 });
   const prefix = `B${p.runId.replace(/[^A-Za-z0-9]/g, '').slice(-10)}`;
@@ -213,7 +227,7 @@ async function main() {
       r.vsPipelineFloor === undefined ? [] : [r.vsPipelineFloor],
     );
     const results: BenchResults = {
-      machine: { cpus: cpus().length, node: process.version, orders: opts.orders },
+      machine: { cpus: cpus().length, node: process.version, orders: opts.orders, topology },
       ordersync: burst,
       steady: os.steady,
       spread: os.spread,

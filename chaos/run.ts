@@ -6,6 +6,9 @@
  *   --json FILE    write the results as a JSON array
  *   --svg FILE     write a grouped bar chart of the oracle's counts
  *   --list         print the scenario names
+ *   --topology T   dev (default) or production: three Kafka brokers and
+ *                  Temporal's own server on PostgreSQL, where the production
+ *                  faults (kafka-leader-kill, ...) run after the others
  *
  * Exits non-zero if ordersync loses or duplicates an event, or fails a
  * scenario's checks. The seed article's systems (`seed`, `old`) pass when they
@@ -16,9 +19,10 @@ import { Command } from 'commander';
 import { chartSvg } from './chart';
 import { SYSTEMS } from './harness';
 import type { SystemName } from './harness';
-import { runScenario, SCENARIOS } from './scenarios';
+import { PRODUCTION_SCENARIOS, runScenario, SCENARIOS } from './scenarios';
 import type { ScenarioResult } from './scenarios';
 import { runSeedScenario } from './seed-scenarios';
+import { parseTopology, requireProductionTopology } from './topology';
 
 const show = (v: number | null) => (v === null ? '-' : v);
 
@@ -75,7 +79,8 @@ function parseSystems(list: string[]): SystemName[] {
 }
 
 function runOne(system: SystemName, name: string): Promise<ScenarioResult> {
-  return system === 'ordersync' ? runScenario(name) : runSeedScenario(system, name);
+  if (system === 'ordersync') return runScenario(name);
+  return runSeedScenario(system, name);
 }
 
 async function main() {
@@ -90,6 +95,7 @@ async function main() {
     .option('--json <file>', 'write results as JSON')
     .option('--svg <file>', 'write a grouped bar chart per scenario as SVG')
     .option('--list', 'list scenario names')
+    .option('--topology <name>', 'dev or production (three brokers, Temporal server)', 'dev')
     .option(
       '--merge <files...>',
       'run nothing: print the table of earlier --json files, and write --json/--svg from them',
@@ -102,18 +108,27 @@ async function main() {
     svg?: string;
     list?: boolean;
     merge?: string[];
+    topology: string;
   }>();
+  const production = parseTopology(o.topology) === 'production';
+  const known = [
+    ...Object.keys(SCENARIOS),
+    ...(production ? Object.keys(PRODUCTION_SCENARIOS) : []),
+  ];
   if (o.list) {
-    console.log(Object.keys(SCENARIOS).join('\n'));
+    console.log(known.join('\n'));
     return 0;
   }
   const systems = parseSystems(o.system);
-  const names = o.only ?? Object.keys(SCENARIOS);
-  for (const n of names)
-    if (!(n in SCENARIOS)) throw new Error(`unknown scenario "${n}"; try --list`);
+  const names = o.only ?? known;
+  for (const n of names) {
+    if (n in PRODUCTION_SCENARIOS && !production)
+      throw new Error(`scenario "${n}" needs --topology production`);
+    if (!known.includes(n)) throw new Error(`unknown scenario "${n}"; try --list`);
+  }
   const results: ScenarioResult[] = [];
   if (o.merge) {
-    const order = Object.keys(SCENARIOS);
+    const order = [...Object.keys(SCENARIOS), ...Object.keys(PRODUCTION_SCENARIOS)];
     for (const f of o.merge)
       results.push(...(JSON.parse(readFileSync(f, 'utf8')) as ScenarioResult[]));
     results.sort(
@@ -121,7 +136,9 @@ async function main() {
         order.indexOf(a.scenario) - order.indexOf(b.scenario) ||
         SYSTEMS.indexOf(a.system) - SYSTEMS.indexOf(b.system),
     );
-  } else
+  } else {
+    if (production)
+      process.stderr.write(`[chaos] production topology: ${await requireProductionTopology()}\n`);
     for (const name of names) {
       for (const system of systems) {
         const r = await runOne(system, name);
@@ -131,6 +148,7 @@ async function main() {
         );
       }
     }
+  }
   printTable(results);
   if (o.json) {
     // Keys: system, scenario, applicable, reason, violations, staleAtEnd, lost, appliedTwice,

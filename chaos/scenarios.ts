@@ -13,6 +13,12 @@ import { channelChange } from './scenarios/channel-change';
 import { consumerStall, rebalance } from './scenarios/consumer-group';
 import { poison } from './scenarios/poison';
 import { killAt } from './scenarios/process-kills';
+import {
+  kafkaLeaderKill,
+  kafkaTwoBrokersDown,
+  postgresRestart,
+  temporalServerKill,
+} from './scenarios/production-faults';
 import { duplicates, lateCommits } from './scenarios/redelivery';
 import { mysqlDown30s, restartDuringTraffic } from './scenarios/server-faults';
 
@@ -36,10 +42,23 @@ export const SCENARIOS: Record<string, Scenario> = {
   'bulk-erp-transaction': bulkErpTransaction,
 };
 
+/**
+ * Faults of the production topology (three brokers, Temporal's own server on
+ * PostgreSQL); they run, after the ones above, with `--topology production`.
+ */
+export const PRODUCTION_SCENARIOS: Record<string, Scenario> = {
+  'kafka-leader-kill': kafkaLeaderKill,
+  'kafka-two-brokers-down': kafkaTwoBrokersDown,
+  'temporal-server-kill': temporalServerKill,
+  'postgres-restart': postgresRestart,
+};
+
 export async function runScenario(name: string): Promise<ScenarioResult> {
-  const scenario = SCENARIOS[name];
+  const scenario = SCENARIOS[name] ?? PRODUCTION_SCENARIOS[name];
   if (!scenario)
-    throw new Error(`unknown scenario ${name}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+    throw new Error(
+      `unknown scenario ${name}; known: ${[...Object.keys(SCENARIOS), ...Object.keys(PRODUCTION_SCENARIOS)].join(', ')}`,
+    );
   log(`--- ${name}`);
   const p = await ChaosPipeline.create(name);
   try {

@@ -150,6 +150,11 @@ const NO_VALIDATION =
 const NO_DLQ =
   'exercises ordersync’s dead-letter topic; this design has none and drops what it cannot parse';
 
+const NOT_ON_CLUSTER =
+  'not run yet: the seed harness does not pick the leader of its busiest partition on the three-broker cluster';
+const NO_POSTGRES =
+  'PostgreSQL hosts only the Temporal server here, and this design has no Temporal';
+
 export const SEED_SCENARIOS: Record<string, Record<SeedSystem, SeedScenario | string>> = {
   'consumer-kill-before-signal': {
     seed: killAt('consumer-before-signal'),
@@ -172,6 +177,11 @@ export const SEED_SCENARIOS: Record<string, Record<SeedSystem, SeedScenario | st
   poison: { seed: NO_VALIDATION, old: NO_VALIDATION },
   'bad-input': { seed: NO_DLQ, old: NO_DLQ },
   'bulk-erp-transaction': { seed: bulkTransaction, old: bulkTransaction },
+  // The production topology's faults (--topology production).
+  'kafka-leader-kill': { seed: NOT_ON_CLUSTER, old: NO_KAFKA },
+  'kafka-two-brokers-down': { seed: NOT_ON_CLUSTER, old: NO_KAFKA },
+  'temporal-server-kill': { seed: NO_TEMPORAL, old: NO_TEMPORAL },
+  'postgres-restart': { seed: NO_POSTGRES, old: NO_POSTGRES },
 };
 
 const empty = {

@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # Local infrastructure for ordersync without Docker: the Temporal dev server
-# (built with Go), an Apache Kafka KRaft broker (jars resolved by Maven) and
-# MariaDB (Debian package) or an existing MySQL on 127.0.0.1:3306.
+# (built with Go), an Apache Kafka KRaft broker (jars resolved by Maven),
+# MariaDB (Debian package) or an existing MySQL on 127.0.0.1:3306, and
+# PostgreSQL 15 (Debian package) on 127.0.0.1:5432.
 #
 #   scripts/infra.sh install   obtain what is missing, start nothing
 #   scripts/infra.sh up        install, start what is not running (and the codec server), wait until healthy
-#   scripts/infra.sh status    report health; exit 0 only if all three are healthy
+#   scripts/infra.sh status    report health; exit 0 only if all four are healthy
 #   scripts/infra.sh down      stop the processes this script started, nothing else
 #   scripts/infra.sh reset     down, then delete the data directory
+#   scripts/infra.sh kafka-node N   start broker N of the cluster alone, without waiting (chaos)
 #
 # ORDERSYNC_KAFKA_VERSION picks the broker: 4.4.0 by default, or 3.9.x. `up`
 # switches a broker it started to the requested version.
+#
+# The production profile (docs/production-topology.md):
+#   ORDERSYNC_TEMPORAL=server      Temporal's own server on PostgreSQL (default: dev)
+#   ORDERSYNC_TEMPORAL_SHARDS=N    its history shards, 4 by default (fixed until `reset`)
+#   ORDERSYNC_KAFKA_NODES=3        three KRaft brokers on 9092/9094/9096 (default: 1)
 #
 # Every command is idempotent. Artifacts are cached outside the clone so a
 # second `up` on the same machine takes seconds.
@@ -41,6 +48,8 @@ KAFKA_DIR=$DATA_DIR/kafka/$KAFKA_VERSION
 KAFKA_PORT=9092
 KAFKA_CONTROLLER_PORT=9093
 KAFKA_HEAP=${ORDERSYNC_KAFKA_HEAP:-512m}
+KAFKA_NODES=${ORDERSYNC_KAFKA_NODES:-1}
+TEMPORAL_MODE=${ORDERSYNC_TEMPORAL:-dev}
 
 MYSQL_PORT=3306
 HEALTH_TIMEOUT=${ORDERSYNC_HEALTH_TIMEOUT:-120}
@@ -51,6 +60,11 @@ die() { printf '[infra] error: %s\n' "$*" >&2; exit 1; }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 pidfile() { echo "$DATA_DIR/$1.pid"; }
+
+# shellcheck source=infra/postgres.sh
+source "$ROOT/scripts/infra/postgres.sh"
+# shellcheck source=infra/temporal-server.sh
+source "$ROOT/scripts/infra/temporal-server.sh"
 
 # A pid file counts only while its process is alive and still runs the program
 # we started; a recycled pid must never be signalled.
@@ -70,7 +84,8 @@ probe() {
     log "node_modules is missing; running npm ci first"
     (cd "$ROOT" && npm ci --no-audit --no-fund >&2)
   fi
-  node --import tsx "$ROOT/scripts/infra/probe.ts" "$@"
+  ORDERSYNC_KAFKA_BROKERS=${ORDERSYNC_KAFKA_BROKERS:-$(kafka_brokers)} ORDERSYNC_KAFKA_NODES=$KAFKA_NODES \
+    node --import tsx "$ROOT/scripts/infra/probe.ts" "$@"
 }
 
 # ---------------------------------------------------------------- install ---
@@ -116,6 +131,8 @@ install_kustomize() {
 check_kafka_version() {
   [[ $KAFKA_VERSION =~ ^(3\.9|4\.[0-9]+)\.[0-9]+$ ]] ||
     die "ORDERSYNC_KAFKA_VERSION=$KAFKA_VERSION is not supported; use a 4.x release (default $KAFKA_DEFAULT_VERSION) or 3.9.x (e.g. 3.9.1)."
+  [[ $KAFKA_NODES == 1 || $KAFKA_NODES == 3 ]] ||
+    die "ORDERSYNC_KAFKA_NODES=$KAFKA_NODES is not supported; use 1 (the default) or 3."
 }
 
 install_kafka() {
@@ -167,9 +184,12 @@ install_prometheus() {
 }
 
 install_all() {
+  check_temporal_mode
+  install_postgres
   install_mysql
   install_kafka
   install_temporal
+  [[ $TEMPORAL_MODE != server ]] || install_temporal_server
   install_chromium
   install_prometheus
   install_kustomize
@@ -221,54 +241,94 @@ start_mysql() {
     --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci
 }
 
-# KRaft quorum: 3.9 keeps the static voter list it was first formatted with.
-# 4.x uses a dynamic quorum (KIP-853), the layout its own quick start and
-# `kafka-storage format --standalone` produce.
-kafka_quorum_config() {
-  if [[ $KAFKA_LINE == 3 ]]; then
-    echo "controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT"
+# Node N of the cluster (1 to ORDERSYNC_KAFKA_NODES): its pid-file name, ports,
+# data directory and server log. A single broker keeps the names and the
+# directory it always had; the three-broker cluster has its own directories.
+kafka_node() {
+  local n=$1
+  NODE_NAME=kafka
+  [[ $n == 1 ]] || NODE_NAME=kafka-$n
+  NODE_PORT=$((KAFKA_PORT + 2 * (n - 1)))
+  NODE_CONTROLLER_PORT=$((NODE_PORT + 1))
+  if [[ $KAFKA_NODES == 1 ]]; then
+    KAFKA_DIR=$DATA_DIR/kafka/$KAFKA_VERSION
+    NODE_LOG=$DATA_DIR/logs/kafka-server.log
   else
-    echo "controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CONTROLLER_PORT"
-    # Share groups are on by default in 4.x; their state topic defaults to 3 replicas.
-    echo "share.coordinator.state.topic.replication.factor=1"
-    echo "share.coordinator.state.topic.min.isr=1"
+    KAFKA_DIR=$DATA_DIR/kafka/$KAFKA_VERSION-${KAFKA_NODES}nodes/node-$n
+    NODE_LOG=$DATA_DIR/logs/kafka-server-$n.log
   fi
 }
 
+kafka_brokers() {
+  local n out=()
+  for n in $(seq 1 "$KAFKA_NODES"); do out+=("127.0.0.1:$((KAFKA_PORT + 2 * (n - 1)))"); done
+  (IFS=, && echo "${out[*]}")
+}
+
+# KRaft quorum. One node: 3.9 keeps the static voter list it was first
+# formatted with; 4.x uses a dynamic quorum (KIP-853), the layout its own quick
+# start and `kafka-storage format --standalone` produce. Three nodes: every node
+# is a broker and a voter, listed statically (both lines support that).
+kafka_quorum_config() {
+  local n voters=()
+  if [[ $KAFKA_NODES != 1 ]]; then
+    for n in $(seq 1 "$KAFKA_NODES"); do voters+=("$n@127.0.0.1:$((KAFKA_PORT + 2 * (n - 1) + 1))"); done
+    echo "controller.quorum.voters=$(IFS=, && echo "${voters[*]}")"
+  elif [[ $KAFKA_LINE == 3 ]]; then
+    echo "controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT"
+  else
+    echo "controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CONTROLLER_PORT"
+  fi
+}
+
+# Replication. Three nodes: what a production cluster runs, so that acks=all
+# waits for two copies and a replica that missed writes never becomes leader.
+# The broker session is longer than the 9 s default because heartbeats wait in
+# the controller's queue on a busy 2-core machine: fencing the only broker
+# makes every partition leaderless until it recovers; fencing one of three
+# moves its leaderships, so that session can be shorter.
+kafka_replication_config() {
+  local rf=1 isr=1 session=30000
+  if [[ $KAFKA_NODES != 1 ]]; then
+    rf=3 isr=2 session=15000
+    printf '%s\n' default.replication.factor=3 min.insync.replicas=2 unclean.leader.election.enable=false
+  fi
+  printf '%s\n' "offsets.topic.replication.factor=$rf" "transaction.state.log.replication.factor=$rf" \
+    "transaction.state.log.min.isr=$isr" "broker.session.timeout.ms=$session"
+  # Share groups are on by default in 4.x; their state topic defaults to 3 replicas.
+  [[ $KAFKA_LINE == 3 ]] || printf '%s\n' "share.coordinator.state.topic.replication.factor=$rf" \
+    "share.coordinator.state.topic.min.isr=$isr"
+}
+
 write_kafka_config() {
+  kafka_node "$1"
   mkdir -p "$KAFKA_DIR/data"
   {
     cat <<EOF
 process.roles=broker,controller
-node.id=1
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+node.id=$1
+listeners=PLAINTEXT://127.0.0.1:$NODE_PORT,CONTROLLER://127.0.0.1:$NODE_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$NODE_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 log.dirs=$KAFKA_DIR/data
 num.partitions=12
 auto.create.topics.enable=false
-offsets.topic.replication.factor=1
 offsets.topic.num.partitions=12
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0
-# The node is its own controller. On a busy 2-core machine its heartbeat can wait
-# in the controller's queue past the default 9 s session; fencing the only broker
-# makes every partition leaderless (NOT_COORDINATOR, NOT_LEADER) until it recovers.
-broker.session.timeout.ms=30000
 num.network.threads=2
 num.io.threads=4
 log.retention.hours=168
 EOF
+    kafka_replication_config
     kafka_quorum_config
   } >"$KAFKA_DIR/server.properties"
   if [[ $KAFKA_LINE == 3 ]]; then
     cat >"$KAFKA_DIR/log4j.properties" <<EOF
 log4j.rootLogger=WARN, file
 log4j.appender.file=org.apache.log4j.RollingFileAppender
-log4j.appender.file.File=$DATA_DIR/logs/kafka-server.log
+log4j.appender.file.File=$NODE_LOG
 log4j.appender.file.MaxFileSize=20MB
 log4j.appender.file.MaxBackupIndex=2
 log4j.appender.file.layout=org.apache.log4j.PatternLayout
@@ -281,8 +341,8 @@ EOF
 status = warn
 appender.file.type = RollingFile
 appender.file.name = file
-appender.file.fileName = $DATA_DIR/logs/kafka-server.log
-appender.file.filePattern = $DATA_DIR/logs/kafka-server.log.%i
+appender.file.fileName = $NODE_LOG
+appender.file.filePattern = $NODE_LOG.%i
 appender.file.layout.type = PatternLayout
 appender.file.layout.pattern = [%d] %p %m (%c)%n
 appender.file.policies.type = Policies
@@ -315,6 +375,20 @@ running_kafka_version() {
   tr '\0' '\n' <"/proc/$pid/cmdline" | sed -n 's#.*/kafka-\([0-9][^/]*\)/libs/\*$#\1#p' | grep .
 }
 
+# How many nodes the running cluster of ours has: node 1 of a cluster reads its
+# configuration from a directory named after the count.
+running_kafka_nodes() {
+  local pid count
+  pid=$(our_pid kafka kafka.Kafka) || return 1
+  count=$(tr '\0' '\n' <"/proc/$pid/cmdline" | sed -n 's#.*-\([0-9]*\)nodes/node-1/server.properties$#\1#p')
+  echo "${count:-1}"
+}
+
+stop_kafka() {
+  local name
+  for name in kafka kafka-2 kafka-3; do stop_one "$name" kafka.Kafka; done
+}
+
 # Before data directories were kept per version, 3.9.1 (then the only version)
 # used kafka/data; move it where 3.9.1 now looks so its topics survive.
 adopt_legacy_kafka_dir() {
@@ -326,36 +400,67 @@ adopt_legacy_kafka_dir() {
   rm -f "$DATA_DIR/kafka/server.properties" "$DATA_DIR/kafka/log4j.properties"
 }
 
+# Every node of one cluster is formatted with the same cluster id, kept beside
+# the nodes' directories so that a node formatted later joins the others.
+kafka_cluster_id() {
+  local file=$KAFKA_DIR/../cluster-id id
+  if [[ $KAFKA_NODES != 1 && -f $file ]]; then
+    cat "$file"
+    return
+  fi
+  id=$(node -e "const b=require('crypto').randomBytes(16);b[6]=(b[6]&0x0f)|0x40;b[8]=(b[8]&0x3f)|0x80;process.stdout.write(b.toString('base64url'))")
+  [[ $KAFKA_NODES == 1 ]] || echo "$id" >"$file"
+  echo "$id"
+}
+
 format_kafka_storage() {
+  kafka_node "$1"
   [[ -f $KAFKA_DIR/data/meta.properties ]] && return
   log "formatting the KRaft storage of Kafka $KAFKA_VERSION in $KAFKA_DIR/data"
-  local cluster_id
-  cluster_id=$(node -e "const b=require('crypto').randomBytes(16);b[6]=(b[6]&0x0f)|0x40;b[8]=(b[8]&0x3f)|0x80;process.stdout.write(b.toString('base64url'))")
-  local mode=(--standalone)
-  [[ $KAFKA_LINE == 3 ]] && mode=()
+  local cluster_id mode=()
+  cluster_id=$(kafka_cluster_id)
+  [[ $KAFKA_LINE == 3 || $KAFKA_NODES != 1 ]] || mode=(--standalone)
   kafka_java
   "${KAFKA_JAVA[@]}" kafka.tools.StorageTool format "${mode[@]}" -t "$cluster_id" \
     -c "$KAFKA_DIR/server.properties" >"$DATA_DIR/logs/kafka-format.log" 2>&1 ||
     die "formatting Kafka storage failed; see $DATA_DIR/logs/kafka-format.log"
 }
 
-start_kafka() {
-  local running
-  if running=$(running_kafka_version) && [[ $running != "$KAFKA_VERSION" ]]; then
-    log "Kafka $running is running but ORDERSYNC_KAFKA_VERSION asks for $KAFKA_VERSION; switching"
-    stop_one kafka kafka.Kafka
-  fi
-  if port_open "$KAFKA_PORT"; then
-    [[ -n ${running:-} ]] ||
-      log "a Kafka broker this script did not start listens on 127.0.0.1:$KAFKA_PORT; it will be used as it is"
+start_kafka_node() {
+  [[ $1 =~ ^[1-9]$ && $1 -le $KAFKA_NODES ]] || die "no Kafka node $1 with ORDERSYNC_KAFKA_NODES=$KAFKA_NODES"
+  kafka_node "$1"
+  if port_open "$NODE_PORT"; then
+    our_pid "$NODE_NAME" kafka.Kafka >/dev/null ||
+      log "a Kafka broker this script did not start listens on 127.0.0.1:$NODE_PORT; it will be used as it is"
     return
   fi
-  adopt_legacy_kafka_dir
-  write_kafka_config
-  format_kafka_storage
-  log "starting Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT"
+  write_kafka_config "$1"
+  format_kafka_storage "$1"
+  log "starting Kafka $KAFKA_VERSION node $1 of $KAFKA_NODES on 127.0.0.1:$NODE_PORT"
   kafka_java
-  spawn kafka "${KAFKA_JAVA[@]}" kafka.Kafka "$KAFKA_DIR/server.properties"
+  spawn "$NODE_NAME" "${KAFKA_JAVA[@]}" kafka.Kafka "$KAFKA_DIR/server.properties"
+}
+
+start_kafka() {
+  local running nodes n
+  if running=$(running_kafka_version) && [[ $running != "$KAFKA_VERSION" ]]; then
+    log "Kafka $running is running but ORDERSYNC_KAFKA_VERSION asks for $KAFKA_VERSION; switching"
+    stop_kafka
+    running=
+  elif nodes=$(running_kafka_nodes) && [[ $nodes != "$KAFKA_NODES" ]]; then
+    log "a $nodes-node Kafka is running but ORDERSYNC_KAFKA_NODES asks for $KAFKA_NODES; switching"
+    stop_kafka
+    running=
+  fi
+  adopt_legacy_kafka_dir
+  for n in $(seq 1 "$KAFKA_NODES"); do start_kafka_node "$n"; done
+  # Clients learn every broker: with one bootstrap address a client could not
+  # start while that broker is down.
+  if [[ $KAFKA_NODES == 1 ]]; then
+    drop_secret ORDERSYNC_KAFKA_BROKERS
+  else
+    set_secret ORDERSYNC_KAFKA_BROKERS "$(kafka_brokers)"
+  fi
 }
 
 # Payload encryption is on by default, locally too. The dev key is generated once
@@ -371,6 +476,24 @@ ensure_encryption_key() {
   log "generated a dev payload encryption key in $file"
 }
 
+# Replaces (or adds) NAME=VALUE in secrets.env, which stays readable by its owner only.
+set_secret() {
+  local name=$1 value=$2 file=$DATA_DIR/secrets.env
+  mkdir -p "$DATA_DIR"
+  (umask 077 && touch "$file" && { grep -v "^$name=" "$file" || true; } >"$file.tmp" &&
+    printf '%s=%s\n' "$name" "$value" >>"$file.tmp")
+  mv "$file.tmp" "$file"
+}
+
+drop_secret() {
+  local file=$DATA_DIR/secrets.env
+  [[ -f $file ]] && grep -q "^$1=" "$file" || return 0
+  (umask 077 && { grep -v "^$1=" "$file" || true; } >"$file.tmp")
+  mv "$file.tmp" "$file"
+}
+
+secret() { sed -n "s/^$1=//p" "$DATA_DIR/secrets.env" 2>/dev/null | tail -n 1; }
+
 # The codec server decrypts payloads for the Temporal UI (and `temporal --codec-endpoint`).
 start_codec() {
   if port_open "$CODEC_PORT"; then return; fi
@@ -383,16 +506,35 @@ codec_healthy() {
   node -e "fetch('http://127.0.0.1:$CODEC_PORT/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
 }
 
-wait_codec() {
+# Runs the command once a second until it succeeds; fails after HEALTH_TIMEOUT seconds.
+wait_until() {
   for _ in $(seq 1 "$HEALTH_TIMEOUT"); do
-    if codec_healthy; then return; fi
+    if "$@"; then return; fi
     sleep 1
   done
-  die "the codec server did not answer on 127.0.0.1:$CODEC_PORT within ${HEALTH_TIMEOUT}s. Read $DATA_DIR/logs/codec.log."
+  return 1
+}
+
+wait_codec() {
+  wait_until codec_healthy ||
+    die "the codec server did not answer on 127.0.0.1:$CODEC_PORT within ${HEALTH_TIMEOUT}s. Read $DATA_DIR/logs/codec.log."
 }
 
 start_temporal() {
   local pid
+  # One frontend port, two kinds of server: switch the one this script started.
+  if [[ $TEMPORAL_MODE == server ]] && pid=$(our_pid temporal "server start-dev"); then
+    log "the Temporal dev server is running but ORDERSYNC_TEMPORAL=server; switching"
+    stop_one temporal "server start-dev"
+  elif [[ $TEMPORAL_MODE == dev ]] && pid=$(our_pid temporal "$TEMPORAL_SERVER_BIN"); then
+    log "the self-hosted Temporal server is running but ORDERSYNC_TEMPORAL=dev; switching"
+    stop_one temporal-ui "$TEMPORAL_UI_BIN"
+    stop_one temporal "$TEMPORAL_SERVER_BIN"
+  fi
+  if [[ $TEMPORAL_MODE == server ]]; then
+    start_temporal_server
+    return
+  fi
   if port_open "$TEMPORAL_GRPC_PORT"; then
     if pid=$(our_pid temporal "server start-dev"); then
       if ! grep -q -- --ui-codec-endpoint "/proc/$pid/cmdline"; then
@@ -433,7 +575,7 @@ wait_healthy() {
   if ! probe "$what" --wait "$HEALTH_TIMEOUT"; then
     case $what in
       temporal) die "Temporal did not become healthy within ${HEALTH_TIMEOUT}s. Read $DATA_DIR/logs/temporal.log; if the SQLite file is damaged, run 'npm run infra -- reset'." ;;
-      kafka) die "Kafka did not become healthy within ${HEALTH_TIMEOUT}s. Read $DATA_DIR/logs/kafka.log and kafka-server.log; check that port $KAFKA_PORT/$KAFKA_CONTROLLER_PORT are free and Java 17 is on PATH." ;;
+      kafka) die "Kafka did not become healthy within ${HEALTH_TIMEOUT}s. Read $DATA_DIR/logs/kafka.log and kafka-server.log; check that ports $KAFKA_PORT/$KAFKA_CONTROLLER_PORT (and 9094-9097 with three nodes) are free and Java 17 is on PATH." ;;
       mysql) die "MySQL did not become healthy within ${HEALTH_TIMEOUT}s. Read $DATA_DIR/logs/mysql-error.log; if an existing server is used, set ORDERSYNC_MYSQL_ADMIN_URL to an account that may create databases and users." ;;
     esac
   fi
@@ -443,6 +585,7 @@ up() {
   mkdir -p "$DATA_DIR/logs"
   install_all
   ensure_encryption_key
+  start_postgres
   start_mysql
   start_kafka
   start_temporal
@@ -450,11 +593,14 @@ up() {
   probe mysql-bootstrap --socket "$DATA_DIR/mysql/mysqld.sock" --secrets "$DATA_DIR/secrets.env" \
     --wait "$HEALTH_TIMEOUT" ||
     die "MySQL bootstrap failed. Read $DATA_DIR/logs/mysql-error.log; for an existing server set ORDERSYNC_MYSQL_ADMIN_URL to an account that may create databases and users."
+  wait_postgres
   wait_healthy mysql
   wait_healthy kafka
+  if [[ $TEMPORAL_MODE == server ]]; then register_temporal_namespace; fi
   wait_healthy temporal
   start_codec
   wait_codec
+  if [[ $TEMPORAL_MODE == server ]]; then start_temporal_ui; fi
   status
 }
 
@@ -465,9 +611,11 @@ status() {
   else
     log "codec server: not answering on 127.0.0.1:$CODEC_PORT (the UI shows encrypted payloads)"
   fi
+  postgres_status || rc=1
+  temporal_status
   probe status || rc=$?
   if version=$(running_kafka_version); then
-    log "kafka is version $version, data in $DATA_DIR/kafka/$version"
+    log "kafka is version $version, $(running_kafka_nodes) node(s), data in $DATA_DIR/kafka"
     [[ $version == "$KAFKA_VERSION" ]] ||
       log "ORDERSYNC_KAFKA_VERSION asks for $KAFKA_VERSION; 'up' switches to it"
   fi
@@ -475,13 +623,13 @@ status() {
 }
 
 stop_one() {
-  local name=$1 expect=$2 pid
+  local name=$1 expect=$2 signal=${3:-TERM} pid
   if ! pid=$(our_pid "$name" "$expect"); then
     rm -f "$(pidfile "$name")"
     return
   fi
   log "stopping $name (pid $pid)"
-  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  kill "-$signal" -- "-$pid" 2>/dev/null || kill "-$signal" "$pid" 2>/dev/null || true
   for _ in $(seq 1 60); do
     [[ -d /proc/$pid ]] || break
     sleep 0.5
@@ -495,9 +643,17 @@ stop_one() {
 
 down() {
   stop_one codec codec-server
-  stop_one temporal "server start-dev"
-  stop_one kafka kafka.Kafka
+  stop_one temporal-ui "$TEMPORAL_UI_BIN"
+  # One pid file for either kind; stop_one forgets a pid file whose process is not the one named.
+  if our_pid temporal "server start-dev" >/dev/null; then
+    stop_one temporal "server start-dev"
+  else
+    stop_one temporal "$TEMPORAL_SERVER_BIN"
+  fi
+  stop_kafka
   stop_one mysql mariadbd
+  # SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for every client to leave.
+  stop_one postgres "$PG_BIN/postgres" INT
 }
 
 reset() {
@@ -507,13 +663,14 @@ reset() {
 }
 
 usage() {
-  sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'
 }
 
 cmd=${1:-}
 case $cmd in
   install) install_all ;;
   up) up ;;
+  kafka-node) start_kafka_node "${2:?usage: infra.sh kafka-node N}" ;;
   status) status ;;
   down) down ;;
   reset) reset ;;

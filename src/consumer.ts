@@ -3,6 +3,7 @@ import type { Config } from './config';
 import { createKafka } from './kafka/client';
 import { OrderEventConsumer } from './kafka/consumer';
 import { EventProducer } from './kafka/producer';
+import { checkReplication } from './kafka/replication';
 import { ensureTopics, eventTopics, topicsFromConfig } from './kafka/topics';
 import { createLogger } from './log';
 import { ConsumerReadiness } from './observability/consumer-readiness';
@@ -45,6 +46,8 @@ export async function runConsumer(
   });
   await admin.connect();
   await ensureTopics(admin, topics, cfg.ORDERSYNC_TOPIC_PARTITIONS);
+  for (const w of await checkReplication(admin, [...eventTopics(topics), topics.dlq]))
+    log.warn(w.message, { topic: w.topic });
   const client = await createTemporalClient(cfg);
   const orders = new OrderWorkflowClient(client, {
     taskQueue: cfg.ORDERSYNC_TASK_QUEUE,

@@ -106,6 +106,7 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
   const producer = new EventProducer(createKafka(cfg, '-worker'), topics, {
     createTopicsWithPartitions: cfg.ORDERSYNC_TOPIC_PARTITIONS,
     onTopicsCreated: (created) => log.info('created topics', { topics: created }),
+    onReplicationWarning: (w) => log.warn(w.message, { topic: w.topic }),
   });
   const connection = await createWorkerConnection(cfg);
   const client = await createTemporalClient(cfg);

@@ -20,6 +20,8 @@ import {
 
 const TEMPORAL_ADDRESS = process.env.ORDERSYNC_TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
 const KAFKA_BROKERS = (process.env.ORDERSYNC_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+/** How many brokers infra.sh started; the cluster is healthy once all of them joined. */
+const KAFKA_NODES = Number(process.env.ORDERSYNC_KAFKA_NODES ?? '1');
 
 type Check = () => Promise<string>;
 
@@ -53,6 +55,8 @@ const checks: Record<'temporal' | 'kafka' | 'mysql', Check> = {
     await admin.connect();
     try {
       const cluster = await admin.describeCluster();
+      if (cluster.brokers.length < KAFKA_NODES)
+        throw new Error(`${cluster.brokers.length} of ${KAFKA_NODES} brokers registered`);
       return `Kafka at ${KAFKA_BROKERS.join(',')} (${cluster.brokers.length} broker, controller ${cluster.controller})`;
     } finally {
       await admin.disconnect();

@@ -6,6 +6,8 @@ import { DLQ_REASONS, ERP_SOURCE_TOPIC, HEADERS } from '../contracts/topics';
 import type { Topics } from '../contracts/topics';
 import type { ErpEvent } from '../erp/source';
 import { countDeadLetters } from '../observability/metrics';
+import { checkReplication } from './replication';
+import type { ReplicationWarning } from './replication';
 import { BATCH_OVERHEAD_BYTES, fitsAlone, planSends, recordBytes } from './send-plan';
 import type { PlannedMessage, TopicLayout } from './send-plan';
 import {
@@ -40,6 +42,12 @@ export interface EventProducerOptions {
   createTopicsWithPartitions?: number;
   /** Told about topics created on first connect. */
   onTopicsCreated?: (topics: string[]) => void;
+  /**
+   * Told, on each connect, about every topic whose replication is weaker than
+   * the cluster allows (see replicationWarnings); a failed check is reported as
+   * a warning too and never stops the producer.
+   */
+  onReplicationWarning?: (warning: ReplicationWarning) => void;
 }
 
 /**
@@ -118,7 +126,15 @@ export class EventProducer {
         const created = await ensureTopics(admin, this.topics, partitions);
         if (created.length > 0) this.options.onTopicsCreated?.(created);
       }
-      this.layouts = await readTopicLayouts(admin, [...eventTopics(this.topics), this.topics.dlq]);
+      const ours = [...eventTopics(this.topics), this.topics.dlq];
+      this.layouts = await readTopicLayouts(admin, ours);
+      const warn = this.options.onReplicationWarning;
+      if (warn) {
+        const warnings = await checkReplication(admin, ours).catch((err: unknown) => [
+          { topic: '*', message: `could not check the topics' replication: ${String(err)}` },
+        ]);
+        for (const w of warnings) warn(w);
+      }
     } finally {
       await admin.disconnect().catch(() => undefined);
     }

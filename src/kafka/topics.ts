@@ -2,6 +2,7 @@ import { ConfigResourceTypes, KafkaJSProtocolError } from 'kafkajs';
 import type { Admin } from 'kafkajs';
 import type { Config } from '../config';
 import type { Topics } from '../contracts/topics';
+import { replicationFactorFor } from './replication';
 import type { TopicLayout } from './send-plan';
 
 export function topicsFromConfig(cfg: Config): Topics {
@@ -72,7 +73,8 @@ export async function waitUntilServed(
 
 /**
  * Creates the channel topics and the DLQ if missing, and returns once the new
- * ones are served. Existing topics are left as they are.
+ * ones are served. Existing topics are left as they are. New topics get three
+ * replicas on a cluster of three or more brokers, the broker default otherwise.
  */
 export async function ensureTopics(
   admin: Admin,
@@ -86,13 +88,14 @@ export async function ensureTopics(
       .map((t) => [t, t === topics.dlq ? Math.min(partitions, 3) : partitions] as const),
   );
   if (wanted.size === 0) return [];
+  const replicationFactor = replicationFactorFor((await admin.describeCluster()).brokers.length);
   await admin.createTopics({
     // waitUntilServed below waits for more than leaders, and tolerates a broker that lags.
     waitForLeaders: false,
     topics: [...wanted].map(([topic, numPartitions]) => ({
       topic,
       numPartitions,
-      replicationFactor: -1,
+      replicationFactor,
       configEntries: [{ name: 'max.message.bytes', value: String(TOPIC_MAX_MESSAGE_BYTES) }],
     })),
   });

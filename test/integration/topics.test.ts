@@ -1,6 +1,7 @@
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka } from '../../src/kafka/client';
+import { checkReplication, replicationFactorFor } from '../../src/kafka/replication';
 import { ensureTopics, eventTopics } from '../../src/kafka/topics';
 import type { Topics } from '../../src/contracts/topics';
 import { testEnv } from '../support/env';
@@ -50,5 +51,44 @@ describe('ensureTopics on Kafka', () => {
     };
     created.push(...(await ensureTopics(admin, topics, 6)));
     expect(await ensureTopics(admin, topics, 6)).toEqual([]);
+  });
+});
+
+describe('replication on the real cluster', () => {
+  it('creates topics with as many replicas as the cluster allows, and finds nothing to warn about', async () => {
+    const brokers = (await admin.describeCluster()).brokers.length;
+    const topics: Topics = {
+      online: `t.${runId}.rf.online`,
+      store: `t.${runId}.rf.store`,
+      international: `t.${runId}.rf.international`,
+      dlq: `t.${runId}.rf.dlq`,
+    };
+    const made = await ensureTopics(admin, topics, 3);
+    created.push(...made);
+    const wanted = replicationFactorFor(brokers);
+    const metadata = await admin.fetchTopicMetadata({ topics: made });
+    for (const t of metadata.topics)
+      for (const p of t.partitions) expect(p.replicas).toHaveLength(wanted === -1 ? 1 : wanted);
+    expect(await checkReplication(admin, made)).toEqual([]);
+  });
+
+  it('warns about a single-replica topic when there are three brokers to copy to', async () => {
+    const brokers = (await admin.describeCluster()).brokers.length;
+    const topic = `t.${runId}.rf1`;
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        {
+          topic,
+          numPartitions: 1,
+          replicationFactor: 1,
+          configEntries: [{ name: 'min.insync.replicas', value: '1' }],
+        },
+      ],
+    });
+    created.push(topic);
+    const warnings = await checkReplication(admin, [topic]);
+    // One broker: one replica is all it allows. More: a broker's loss loses events.
+    expect(warnings.map((w) => w.topic)).toEqual(brokers > 1 ? [topic] : []);
   });
 });

@@ -1,0 +1,11 @@
+import { expect } from 'vitest';
+import type { ScenarioResult } from '../../chaos/harness';
+
+/** What every chaos scenario in a test must show: it ran, nothing lost or applied twice, and it passed. */
+export function expectCleanRun(r: ScenarioResult) {
+  expect(r.notes.filter((n) => n.startsWith('scenario failed'))).toEqual([]);
+  expect(r.lost).toBe(0);
+  expect(r.duplicates).toBe(0);
+  expect(r.applied + r.skipped).toBeGreaterThan(0);
+  expect(r.pass).toBe(true);
+}
