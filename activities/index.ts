@@ -7,6 +7,8 @@ import { createApplyActivities } from './apply-order-events';
 import { createDeadLetterActivities } from './dead-letter';
 import { createPollActivities } from './poll-erp';
 import { createReadErpActivities } from './read-erp';
+import { createReconcileActivities } from './reconcile';
+import type { ReconcileDeps } from './reconcile';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -20,6 +22,8 @@ export interface ActivityDeps {
   pollRereadMs?: number;
   /** Aborted when the worker starts to shut down. */
   stopping?: AbortSignal;
+  /** The two sides reconciliation reads, and the replay that repairs. */
+  reconcile: ReconcileDeps;
 }
 
 /** All activities, with their dependencies injected; the worker registers the result. */
@@ -28,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     ...instrumentApply(createApplyActivities({ pool: deps.pool })),
     ...createReadErpActivities({ erp: deps.erp }),
     ...createDeadLetterActivities({ producer: deps.producer }),
+    ...createReconcileActivities(deps.reconcile),
     ...createPollActivities({
       erp: deps.erp,
       cursors: deps.cursors,

@@ -2,7 +2,7 @@ import { Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { APPLY_POOL_OPTIONS } from '../activities/apply-order-events';
 import type { Config } from './config';
-import { redactUrl } from './config';
+import { redactUrl, workflowOptionsFromConfig } from './config';
 import { CursorRepository } from './db/cursor-repository';
 import { createPool } from './db/pool';
 import { pollTaskQueue } from './erp/poll-settings';
@@ -15,8 +15,11 @@ import { parseMetricsAddress, startObservabilityServer } from './observability/h
 import { exportOnlyMetricsOf } from './observability/metrics';
 import { blockedOrdersRefresher, pollCursorRefresher } from './observability/state-gauges';
 import { installTemporalRuntime } from './observability/temporal-runtime';
+import { BuiltinTargetSide } from './reconcile/adapters/builtin-target';
+import { OutboxErpSide } from './reconcile/adapters/outbox-erp';
 import { createTemporalClient, createWorkerConnection } from './temporal/connection';
 import { createDataConverter } from './temporal/data-converter';
+import { OrderWorkflowClient } from './temporal/order-workflow-client';
 import { prebuiltWorkflowBundle } from './temporal/workflow-bundle';
 
 /**
@@ -108,6 +111,10 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
   const connection = await createWorkerConnection(cfg);
   const client = await createTemporalClient(cfg);
   late.refreshBlocked = blockedOrdersRefresher({ client, taskQueue: cfg.ORDERSYNC_TASK_QUEUE });
+  const orders = new OrderWorkflowClient(client, {
+    taskQueue: cfg.ORDERSYNC_TASK_QUEUE,
+    workflowOptions: workflowOptionsFromConfig(cfg),
+  });
   try {
     const activities = createActivities({
       pool: applyPool,
@@ -119,6 +126,11 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
       pollBudgetMs: cfg.ORDERSYNC_POLL_BUDGET,
       pollRereadMs: cfg.ORDERSYNC_POLL_REREAD,
       stopping: stopping.signal,
+      reconcile: {
+        sides: { erp: new OutboxErpSide(erpPool), target: new BuiltinTargetSide(pool) },
+        replay: (orderId, channel) => orders.replay(orderId, channel, {}),
+        repairPerSecond: cfg.ORDERSYNC_RECONCILE_REPAIR_RATE,
+      },
     });
     const common = {
       connection,

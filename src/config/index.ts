@@ -10,6 +10,7 @@ import { resolveEnv } from './env-sources';
 import { checkKafkaEnv, kafkaEnv } from './kafka';
 import { mysqlEnv } from './mysql';
 import { observabilityEnv } from './observability';
+import { reconcileEnv } from './reconcile';
 import { checkTemporalEnv, temporalEnv } from './temporal';
 import { checkWorkflowEnv, workflowEnv } from './workflow';
 
@@ -28,6 +29,7 @@ const envSchema = z.object({
   ...workflowEnv.shape,
   ...encryptionEnv.shape,
   ...observabilityEnv.shape,
+  ...reconcileEnv.shape,
 });
 
 export type Config = Readonly<z.infer<typeof envSchema>>;
