@@ -52,6 +52,8 @@ export interface ReconcileDeps {
   replay(orderId: string, channel: Channel): Promise<void>;
   /** Replays per second at most. */
   repairPerSecond: number;
+  /** The result of the newest completed run the Schedule `scheduleId` started, if any. */
+  previousRun(scheduleId: string): Promise<unknown>;
 }
 
 const log = createLogger('reconcile');
@@ -74,16 +76,26 @@ export function createReconcileActivities(deps: ReconcileDeps) {
   async function reconcileSweep(input: ReconcileSweepInput): Promise<ReconcileSweepResult> {
     let checked = 0;
     const suspects: OrderComparison[] = [];
+    let compared = new Set<string>();
     if (input.recentMs > 0) {
       const since = new Date(Date.now() - input.recentMs);
       const r = await recentSweep(deps.sides, since, input.scope, input.pageSize, onPage);
       checked += r.checked;
       suspects.push(...r.drift);
+      compared = r.compared;
     }
     let slice: SliceResult | null = null;
     if (input.full) {
       const { state, count } = input.full;
-      const r = await fullSweepSlice(deps.sides, state, count, input.scope, input.pageSize, onPage);
+      const r = await fullSweepSlice(
+        deps.sides,
+        state,
+        count,
+        input.scope,
+        input.pageSize,
+        onPage,
+        compared,
+      );
       checked += r.checked;
       suspects.push(...r.drift);
       slice = r.slice;
@@ -135,5 +147,16 @@ export function createReconcileActivities(deps: ReconcileDeps) {
     return r;
   }
 
-  return { reconcileSweep, reconcileRecheck, recordReconcileRun, repairDrift };
+  /** Where the last run left the full sweep: its result, read back from Temporal. */
+  async function loadPreviousReconcileRun(input: { scheduleId: string }): Promise<unknown> {
+    return deps.previousRun(input.scheduleId);
+  }
+
+  return {
+    reconcileSweep,
+    reconcileRecheck,
+    recordReconcileRun,
+    repairDrift,
+    loadPreviousReconcileRun,
+  };
 }

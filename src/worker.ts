@@ -20,6 +20,7 @@ import { OutboxErpSide } from './reconcile/adapters/outbox-erp';
 import { createTemporalClient, createWorkerConnection } from './temporal/connection';
 import { createDataConverter } from './temporal/data-converter';
 import { OrderWorkflowClient } from './temporal/order-workflow-client';
+import { previousScheduledRun } from './temporal/reconcile-schedule';
 import { prebuiltWorkflowBundle } from './temporal/workflow-bundle';
 
 /**
@@ -130,6 +131,7 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
         sides: { erp: new OutboxErpSide(erpPool), target: new BuiltinTargetSide(pool) },
         replay: (orderId, channel) => orders.replay(orderId, channel, {}),
         repairPerSecond: cfg.ORDERSYNC_RECONCILE_REPAIR_RATE,
+        previousRun: (scheduleId) => previousScheduledRun(client, scheduleId),
       },
     });
     const common = {

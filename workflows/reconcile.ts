@@ -2,8 +2,9 @@
  * The reconcile workflow, started by its own Schedule: the recent sweep and
  * one slice of the full sweep, a re-check of what looked drifted after a
  * delay (an order in flight clears), then metrics, the UI's details and the
- * repair. The full sweep's position is this run's result, which Temporal
- * hands the Schedule's next run (`workflowInfo().lastResult`).
+ * repair. The full sweep's position is this run's result, which the
+ * Schedule's next run reads back (`workflowInfo().lastResult`, else the
+ * newest completed run of the Schedule).
  */
 import { proxyActivities, setCurrentDetails, sleep, workflowInfo } from '@temporalio/workflow';
 import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
@@ -22,6 +23,8 @@ export const REPAIR_MODES = ['off', 'replay'] as const;
 export type RepairMode = (typeof REPAIR_MODES)[number];
 
 export interface ReconcileInput {
+  /** The Schedule that starts this workflow: its last completed run holds the full sweep's position. */
+  scheduleId?: string;
   /** The Schedule's interval: the full sweep paces itself by it. */
   everyMs: number;
   recentMs: number;
@@ -62,12 +65,19 @@ const READ_OPTIONS: ActivityOptions = {
 const RECORD_OPTIONS: ActivityOptions = { startToCloseTimeout: '30s', retry: RETRY };
 
 const { reconcileSweep, reconcileRecheck } = proxyActivities<Activities>(READ_OPTIONS);
-const { recordReconcileRun } = proxyActivities<Activities>(RECORD_OPTIONS);
+const { recordReconcileRun, loadPreviousReconcileRun } =
+  proxyActivities<Activities>(RECORD_OPTIONS);
 const { repairDrift } = proxyActivities<Activities>(READ_OPTIONS);
 
 export async function reconcileWorkflow(input: ReconcileInput): Promise<ReconcileRunResult> {
+  // A Schedule does not always hand a run its predecessor's result, so read it back when absent.
+  const previous =
+    workflowInfo().lastResult ??
+    (input.scheduleId !== undefined
+      ? await loadPreviousReconcileRun({ scheduleId: input.scheduleId })
+      : undefined);
   const startedMs = Date.now();
-  const state = resumeFullSweep(workflowInfo().lastResult, startedMs);
+  const state = resumeFullSweep(previous, startedMs);
   const count = ordersThisRun(state, { ...input }, startedMs);
   const scope = input.idPrefix !== undefined ? { idPrefix: input.idPrefix } : {};
   setCurrentDetails(RECONCILE_STARTED_DETAILS);

@@ -16,6 +16,7 @@ export interface Sides {
 export const DEFAULT_PAGE_SIZE = 500;
 
 export interface SweepResult {
+  /** Orders compared, each once. */
   checked: number;
   /** First-pass drift: to be re-checked before it is reported. */
   drift: OrderComparison[];
@@ -53,13 +54,13 @@ export async function recentSweep(
   scope: IdScope,
   pageSize: number,
   onPage?: (checked: number) => void,
-): Promise<SweepResult> {
+): Promise<SweepResult & { compared: Set<string> }> {
   const seen = new Set<string>();
-  const result: SweepResult = { checked: 0, drift: [] };
+  const result = { checked: 0, drift: [] as OrderComparison[], compared: seen };
   let position: string | null = null;
   do {
     const page = await sides.erp.changedSince(since, position, pageSize, scope);
-    const fresh = page.ids.filter((id) => !seen.has(id));
+    const fresh = [...new Set(page.ids)].filter((id) => !seen.has(id));
     for (const id of fresh) seen.add(id);
     const r = await compareIds(sides, fresh, pageSize, onPage);
     result.checked += r.checked;
@@ -98,6 +99,8 @@ export async function fullSweepSlice(
   scope: IdScope,
   pageSize: number,
   onPage?: (checked: number) => void,
+  /** Orders this run already compared (the recent sweep's): not compared again. */
+  skip: ReadonlySet<string> = new Set(),
 ): Promise<SweepResult & { slice: SliceResult }> {
   const take = (side: Sides['erp'] | Sides['target'], done: boolean, after: string | null) =>
     done
@@ -105,7 +108,7 @@ export async function fullSweepSlice(
       : idsAfter((a, n) => side.orderIdsAfter(a, n, scope), after, count, pageSize);
   const erp = await take(sides.erp, state.erpDone, state.erpAfter);
   const target = await take(sides.target, state.targetDone, state.targetAfter);
-  const ids = [...new Set([...erp.ids, ...target.ids])];
+  const ids = [...new Set([...erp.ids, ...target.ids])].filter((id) => !skip.has(id));
   const r = await compareIds(sides, ids, pageSize, onPage);
   return {
     ...r,

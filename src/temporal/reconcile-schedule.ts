@@ -5,6 +5,20 @@ import type { ReconcileInput } from '../../workflows/reconcile';
 import { RECONCILE_SUMMARY } from '../../workflows/reconcile-details';
 import { upsertWorkflowSchedule } from './schedule';
 
+/**
+ * The result of the newest completed run `scheduleId` started (undefined: none).
+ * Visibility lists newest first; the id is quoted, never trusted as query text.
+ */
+export async function previousScheduledRun(client: Client, scheduleId: string): Promise<unknown> {
+  const quoted = JSON.stringify(scheduleId);
+  const runs = client.workflow.list({
+    query: `TemporalScheduledById = ${quoted} AND ExecutionStatus = "Completed"`,
+    pageSize: 1,
+  });
+  for await (const wf of runs) return client.workflow.getHandle(wf.workflowId, wf.runId).result();
+  return undefined;
+}
+
 /** The reconcile workflow's input from the configuration, with the Schedule's interval. */
 export function reconcileInputFromConfig(cfg: Config, everyMs: number): ReconcileInput {
   return {
@@ -33,7 +47,7 @@ export function upsertReconcileSchedule(
     catchupWindowMs: Math.max(opts.input.everyMs, 60_000),
     workflowType: reconcileWorkflow,
     taskQueue: opts.taskQueue,
-    args: [opts.input],
+    args: [{ ...opts.input, scheduleId: opts.scheduleId }],
     summary: RECONCILE_SUMMARY,
   });
 }
