@@ -5,14 +5,13 @@ import { createPollActivities } from '../../activities/poll-erp';
 import type { OrderEvent } from '../../src/contracts/events';
 import { HEADERS } from '../../src/contracts/topics';
 import { CursorRepository } from '../../src/db/cursor-repository';
-import { toSqlDateTime } from '../../src/db/time';
 import { MysqlErpSource } from '../../src/erp/mysql-source';
 import { EventProducer } from '../../src/kafka/producer';
 import { eventTopics, topicsFromConfig } from '../../src/kafka/topics';
 import { eventually, testEnv } from '../support/env';
 import { closePollFixture, openPollFixture } from '../support/poll-fixture';
 import type { PollFixture } from '../support/poll-fixture';
-import { orderHistory, uniqueOrderId } from '../support/order-events';
+import { erpEventRow, orderHistory, uniqueOrderId } from '../support/order-events';
 
 // Defect 2 of issue 8: topics someone else created keep the broker's ~1 MB
 // limit, which the broker applies to a partition's whole record batch.
@@ -50,15 +49,7 @@ async function writeRows(events: OrderEvent[], padBytes: number): Promise<number
     const [res] = await writer.query<ResultSetHeader>(
       `INSERT INTO order_events (event_id, order_id, channel, type, version, occurred_at, payload)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      [
-        e.eventId,
-        e.orderId,
-        e.channel,
-        e.type,
-        e.erpVersion,
-        toSqlDateTime(e.occurredAt),
-        JSON.stringify(payload),
-      ],
+      erpEventRow(e, payload),
     );
     seqs.push(res.insertId);
   }

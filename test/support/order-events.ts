@@ -1,3 +1,4 @@
+import { toSqlDateTime } from '../../src/db/time';
 import { randomUUID } from 'node:crypto';
 import type { OrderEvent } from '../../src/contracts/events';
 
@@ -57,3 +58,16 @@ export function orderHistory(
 }
 
 export const uniqueOrderId = (prefix = 'T') => `${prefix}-${randomUUID().slice(0, 12)}`;
+
+/** The values of one `order_events` row for `e` (event_id to payload, in schema order). */
+export function erpEventRow(e: OrderEvent, payload: unknown = e.data): unknown[] {
+  return [
+    e.eventId,
+    e.orderId,
+    e.channel,
+    e.type,
+    e.erpVersion,
+    toSqlDateTime(e.occurredAt),
+    JSON.stringify(payload),
+  ];
+}
