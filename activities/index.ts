@@ -9,6 +9,8 @@ import { checkContract } from './contract-check';
 import { createDeadLetterActivities } from './dead-letter';
 import { createPollActivities } from './poll-erp';
 import { createReadErpActivities } from './read-erp';
+import { createReconcileActivities } from './reconcile';
+import type { ReconcileDeps } from './reconcile';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -24,6 +26,8 @@ export interface ActivityDeps {
   stopping?: AbortSignal;
   /** `ORDERSYNC_TOTAL_RULE` (default `strict`). */
   totalRule?: TotalRule;
+  /** The two sides reconciliation reads, and the replay that repairs. */
+  reconcile: ReconcileDeps;
 }
 
 /** All activities, with their dependencies injected; the worker registers the result. */
@@ -42,6 +46,7 @@ export function createActivities(deps: ActivityDeps) {
     }),
     ...createReadErpActivities({ erp: deps.erp }),
     ...createDeadLetterActivities({ producer: deps.producer }),
+    ...createReconcileActivities(deps.reconcile),
     ...createPollActivities({
       erp: deps.erp,
       cursors: deps.cursors,

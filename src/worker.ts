@@ -2,7 +2,7 @@ import { Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { APPLY_POOL_OPTIONS } from '../activities/apply-order-events';
 import type { Config } from './config';
-import { redactUrl } from './config';
+import { redactUrl, workflowOptionsFromConfig } from './config';
 import { CursorRepository } from './db/cursor-repository';
 import { createPool } from './db/pool';
 import { pollTaskQueue } from './erp/poll-settings';
@@ -15,8 +15,12 @@ import { parseMetricsAddress, startObservabilityServer } from './observability/h
 import { exportOnlyMetricsOf } from './observability/metrics';
 import { blockedOrdersRefresher, pollCursorRefresher } from './observability/state-gauges';
 import { installTemporalRuntime } from './observability/temporal-runtime';
+import { BuiltinTargetSide } from './reconcile/adapters/builtin-target';
+import { OutboxErpSide } from './reconcile/adapters/outbox-erp';
 import { createTemporalClient, createWorkerConnection } from './temporal/connection';
 import { createDataConverter } from './temporal/data-converter';
+import { OrderWorkflowClient } from './temporal/order-workflow-client';
+import { previousScheduledRun } from './temporal/reconcile-schedule';
 import { prebuiltWorkflowBundle } from './temporal/workflow-bundle';
 
 /**
@@ -111,6 +115,10 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
   const connection = await createWorkerConnection(cfg);
   const client = await createTemporalClient(cfg);
   late.refreshBlocked = blockedOrdersRefresher({ client, taskQueue: cfg.ORDERSYNC_TASK_QUEUE });
+  const orders = new OrderWorkflowClient(client, {
+    taskQueue: cfg.ORDERSYNC_TASK_QUEUE,
+    workflowOptions: workflowOptionsFromConfig(cfg),
+  });
   try {
     const activities = createActivities({
       pool: applyPool,
@@ -123,6 +131,12 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
       pollRereadMs: cfg.ORDERSYNC_POLL_REREAD,
       stopping: stopping.signal,
       totalRule: cfg.ORDERSYNC_TOTAL_RULE,
+      reconcile: {
+        sides: { erp: new OutboxErpSide(erpPool), target: new BuiltinTargetSide(pool) },
+        replay: (orderId, channel) => orders.replay(orderId, channel, {}),
+        repairPerSecond: cfg.ORDERSYNC_RECONCILE_REPAIR_RATE,
+        previousRun: (scheduleId) => previousScheduledRun(client, scheduleId),
+      },
     });
     const common = {
       connection,

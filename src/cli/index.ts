@@ -9,6 +9,7 @@ import { registerErpCommands } from './erp';
 import { registerHistoryCommand } from './history';
 import { registerMigrateCommand } from './migrate';
 import { registerOrderCommands } from './orders';
+import { registerReconcileCommand } from './reconcile';
 import { registerRunCommands } from './run';
 import { registerScheduleCommands } from './schedule';
 
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerMigrateCommand(program, cfg);
   registerOrderCommands(program, cfg);
   registerDlqCommands(program, cfg);
+  registerReconcileCommand(program, cfg);
   registerDemoCommand(program);
   registerHistoryCommand(program, cfg);
   registerCodecServerCommand(program, cfg);

@@ -2,17 +2,32 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Config } from '../config';
+import { reconcileInputFromConfig, upsertReconcileSchedule } from '../temporal/reconcile-schedule';
 import { describePollSchedule, upsertPollSchedule } from '../temporal/schedule';
 import { durationArg } from './args';
 import { withTemporal } from './with-temporal';
 
+interface CreateOptions {
+  every: number;
+  catchupWindow: number;
+  reconcile: boolean;
+  reconcileEvery?: number;
+}
+
+const scheduleIdOf = (c: Config, reconcile?: boolean): string =>
+  reconcile ? c.ORDERSYNC_RECONCILE_SCHEDULE_ID : c.ORDERSYNC_SCHEDULE_ID;
+
 export function registerScheduleCommands(program: Command, cfg: () => Config): void {
   const schedule = program
     .command('schedule')
-    .description('manage the ERP poll Schedule (id from ORDERSYNC_SCHEDULE_ID)');
+    .description(
+      'manage the ERP poll Schedule (ORDERSYNC_SCHEDULE_ID) and, with --reconcile, the reconcile Schedule (ORDERSYNC_RECONCILE_SCHEDULE_ID)',
+    );
   schedule
     .command('create')
-    .description('create the Schedule, or update its interval if it exists')
+    .description(
+      'create the poll and reconcile Schedules, or update their intervals and settings if they exist',
+    )
     .addOption(
       new Option('--every <duration>', 'poll interval').argParser(durationArg).default(5000, '5s'),
     )
@@ -21,7 +36,14 @@ export function registerScheduleCommands(program: Command, cfg: () => Config): v
         .argParser(durationArg)
         .default(60_000, '1m'),
     )
-    .action(async (o: { every: number; catchupWindow: number }) => {
+    .addOption(
+      new Option(
+        '--reconcile-every <duration>',
+        'reconcile interval (default ORDERSYNC_RECONCILE_EVERY, 10m)',
+      ).argParser(durationArg),
+    )
+    .option('--no-reconcile', 'leave the reconcile Schedule alone')
+    .action(async (o: CreateOptions) => {
       await withTemporal(cfg(), async (_orders, client) => {
         const c = cfg();
         const created = await upsertPollSchedule(client, {
@@ -34,15 +56,27 @@ export function registerScheduleCommands(program: Command, cfg: () => Config): v
           `${created ? 'created' : 'updated'} schedule ${c.ORDERSYNC_SCHEDULE_ID}: every ${o.every} ms, overlap SKIP; ` +
             'a run watches the change log for its budget (ORDERSYNC_POLL_BUDGET, re-reading every ORDERSYNC_POLL_REREAD)',
         );
+        if (!o.reconcile) return;
+        const input = reconcileInputFromConfig(c, o.reconcileEvery ?? c.ORDERSYNC_RECONCILE_EVERY);
+        const made = await upsertReconcileSchedule(client, {
+          scheduleId: c.ORDERSYNC_RECONCILE_SCHEDULE_ID,
+          taskQueue: c.ORDERSYNC_TASK_QUEUE,
+          input,
+        });
+        console.log(
+          `${made ? 'created' : 'updated'} schedule ${c.ORDERSYNC_RECONCILE_SCHEDULE_ID}: every ${input.everyMs} ms, ` +
+            `recent ${input.recentMs} ms, full sweep every ${input.fullEveryMs} ms, repair ${input.repair}`,
+        );
       });
     });
   schedule
     .command('describe')
     .description('show the Schedule and its recent runs')
     .option('--json', 'print JSON')
-    .action(async (o: { json?: boolean }) => {
+    .option('--reconcile', 'the reconcile Schedule')
+    .action(async (o: { json?: boolean; reconcile?: boolean }) => {
       await withTemporal(cfg(), async (_orders, client) => {
-        const d = await describePollSchedule(client, cfg().ORDERSYNC_SCHEDULE_ID);
+        const d = await describePollSchedule(client, scheduleIdOf(cfg(), o.reconcile));
         const summary = {
           scheduleId: d.scheduleId,
           paused: d.state.paused,
@@ -69,9 +103,10 @@ export function registerScheduleCommands(program: Command, cfg: () => Config): v
     schedule
       .command(name)
       .description(description)
-      .action(async () => {
+      .option('--reconcile', 'the reconcile Schedule instead of the poll Schedule')
+      .action(async (o: { reconcile?: boolean }) => {
         await withTemporal(cfg(), async (_orders, client) => {
-          const id = cfg().ORDERSYNC_SCHEDULE_ID;
+          const id = scheduleIdOf(cfg(), o.reconcile);
           const h = client.schedule.getHandle(id);
           if (name === 'pause') await h.pause('paused from the ordersync CLI');
           else if (name === 'unpause') await h.unpause('unpaused from the ordersync CLI');

@@ -11,6 +11,7 @@ import { resolveEnv } from './env-sources';
 import { checkKafkaEnv, kafkaEnv } from './kafka';
 import { mysqlEnv } from './mysql';
 import { observabilityEnv } from './observability';
+import { reconcileEnv } from './reconcile';
 import { checkTemporalEnv, temporalEnv } from './temporal';
 import { checkWorkflowEnv, workflowEnv } from './workflow';
 
@@ -30,6 +31,7 @@ export const envSchema = z.object({
   ...encryptionEnv.shape,
   ...observabilityEnv.shape,
   ...contractEnv.shape,
+  ...reconcileEnv.shape,
 });
 
 export type Config = Readonly<z.infer<typeof envSchema>>;

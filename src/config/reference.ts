@@ -54,6 +54,26 @@ const DESCRIPTIONS: Record<Name, Entry> = {
     'ERP account with write rights; only `erp init`, `erp simulate` and the demo use it.',
   ORDERSYNC_TOTAL_RULE:
     "`strict`: an order whose total breaks the total rule (lines, tax, shipping, discounts, rounding, in the currency's minor units) is blocked with both figures. `off`: the total is stored as sent, for an ERP whose rounding cannot be reproduced.",
+  ORDERSYNC_RECONCILE_SCHEDULE_ID:
+    'Id of the reconcile Schedule that `ordersync schedule` manages.',
+  ORDERSYNC_RECONCILE_EVERY: { text: 'How often the reconcile Schedule runs.', default: '10m' },
+  ORDERSYNC_RECONCILE_RECENT: {
+    text: 'The recent sweep compares every order whose ERP change marker is this recent (0: no recent sweep).',
+    default: '2d',
+  },
+  ORDERSYNC_RECONCILE_FULL_EVERY: {
+    text: 'The full sweep compares a page of all orders per run, paced to cover every order once per this period.',
+    default: '7d',
+  },
+  ORDERSYNC_RECONCILE_PAGE_SIZE: 'Orders compared by hash in one page.',
+  ORDERSYNC_RECONCILE_MAX_PER_RUN: "The most orders one run's full sweep reads from each side.",
+  ORDERSYNC_RECONCILE_RECHECK_DELAY: {
+    text: 'How long a run waits before reading again what looked drifted, so orders in flight clear instead of being reported.',
+    default: '30s',
+  },
+  ORDERSYNC_RECONCILE_REPAIR:
+    '`replay`: orders found `missing`, `behind` or `missing_invoice` are replayed from the ERP; `off`: drift is only reported. `differs` and `orphan` are never repaired.',
+  ORDERSYNC_RECONCILE_REPAIR_RATE: 'Replays per second a repair starts at most.',
   ORDERSYNC_INVOICE_WAIT: {
     text: "How long an invoice may wait for its order's creation before the order is blocked. Read by the starters (consumer, `replay`), not the worker.",
     default: '1h',

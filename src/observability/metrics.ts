@@ -115,6 +115,25 @@ export const pollLateRows = new Counter({
   registers: [registry],
 });
 
+export const reconcileOrdersChecked = new Counter({
+  name: 'ordersync_reconcile_orders_checked_total',
+  help: 'Orders a reconcile run compared between the ERP and the target (re-checks included).',
+  registers: [registry],
+});
+
+export const reconcileDriftOrders = new Gauge({
+  name: 'ordersync_reconcile_drift_orders',
+  help: 'Orders the last reconcile run this worker executed found drifted, by kind (confirmed by a re-check). Take the series of the instance with the newest last-success timestamp.',
+  labelNames: ['kind'] as const,
+  registers: [registry],
+});
+
+export const reconcileLastSuccess = new Gauge({
+  name: 'ordersync_reconcile_last_success_timestamp_seconds',
+  help: 'When a reconcile run last completed its comparison on this worker (0: never since start); aggregate with max.',
+  registers: [registry],
+});
+
 // Series that exist from the start, so rate() and absent-value alerts see a 0
 // rather than nothing before the first event.
 for (const type of ['order_creation', 'order_updation', 'invoice_creation'])
@@ -158,6 +177,9 @@ const WORKER_ONLY = [
   pollGaps,
   pollGapsDropped,
   pollLateRows,
+  reconcileOrdersChecked,
+  reconcileDriftOrders,
+  reconcileLastSuccess,
 ];
 
 /**

@@ -1,5 +1,5 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
-import type { Client, ScheduleDescription, ScheduleHandle } from '@temporalio/client';
+import type { Client, ScheduleDescription, ScheduleHandle, Workflow } from '@temporalio/client';
 import { erpPollWorkflow } from '../../workflows/erp-poll';
 import type { ErpPollInput } from '../../workflows/erp-poll';
 import { pollTaskQueue } from '../erp/poll-settings';
@@ -23,20 +23,44 @@ export async function upsertPollSchedule(
   client: Client,
   opts: PollScheduleOptions,
 ): Promise<boolean> {
-  const spec = { intervals: [{ every: opts.everyMs }] };
   const pollQueue = pollTaskQueue(opts.taskQueue);
   const args: [ErpPollInput] = [{ activityTaskQueue: pollQueue, everyMs: opts.everyMs }];
+  return upsertWorkflowSchedule(client, {
+    scheduleId: opts.scheduleId,
+    everyMs: opts.everyMs,
+    catchupWindowMs: opts.catchupWindowMs,
+    workflowType: erpPollWorkflow,
+    taskQueue: pollQueue,
+    args,
+    summary: POLL_SUMMARY,
+  });
+}
+
+/**
+ * Creates a Schedule that starts `workflowType` every `everyMs` with overlap
+ * SKIP (a run still open is never doubled), or updates its interval, queue,
+ * input and summary if it exists. Returns whether it was created.
+ */
+export async function upsertWorkflowSchedule(
+  client: Client,
+  opts: {
+    scheduleId: string;
+    everyMs: number;
+    catchupWindowMs: number;
+    workflowType: Workflow;
+    taskQueue: string;
+    args: unknown[];
+    summary: string;
+  },
+): Promise<boolean> {
+  const spec = { intervals: [{ every: opts.everyMs }] };
+  const { taskQueue, args, summary } = opts;
   const handle = client.schedule.getHandle(opts.scheduleId);
   try {
     await handle.describe();
     await handle.update((prev) => ({
       ...prev,
-      action: {
-        ...prev.action,
-        taskQueue: pollQueue,
-        args,
-        staticSummary: POLL_SUMMARY,
-      },
+      action: { ...prev.action, taskQueue, args, staticSummary: summary },
       spec,
       policies: {
         ...prev.policies,
@@ -54,11 +78,11 @@ export async function upsertPollSchedule(
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: opts.catchupWindowMs },
     action: {
       type: 'startWorkflow',
-      workflowType: erpPollWorkflow,
-      taskQueue: pollQueue,
+      workflowType: opts.workflowType,
+      taskQueue,
       args,
       workflowId: `${opts.scheduleId}-run`,
-      staticSummary: POLL_SUMMARY,
+      staticSummary: summary,
     },
   });
   return true;

@@ -1,31 +1,17 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_NO_WORKER } from '../../src/cli/status-fallback';
 import { pipelineOrders, poisonedOrder, reachState } from '../support/blocked-order';
 import { uniqueOrderId } from '../support/order-events';
+import { runCli } from '../support/cli';
 import { TestPipeline } from '../support/pipeline';
 
 // `ordersync status` when the worker is down: the query goes unanswered, and the
 // CLI prints what the Temporal server knows and exits with EXIT_NO_WORKER.
-const run = promisify(execFile);
-const BIN = path.join(__dirname, '..', '..', 'bin', 'ordersync');
 let p: TestPipeline;
 const orderId = uniqueOrderId('NOWK');
 const [create, poisoned, invoice] = poisonedOrder(orderId);
 
-/** Runs the CLI; resolves with its exit code and output, whatever the code. */
-async function cli(...args: string[]): Promise<{ code: number; stdout: string }> {
-  try {
-    const { stdout } = await run(process.execPath, [BIN, ...args], { env: p.env });
-    return { code: 0, stdout };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    if (typeof e.code !== 'number') throw err;
-    return { code: e.code, stdout: `${e.stdout ?? ''}${e.stderr ?? ''}` };
-  }
-}
+const cli = (...args: string[]) => runCli(p.env, ...args);
 
 describe('ordersync status without a worker', () => {
   beforeAll(async () => {

@@ -29,6 +29,8 @@ const ALERTS = [
   'OrdersyncDeadLetters',
   'OrdersyncApplyErrorRatioHigh',
   'OrdersyncTargetDown',
+  'OrdersyncReconcileDrift',
+  'OrdersyncReconcileNotRunning',
 ];
 
 describe('Prometheus alert rules and scrape config', () => {

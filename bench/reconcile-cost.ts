@@ -1,0 +1,113 @@
+/**
+ * What reconciling in-sync orders costs: seeds N orders (creation, update,
+ * invoice) into the ERP change log and applies them to the built-in target
+ * tables through the real apply, then runs the one-off check over them (every order, both
+ * sides, pages of 500, hashes compared) and reports the wall time and the CPU
+ * of the MySQL server and of this process per order. The ERP and the target
+ * are databases of one local server here, so the MySQL figure covers both.
+ *
+ *   node --import tsx bench/reconcile-cost.ts [--orders N]
+ *
+ * Needs the local servers; writes to the test databases and removes its rows after.
+ */
+import { randomUUID } from 'node:crypto';
+import { Command } from 'commander';
+import type { Pool } from 'mysql2/promise';
+import { APPLY_POOL_OPTIONS, createApplyActivities } from '../activities/apply-order-events';
+import { migrate } from '../src/db/migrate';
+import { createPool } from '../src/db/pool';
+import { initErpSchema } from '../src/erp/simulator';
+import { BuiltinTargetSide } from '../src/reconcile/adapters/builtin-target';
+import { OutboxErpSide } from '../src/reconcile/adapters/outbox-erp';
+import { checkNow } from '../src/reconcile/check-now';
+import { testEnv } from '../test/support/env';
+import { orderHistory } from '../test/support/order-events';
+import { changeLogRow } from '../test/support/poll-fixture';
+import { positiveInt } from './common';
+import { meter } from './metering';
+
+const BATCH = 1000;
+
+type ApplyFn = ReturnType<typeof createApplyActivities>['applyOrderEvents'];
+
+/** The ERP change log written directly; the target written by the real apply, one batch per order. */
+async function seed(writer: Pool, apply: ApplyFn, ids: string[]): Promise<void> {
+  for (let i = 0; i < ids.length; i += BATCH) {
+    const histories = ids.slice(i, i + BATCH).map((id) => orderHistory(id, 1));
+    await writer.query(
+      'INSERT INTO order_events (event_id, order_id, channel, type, version, occurred_at, payload) VALUES ?',
+      [histories.flat().map((e) => changeLogRow(e))],
+    );
+    const queue = [...histories];
+    const lane = async () => {
+      for (let h = queue.shift(); h; h = queue.shift())
+        await apply({ orderId: h[0]!.orderId, events: h });
+    };
+    await Promise.all(Array.from({ length: 8 }, lane));
+  }
+}
+
+async function main(): Promise<void> {
+  const o = new Command()
+    .option('--orders <n>', 'in-sync orders to reconcile', positiveInt, 10_000)
+    .parse()
+    .opts<{ orders: number }>();
+  const { cfg } = testEnv('rccost');
+  const migrator = createPool(cfg.ORDERSYNC_MYSQL_MIGRATE_URL!, { connectionLimit: 1 });
+  await migrate(migrator);
+  await migrator.end();
+  const writer = createPool(cfg.ORDERSYNC_ERP_WRITER_URL!, { connectionLimit: 1 });
+  const reader = createPool(cfg.ORDERSYNC_ERP_MYSQL_URL, { connectionLimit: 1 });
+  const app = createPool(cfg.ORDERSYNC_MYSQL_URL, { connectionLimit: 1 });
+  const applyPool = createPool(cfg.ORDERSYNC_MYSQL_URL, {
+    connectionLimit: 8,
+    ...APPLY_POOL_OPTIONS,
+  });
+  const prefix = `RCB-${randomUUID().slice(0, 8)}-`;
+  try {
+    await initErpSchema(writer);
+    const ids = Array.from(
+      { length: o.orders },
+      (_, i) => `${prefix}${String(i).padStart(7, '0')}`,
+    );
+    await seed(writer, createApplyActivities({ pool: applyPool }).applyOrderEvents, ids);
+    const sides = { erp: new OutboxErpSide(reader), target: new BuiltinTargetSide(app) };
+    const stop = meter({});
+    const started = process.hrtime.bigint();
+    const report = await checkNow(sides, {
+      scope: { idPrefix: prefix },
+      pageSize: 500,
+      recheckDelayMs: 0,
+    });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const usage = stop();
+    const per = (name: string) => {
+      const row = usage.find((u) => u.name === name);
+      return row ? Math.round((row.cpuSeconds * 1e6) / report.checked) / 1000 : null;
+    };
+    console.log(
+      JSON.stringify(
+        {
+          orders: report.checked,
+          drifted: report.drift.length,
+          seconds: Math.round(seconds * 100) / 100,
+          ordersPerSecond: Math.round(report.checked / seconds),
+          mysqlCpuMsPerOrder: per('mysql server'),
+          reconcilerCpuMsPerOrder: per('bench (this process)'),
+          note: 'ERP and target share one MySQL server here: the MySQL figure covers both sides',
+        },
+        null,
+        2,
+      ),
+    );
+    if (report.drift.length > 0 || report.checked !== o.orders) process.exitCode = 1;
+  } finally {
+    await writer.query('DELETE FROM order_events WHERE order_id LIKE ?', [`${prefix}%`]);
+    await app.query('DELETE FROM invoices WHERE order_id LIKE ?', [`${prefix}%`]);
+    for (const table of ['orders', 'applied_events', 'order_locks'])
+      await app.query(`DELETE FROM ${table} WHERE order_id LIKE ?`, [`${prefix}%`]);
+    await Promise.all([writer.end(), reader.end(), app.end(), applyPool.end()]);
+  }
+}
+
+void main();

@@ -1,0 +1,258 @@
+import type { RowDataPacket } from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT_DRIFT } from '../../src/cli/reconcile';
+import { CursorRepository } from '../../src/db/cursor-repository';
+import { jsonColumn } from '../../src/db/json-column';
+import { toSqlDateTime } from '../../src/db/time';
+import { BuiltinTargetSide } from '../../src/reconcile/adapters/builtin-target';
+import { OutboxErpSide } from '../../src/reconcile/adapters/outbox-erp';
+import { checkNow } from '../../src/reconcile/check-now';
+import type { DriftKind } from '../../src/reconcile/kinds';
+import type { Sides } from '../../src/reconcile/sweep';
+import {
+  reconcileInputFromConfig,
+  upsertReconcileSchedule,
+} from '../../src/temporal/reconcile-schedule';
+import { waitForNoOpenRun } from '../../src/temporal/schedule';
+import type { ReconcileRunResult } from '../../workflows/reconcile';
+import { eventually } from '../support/env';
+import { runCli } from '../support/cli';
+import { TestPipeline } from '../support/pipeline';
+
+// Reconciliation on the real servers: a pipeline brought in sync, then drift of
+// every kind injected by hand; one reconcile run (started by its Schedule on the
+// pipeline's worker) reports each with its kind, repairs the replayable kinds,
+// and the next run reports them gone.
+let p: TestPipeline;
+let prefix: string;
+let sides: Sides;
+let ids: string[];
+const RECONCILE_ID = () => `reconcile-${p.runId}`;
+
+const cli = (...args: string[]) => runCli(p.env, ...args);
+
+/** Triggers the reconcile Schedule and returns the run's result. */
+async function reconcileRun(): Promise<ReconcileRunResult> {
+  const handle = p.client.schedule.getHandle(RECONCILE_ID());
+  // The Schedule hands a run's result to its next run once it has seen the run close.
+  expect(await waitForNoOpenRun(handle, 60_000)).toBe(true);
+  const before = (await handle.describe()).info.numActionsTaken;
+  await handle.trigger();
+  const workflowId = await eventually(
+    async () => {
+      const d = await handle.describe();
+      return d.info.numActionsTaken > before
+        ? d.info.recentActions.at(-1)!.action.workflow.workflowId
+        : undefined;
+    },
+    30_000,
+    'the reconcile Schedule to start a run',
+  );
+  return p.client.workflow.getHandle<() => Promise<ReconcileRunResult>>(workflowId).result();
+}
+
+/** Drift counts with the kinds nobody repairs (one each here) and zero for the rest, unless given. */
+const counts = (c: Partial<Record<DriftKind, number>>) => ({
+  missing: 0,
+  behind: 0,
+  differs: 1,
+  missing_invoice: 0,
+  extra_invoice: 1,
+  orphan: 1,
+  ...c,
+});
+
+async function rows(sql: string, params: unknown[] = []): Promise<RowDataPacket[]> {
+  const [r] = await p.app.query<RowDataPacket[]>(sql, params);
+  return r;
+}
+
+/** Writes an ERP event the poller will never see: the cursor is moved past it while polling is paused. */
+async function undeliveredEvent(
+  orderId: string,
+  type: 'order_creation' | 'order_updation' | 'invoice_creation',
+  version: number,
+  channel: string,
+  data: unknown,
+): Promise<void> {
+  await p.writer.query(
+    'INSERT INTO order_events (event_id, order_id, channel, type, version, occurred_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    [
+      `${orderId}-v${version}-lost`,
+      orderId,
+      channel,
+      type,
+      version,
+      toSqlDateTime(new Date().toISOString()),
+      JSON.stringify(data),
+    ],
+  );
+}
+
+beforeAll(async () => {
+  p = await TestPipeline.create('rc');
+  prefix = `RC-${p.runId}`;
+  p.start('worker');
+  p.start('consumer');
+  await p.schedule();
+  sides = { erp: new OutboxErpSide(p.reader), target: new BuiltinTargetSide(p.app) };
+  await upsertReconcileSchedule(p.client, {
+    scheduleId: RECONCILE_ID(),
+    taskQueue: p.cfg.ORDERSYNC_TASK_QUEUE,
+    // Runs only when the test triggers one; only this run's orders.
+    input: {
+      ...reconcileInputFromConfig(p.cfg, 3_600_000),
+      recheckDelayMs: 2000,
+      idPrefix: prefix,
+    },
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await p?.client.schedule
+    .getHandle(RECONCILE_ID())
+    .delete()
+    .catch(() => undefined);
+  await p?.close();
+});
+
+describe('reconciliation, real servers', () => {
+  it('reports zero drift on a pipeline in sync', async () => {
+    const sim = await p.simulate({
+      orders: 12,
+      prefix,
+      concurrency: 4,
+      lateCommitProbability: 0.2,
+    });
+    ids = [...sim.orderIds].sort();
+    await p.converge(prefix, 120_000, 'the target to equal the ERP');
+    const now = await checkNow(sides, {
+      scope: { idPrefix: prefix },
+      pageSize: 5,
+      recheckDelayMs: 500,
+    });
+    expect(now.checked).toBe(12);
+    expect(now.drift).toEqual([]);
+    const r = await reconcileRun();
+    expect(r.checked).toBe(12);
+    expect(r.counts).toEqual({
+      missing: 0,
+      behind: 0,
+      differs: 0,
+      missing_invoice: 0,
+      extra_invoice: 0,
+      orphan: 0,
+    });
+  }, 180_000);
+
+  it('finds every kind in one run, repairs missing, behind and missing_invoice, and the next run finds only the rest', async () => {
+    const [differs, deletedInvoice, extraInvoice, orphan, behind, lostInvoice] = ids as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    const missing = `${prefix}-never-delivered`;
+    // A manual edit in the target.
+    await p.app.query(
+      "UPDATE orders SET status = IF(status = 'cancelled', 'pending', 'cancelled') WHERE order_id = ?",
+      [differs],
+    );
+    // A deleted target invoice, and an invoice the ERP never issued.
+    await p.app.query('DELETE FROM invoices WHERE order_id = ?', [deletedInvoice]);
+    await p.app.query(
+      "INSERT INTO invoices (invoice_id, order_id, number, amount, tax, currency, issued_at) VALUES (?, ?, 'X/1', '1.00', '0.18', 'EUR', '2026-01-01 00:00:00.000')",
+      [`${extraInvoice}-extra`, extraInvoice],
+    );
+    // An order deleted in the ERP.
+    await p.writer.query('DELETE FROM order_events WHERE order_id = ?', [orphan]);
+    // Three events lost before Kafka: polling paused, the cursor moved past them.
+    const poll = p.client.schedule.getHandle(p.cfg.ORDERSYNC_SCHEDULE_ID);
+    await poll.pause('reconcile test: losing events');
+    expect(await waitForNoOpenRun(poll, 60_000)).toBe(true);
+    const [latest] = await p.reader.query<RowDataPacket[]>(
+      "SELECT channel, version, payload FROM order_events WHERE order_id = ? AND type <> 'invoice_creation' ORDER BY version DESC LIMIT 1",
+      [behind],
+    );
+    const [top] = await p.reader.query<RowDataPacket[]>(
+      'SELECT MAX(version) AS v FROM order_events WHERE order_id = ?',
+      [behind],
+    );
+    const snap = jsonColumn<Record<string, unknown>>(latest[0]!.payload);
+    await undeliveredEvent(
+      behind,
+      'order_updation',
+      Number(top[0]!.v) + 1,
+      String(latest[0]!.channel),
+      { ...snap, status: 'delivered' },
+    );
+    await undeliveredEvent(missing, 'order_creation', 1, 'store', snap);
+    const [inv] = await p.reader.query<RowDataPacket[]>(
+      "SELECT channel, version, payload FROM order_events WHERE order_id = ? AND type = 'invoice_creation'",
+      [lostInvoice],
+    );
+    await undeliveredEvent(
+      lostInvoice,
+      'invoice_creation',
+      Number(inv[0]!.version) + 1,
+      String(inv[0]!.channel),
+      { ...jsonColumn<Record<string, unknown>>(inv[0]!.payload), invoiceId: `${lostInvoice}-2` },
+    );
+    const [end] = await p.reader.query<RowDataPacket[]>('SELECT MAX(seq) AS s FROM order_events');
+    await new CursorRepository(p.app).save(p.cfg.ORDERSYNC_CURSOR_NAME, {
+      position: Number(end[0]!.s),
+      gaps: [],
+    });
+    await poll.unpause('reconcile test: events lost');
+
+    const r = await reconcileRun();
+    expect(r.counts).toEqual(counts({ missing: 1, behind: 1, missing_invoice: 2 }));
+    expect(r.first).toMatchObject({
+      missing: [missing],
+      behind: [behind],
+      differs: [differs],
+      extra_invoice: [extraInvoice],
+      orphan: [orphan],
+    });
+    expect([...r.first.missing_invoice].sort()).toEqual([deletedInvoice, lostInvoice].sort());
+    const replayable = [missing, behind, deletedInvoice, lostInvoice];
+    expect([...r.repaired].sort()).toEqual(replayable.sort());
+
+    // The replays go through the orders' workflows. An invoice the ledger records
+    // as applied is not written again by a replay (the apply is idempotent by
+    // event id), so the hand-deleted invoice stays reported: a person restores it.
+    await eventually(
+      async () => {
+        const now = await checkNow(sides, {
+          scope: { idPrefix: prefix },
+          pageSize: 500,
+          recheckDelayMs: 0,
+        });
+        const c = now.summary.counts;
+        return c.missing + c.behind === 0 && c.missing_invoice === 1 ? now : undefined;
+      },
+      60_000,
+      'the replays to repair missing, behind and the lost invoice',
+    );
+    const next = await reconcileRun();
+    expect(next.counts).toEqual(counts({ missing_invoice: 1 }));
+    expect(next.first.missing_invoice).toEqual([deletedInvoice]);
+    // The full sweep's position travels from run to run through the Schedule.
+    expect(next.fullSweep.cycles).toBe(r.fullSweep.cycles + 1);
+    // Never overwritten: the manual edit is still there.
+    const [edited] = await rows('SELECT status FROM orders WHERE order_id = ?', [differs]);
+    const [erpSide] = (await sides.erp.readOrders([differs])).values();
+    expect(edited!.status).not.toBe(erpSide!.snapshot.status);
+
+    // The command: same verdict, a table by kind, non-zero exit.
+    const table = await cli('reconcile', '--prefix', prefix, '--recheck-delay', '200ms');
+    expect(table.code, table.stdout).toBe(EXIT_DRIFT);
+    expect(table.stdout).toMatch(new RegExp(`differs\\s+1\\s+${differs}`));
+    expect(table.stdout).toMatch(new RegExp(`orphan\\s+1\\s+${orphan}`));
+    const one = await cli('reconcile', '--order', behind, '--json', '--recheck-delay', '0');
+    expect(one.code, one.stdout).toBe(0);
+    expect(JSON.parse(one.stdout)).toMatchObject({ checked: 1, drift: [] });
+  }, 240_000);
+});
