@@ -25,7 +25,27 @@ const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as
   scripts: Record<string, string>;
 };
 /** Variables the local scripts read (scripts/infra.sh, scripts/ensure.sh), outside the app's config. */
-const SCRIPT_VARIABLES = ['ORDERSYNC_SKIP_INFRA', 'ORDERSYNC_KAFKA_VERSION', 'ORDERSYNC_CACHE_DIR'];
+/** The shell scripts behind `npm run infra`, `demo`, `test`, `bench` and `chaos`, which read variables of their own. */
+const SCRIPTS_TEXT = ['scripts/ensure.sh', 'scripts/infra.sh', ...listShell('scripts/infra')]
+  .map((f) => readFileSync(path.join(ROOT, f), 'utf8'))
+  .join('\n');
+
+function listShell(dir: string): string[] {
+  return readdirSync(path.join(ROOT, dir))
+    .filter((f) => f.endsWith('.sh'))
+    .map((f) => `${dir}/${f}`);
+}
+
+/** Why `NAME=value` would not be read as meant, or undefined. */
+function assignmentProblem(assignment: string): string | undefined {
+  const [name, value] = [assignment.split('=')[0]!, assignment.slice(assignment.indexOf('=') + 1)];
+  if (new RegExp(`\\$\\{?${name}\\b`).test(SCRIPTS_TEXT)) return undefined;
+  if (!knownVariables(buildProgram()).has(name)) return `ordersync reads no ${name}`;
+  const schema = envSchema.shape[name as keyof typeof envSchema.shape];
+  if (schema && !value.includes('$(') && !schema.safeParse(value).success)
+    return `${name}=${value} is invalid`;
+  return undefined;
+}
 
 function shellLines(page: string): string[] {
   const text = readFileSync(path.join(ROOT, page), 'utf8');
@@ -109,6 +129,12 @@ function scriptHelp(script: string): string {
 
 /** Why the line would not work as written, or undefined. */
 async function problem(line: string, prose: boolean): Promise<string | undefined> {
+  // Leading `NAME=value` words set the environment of the command after them.
+  const lead = /^(?:[A-Z][A-Z0-9_]*=\S*\s+)+/.exec(line)?.[0];
+  if (lead) {
+    const bad = lead.trim().split(/\s+/).map(assignmentProblem).find(Boolean);
+    return bad ?? problem(line.slice(lead.length), prose);
+  }
   const w = words(line);
   const ordersync = ['npx ordersync', 'node bin/ordersync', 'ordersync'].find((p) =>
     line.startsWith(`${p} `),
@@ -138,15 +164,7 @@ async function problem(line: string, prose: boolean): Promise<string | undefined
     const file = w[3]!;
     return existsSync(path.join(ROOT, file)) ? undefined : `${file} does not exist`;
   }
-  if (cmd === 'export') {
-    const [name, value] = [w[1]!.split('=')[0]!, w[1]!.slice(w[1]!.indexOf('=') + 1)];
-    if (SCRIPT_VARIABLES.includes(name)) return undefined;
-    if (!knownVariables(buildProgram()).has(name)) return `ordersync reads no ${name}`;
-    const schema = envSchema.shape[name as keyof typeof envSchema.shape];
-    if (schema && !value.includes('$(') && !schema.safeParse(value).success)
-      return `${name}=${value} is invalid`;
-    return undefined;
-  }
+  if (cmd === 'export') return assignmentProblem(w[1]!);
   if (cmd === 'docker' && sub === 'build')
     return existsSync(path.join(ROOT, 'Dockerfile')) ? undefined : 'no Dockerfile';
   if (cmd === 'docker' && sub === 'run') {
