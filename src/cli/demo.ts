@@ -109,7 +109,7 @@ async function demo(cfg: Config, o: { orders: number; once: boolean; timeout: nu
       );
       const handled = await count(
         app,
-        'SELECT COUNT(*) AS n FROM applied_events WHERE order_id LIKE ?',
+        'SELECT COUNT(*) AS n FROM ordersync_applied_events WHERE order_id LIKE ?',
         prefix,
       );
       bar.setTotal(Math.max(produced, 1));

@@ -10,6 +10,7 @@ import { resolveEnv } from './env-sources';
 import { checkKafkaEnv, kafkaEnv } from './kafka';
 import { mysqlEnv } from './mysql';
 import { observabilityEnv } from './observability';
+import { checkTargetEnv, targetEnv } from './target';
 import { checkTemporalEnv, temporalEnv } from './temporal';
 import { checkWorkflowEnv, workflowEnv } from './workflow';
 
@@ -25,6 +26,7 @@ const envSchema = z.object({
   ...temporalEnv.shape,
   ...kafkaEnv.shape,
   ...mysqlEnv.shape,
+  ...targetEnv.shape,
   ...workflowEnv.shape,
   ...encryptionEnv.shape,
   ...observabilityEnv.shape,
@@ -51,5 +53,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   checkTemporalEnv(cfg);
   checkKafkaEnv(cfg);
   checkWorkflowEnv(cfg);
+  checkTargetEnv(cfg);
   return Object.freeze(cfg);
 }

@@ -13,7 +13,7 @@ let apply: ReturnType<typeof createApplyActivities>['applyOrderEvents'];
 
 const ledger = async (orderId: string) => {
   const [rows] = await pool.query<RowDataPacket[]>(
-    'SELECT event_id, erp_version, outcome, reason FROM applied_events WHERE order_id = ? ORDER BY seq',
+    'SELECT event_id, erp_version, outcome, reason FROM ordersync_applied_events WHERE order_id = ? ORDER BY seq',
     [orderId],
   );
   return rows.map((r) => ({
@@ -108,7 +108,7 @@ describe('applyOrderEvents against MySQL', () => {
     // A connection's first apply also sets its isolation level, once.
     expect(trips.filter((t) => t !== 'SET')).toEqual([
       'START INSERT SELECT',
-      'INSERT INSERT INSERT COMMIT',
+      'INSERT INSERT INSERT INSERT INSERT COMMIT',
     ]);
   });
 
@@ -352,7 +352,7 @@ describe('applyOrderEvents against MySQL', () => {
     await apply({ orderId, events: [create, invoice] });
     // What the old code wrote for a late v2: a stale ledger row and snapshot v1 under version 3.
     await pool.query(
-      `INSERT INTO applied_events (event_id, order_id, type, erp_version, outcome, reason, applied_at)
+      `INSERT INTO ordersync_applied_events (event_id, order_id, type, erp_version, outcome, reason, applied_at)
        VALUES (?, ?, ?, 2, 'skipped', 'stale', UTC_TIMESTAMP(3))`,
       [update.eventId, orderId, update.type],
     );
