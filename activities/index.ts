@@ -2,6 +2,7 @@ import type { Pool } from 'mysql2/promise';
 import type { CursorRepository } from '../src/db/cursor-repository';
 import type { ErpSource } from '../src/erp/source';
 import type { EventProducer } from '../src/kafka/producer';
+import type { Target } from '../src/target/port';
 import { instrumentApply } from '../src/observability/apply-metrics';
 import { createApplyActivities } from './apply-order-events';
 import { createDeadLetterActivities } from './dead-letter';
@@ -10,6 +11,8 @@ import { createReadErpActivities } from './read-erp';
 
 export interface ActivityDeps {
   pool: Pool;
+  /** Where the apply writes business rows; the built-in tables when not given. */
+  target?: Target;
   erp: ErpSource;
   cursors: CursorRepository;
   producer: EventProducer;
@@ -25,7 +28,7 @@ export interface ActivityDeps {
 /** All activities, with their dependencies injected; the worker registers the result. */
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...instrumentApply(createApplyActivities({ pool: deps.pool })),
+    ...instrumentApply(createApplyActivities({ pool: deps.pool, target: deps.target })),
     ...createReadErpActivities({ erp: deps.erp }),
     ...createDeadLetterActivities({ producer: deps.producer }),
     ...createPollActivities({

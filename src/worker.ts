@@ -15,6 +15,8 @@ import { parseMetricsAddress, startObservabilityServer } from './observability/h
 import { exportOnlyMetricsOf } from './observability/metrics';
 import { blockedOrdersRefresher, pollCursorRefresher } from './observability/state-gauges';
 import { installTemporalRuntime } from './observability/temporal-runtime';
+import { createTarget } from './target/create-target';
+import { describeProblems, requireTargetReady, targetProblems } from './target/startup-check';
 import { createTemporalClient, createWorkerConnection } from './temporal/connection';
 import { createDataConverter } from './temporal/data-converter';
 import { prebuiltWorkflowBundle } from './temporal/workflow-bundle';
@@ -44,6 +46,7 @@ export interface WorkerOptions {
 export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void> {
   const log = createLogger('worker');
   const workflowBundle = prebuiltWorkflowBundle(); // before any connection: a missing bundle fails fast
+  const target = createTarget(cfg); // a mapping with an unknown parameter fails here, naming the file
   const metricsAddress = opts.metricsAddress ?? cfg.ORDERSYNC_METRICS_ADDRESS;
   const sdkMetrics = await installTemporalRuntime({
     sdkMetrics: parseMetricsAddress(metricsAddress) !== null,
@@ -58,6 +61,14 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
   const pool = createPool(cfg.ORDERSYNC_MYSQL_URL, { connectionLimit: 2 });
   const erpPool = createPool(cfg.ORDERSYNC_ERP_MYSQL_URL, { connectionLimit: 2 });
   const cursors = new CursorRepository(pool);
+  // Before any task: the bookkeeping schema version and every table and column
+  // the target writes. A mismatch is not transient; the worker refuses to start (exit 78).
+  try {
+    await requireTargetReady(pool, target);
+  } catch (err) {
+    await Promise.all([pool.end(), applyPool.end(), erpPool.end()]).catch(() => undefined);
+    throw err;
+  }
   const workers: Worker[] = [];
   // Set once the Temporal client exists; a scrape before then skips the blocked-orders count.
   const late: { refreshBlocked?: () => Promise<void> } = {};
@@ -75,6 +86,13 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
       mysql: async () => {
         await pool.query('SELECT 1');
         return { ok: true };
+      },
+      // The schema can change under a running worker: say so rather than retry in silence.
+      target: async () => {
+        const problems = await targetProblems(pool, target);
+        return problems.length === 0
+          ? { ok: true, detail: target.kind }
+          : { ok: false, detail: describeProblems(problems) };
       },
     },
     beforeScrape: [
@@ -111,6 +129,7 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
   try {
     const activities = createActivities({
       pool: applyPool,
+      target,
       erp: new MysqlErpSource(erpPool),
       cursors,
       producer,
@@ -151,6 +170,7 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
       taskQueue: cfg.ORDERSYNC_TASK_QUEUE,
       temporal: cfg.ORDERSYNC_TEMPORAL_ADDRESS,
       mysql: redactUrl(cfg.ORDERSYNC_MYSQL_URL),
+      target: target.kind,
     });
     producer.connect().then(
       () => log.info('kafka connected'),

@@ -1,0 +1,30 @@
+import type { Pool } from 'mysql2/promise';
+import { checkSchemaVersion } from '../db/schema-version';
+import type { Target, TargetProblem } from './port';
+import { TargetMappingError } from './target-errors';
+
+/**
+ * What the worker checks before it takes any task, and what /readyz checks
+ * again: the bookkeeping schema is at the version this release needs, and
+ * every table and column the target writes exists.
+ */
+export async function targetProblems(pool: Pool, target: Target): Promise<TargetProblem[]> {
+  const version = await checkSchemaVersion(pool);
+  const problems: TargetProblem[] = version.ok
+    ? []
+    : [{ where: 'ordersync_schema_migrations', message: version.detail }];
+  return [...problems, ...(await target.checkSchema(pool))];
+}
+
+export const describeProblems = (problems: readonly TargetProblem[]): string =>
+  problems.map((p) => `${p.where}: ${p.message}`).join('; ');
+
+/** Throws TargetMappingError (exit 78) naming every problem's file or table. */
+export async function requireTargetReady(pool: Pool, target: Target): Promise<void> {
+  const problems = await targetProblems(pool, target);
+  if (problems.length > 0)
+    throw new TargetMappingError(
+      `the ${target.kind} target cannot be used: ${describeProblems(problems)}`,
+      problems[0]!.where,
+    );
+}

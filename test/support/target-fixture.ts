@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../../src/config';
+import type { OrderEvent } from '../../src/contracts/events';
+import { splitStatements } from '../../src/db/migrate';
+import { createPool } from '../../src/db/pool';
+import type { ExpectedOrder } from '../../src/target/compare-order';
+
+export const MAGENTO_MAPPING = path.join(__dirname, '../../mappings/targets/magento');
+export const SHOP_MAPPING = path.join(__dirname, '../fixtures/targets/shop');
+
+/** Creates a mapping's fixture tables (`fixture/schema.sql`) in the test database, with the migrator account. */
+export async function installTargetFixture(cfg: Config, mappingDir: string): Promise<void> {
+  const pool = createPool(cfg.ORDERSYNC_MYSQL_MIGRATE_URL!, { connectionLimit: 1 });
+  try {
+    const text = readFileSync(path.join(mappingDir, 'fixture', 'schema.sql'), 'utf8');
+    for (const st of splitStatements(text)) await pool.query(st);
+  } finally {
+    await pool.end();
+  }
+}
+
+/** The order the ERP holds after `events`: the newest snapshot and every invoice. */
+export function expectedFrom(events: readonly OrderEvent[]): ExpectedOrder {
+  const snapshots = events.filter((e) => e.type !== 'invoice_creation');
+  const last = snapshots.reduce((a, b) => (b.erpVersion > a.erpVersion ? b : a));
+  const { lines, ...fields } = last.data;
+  return {
+    fields: { ...fields, channel: last.channel },
+    lines,
+    invoices: events.flatMap((e) => (e.type === 'invoice_creation' ? [e.data] : [])),
+  };
+}
+
+/**
+ * The same events with each invoice numbered after its order: commerce schemas
+ * (Magento's sales_invoice among them) keep invoice numbers unique per store.
+ */
+export function ownInvoiceNumbers(events: OrderEvent[]): OrderEvent[] {
+  return events.map((e) =>
+    e.type === 'invoice_creation' ? { ...e, data: { ...e.data, number: `INV/${e.orderId}` } } : e,
+  );
+}
