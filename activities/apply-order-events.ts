@@ -2,6 +2,7 @@ import type { Pool, PoolConnection } from 'mysql2/promise';
 import { faultPoint } from '../src/chaos-hooks';
 import { planApply, rejectAt } from '../src/contracts/apply-plan';
 import type { ApplyPlan } from '../src/contracts/apply-plan';
+import type { TotalRule } from '../src/contracts/total-rule';
 import type { ApplyInput, ApplyResult } from '../src/contracts/workflow-types';
 import { createBuiltinTarget, isBuiltinDataError } from '../src/target/builtin';
 import { mysqlCode } from '../src/target/mysql-errors';
@@ -69,6 +70,8 @@ export interface ApplyDeps {
   /** Where the business rows go; the built-in tables when not given. */
   target?: Target;
   hooks?: ApplyHooks;
+  /** `ORDERSYNC_TOTAL_RULE`; default `strict`. */
+  totalRule?: TotalRule;
 }
 
 /**
@@ -91,7 +94,12 @@ function requireMultipleStatements(pool: Pool): void {
     );
 }
 
-export function createApplyActivities({ pool, target = createBuiltinTarget(), hooks }: ApplyDeps) {
+export function createApplyActivities({
+  pool,
+  target = createBuiltinTarget(),
+  hooks,
+  totalRule,
+}: ApplyDeps) {
   requireMultipleStatements(pool);
   /**
    * One transaction: lock and read, plan (or the given plan cut), write,
@@ -109,7 +117,7 @@ export function createApplyActivities({ pool, target = createBuiltinTarget(), ho
       await readCommitted(conn);
       const state = await lockAndRead(conn, target, input);
       await hooks?.afterReads?.(input.orderId);
-      let plan = planApply(state);
+      let plan = planApply({ ...state, totalRule });
       if (how.cut) plan = rejectAt(plan, how.cut.index, how.cut.error);
       const bookkeeping = bookkeepingWrites(state, plan);
       const writes = plan.steps.flatMap((step) => (step.write ? [step.write] : []));

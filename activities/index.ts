@@ -1,5 +1,6 @@
 import type { Pool } from 'mysql2/promise';
 import type { CursorRepository } from '../src/db/cursor-repository';
+import type { TotalRule } from '../src/contracts/total-rule';
 import type { ErpSource } from '../src/erp/source';
 import type { EventProducer } from '../src/kafka/producer';
 import type { Target } from '../src/target/port';
@@ -23,12 +24,16 @@ export interface ActivityDeps {
   pollRereadMs?: number;
   /** Aborted when the worker starts to shut down. */
   stopping?: AbortSignal;
+  /** `ORDERSYNC_TOTAL_RULE` (default `strict`). */
+  totalRule?: TotalRule;
 }
 
 /** All activities, with their dependencies injected; the worker registers the result. */
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...instrumentApply(createApplyActivities({ pool: deps.pool, target: deps.target })),
+    ...instrumentApply(
+      createApplyActivities({ pool: deps.pool, target: deps.target, totalRule: deps.totalRule }),
+    ),
     ...createReadErpActivities({ erp: deps.erp }),
     ...createDeadLetterActivities({ producer: deps.producer }),
     ...createPollActivities({

@@ -1,4 +1,5 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
+import { minorUnitExponent, normalizeAmount } from './contracts/currency';
 import { jsonColumn } from './db/json-column';
 
 export interface VerifyReport {
@@ -53,6 +54,25 @@ function canonical(v: unknown): string {
   return JSON.stringify(v);
 }
 const canon = (v: unknown) => canonical(jsonColumn(v));
+
+/**
+ * Null when two DECIMAL column values are the same amount of `currency`, else
+ * "target ≠ erp". Each is read at the currency's exponent ("120.1250" KWD is
+ * "120.125"), exactly; a value that is not a whole number of minor units is
+ * shown as stored and never equal.
+ */
+function sameAmount(erp: unknown, target: unknown, currency: string): string | null {
+  const at = (v: unknown) => {
+    const raw = String(v);
+    try {
+      return normalizeAmount(raw, minorUnitExponent(currency));
+    } catch {
+      return `${raw} (not whole minor units)`;
+    }
+  };
+  const [e, t] = [at(erp), at(target)];
+  return e === t && !e.includes(' ') ? null : `${t} ≠ ${e}`;
+}
 
 /**
  * The ordering check shared by every oracle: in apply order, each apply whose
@@ -139,10 +159,12 @@ export async function verify(
     const why: string[] = [];
     if (!t) why.push('missing in target');
     else {
-      for (const col of ['channel', 'status', 'currency', 'total'] as const) {
+      for (const col of ['channel', 'status', 'currency'] as const) {
         if (String(o[col]) !== String(t[col]))
           why.push(`${col} ${String(t[col])} ≠ ${String(o[col])}`);
       }
+      const total = sameAmount(o.total, t.total, String(o.currency));
+      if (total) why.push(`total ${total}`);
       if (Number(o.version) !== Number(t.erp_version))
         why.push(`version ${String(t.erp_version)} ≠ ${String(o.version)}`);
       if (canon(o.customer) !== canon(t.customer)) why.push('customer differs');
@@ -155,9 +177,12 @@ export async function verify(
   const staleOrders = mismatched.length;
   for (const i of erpInvoices) {
     const t = targetInvoices.get(String(i.invoice_id));
-    const cols = ['order_id', 'number', 'amount', 'tax', 'currency', 'issued_at'] as const;
+    const cols = ['order_id', 'number', 'currency', 'issued_at'] as const;
     if (!t) missingInvoices++;
     const diff = t ? cols.filter((c) => String(i[c]) !== String(t[c])) : ['missing'];
+    for (const c of ['amount', 'tax'] as const) {
+      if (t && sameAmount(i[c], t[c], String(i.currency))) diff.push(c);
+    }
     if (diff.length > 0)
       mismatched.push({
         orderId: String(i.order_id),

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ConfigError } from './config-error';
+import { contractEnv } from './contract';
 import { encryptionEnv } from './encryption';
 import { resolveEnv } from './env-sources';
 import { checkKafkaEnv, kafkaEnv } from './kafka';
@@ -30,6 +31,7 @@ const envSchema = z.object({
   ...workflowEnv.shape,
   ...encryptionEnv.shape,
   ...observabilityEnv.shape,
+  ...contractEnv.shape,
 });
 
 export type Config = Readonly<z.infer<typeof envSchema>>;

@@ -43,6 +43,16 @@ export function createdTable(sql: string): string | null {
   return /^CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?`?(\w+)`?/i.exec(sql)?.[1] ?? null;
 }
 
+/**
+ * Runs one DDL statement of an idempotent file: `ADD COLUMN` (which MySQL
+ * cannot guard with IF NOT EXISTS) counts as done when the column exists.
+ */
+export async function runDdl(conn: Pool | PoolConnection, stmt: string): Promise<void> {
+  await conn.query(stmt).catch((err: unknown) => {
+    if ((err as { code?: string }).code !== 'ER_DUP_FIELDNAME') throw err;
+  });
+}
+
 export interface MigrationReport {
   applied: string[];
   alreadyApplied: string[];
@@ -132,10 +142,7 @@ async function applyFile(conn: PoolConnection, file: string): Promise<void> {
         table,
         file,
       ]);
-    // ADD COLUMN cannot be guarded with IF NOT EXISTS on both servers: an existing column counts as done.
-    await conn.query(st.sql).catch((err: unknown) => {
-      if ((err as { code?: string }).code !== 'ER_DUP_FIELDNAME') throw err;
-    });
+    await runDdl(conn, st.sql);
   }
   await conn.query(
     `INSERT INTO ${MIGRATIONS_TABLE} (name, applied_at) VALUES (?, UTC_TIMESTAMP(3))`,

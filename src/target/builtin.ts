@@ -53,37 +53,67 @@ export function snapshotColumns(e: SnapshotWrite['event']): unknown[] {
   ];
 }
 
-/** The orders columns a snapshot write sets, channel to updated_at, in the statements' order. */
+/**
+ * The orders columns a snapshot write sets, channel to attributes, in the
+ * statements' order. Contract version 2's columns come last, NULL when the
+ * message has no such field (as every version-1 message).
+ */
 function snapshotValues(w: SnapshotWrite): unknown[] {
   const e = w.event;
+  const d = e.data;
   return [
     ...snapshotColumns(e),
     w.erpVersion,
     e.erpVersion,
     w.lastEventType,
     toSqlDateTime(e.occurredAt),
+    d.taxTotal ?? null,
+    d.shippingTotal ?? null,
+    d.discountTotal ?? null,
+    d.roundingAdjustment ?? null,
+    d.erpStatus ?? null,
+    d.billingAddress ? JSON.stringify(d.billingAddress) : null,
+    d.attributes ? JSON.stringify(d.attributes) : null,
   ];
 }
 
 function invoiceValues(orderId: string, w: InvoiceWrite): unknown[] {
   const d = w.event.data;
-  return [d.invoiceId, orderId, d.number, d.amount, d.tax, d.currency, toSqlDateTime(d.issuedAt)];
+  return [
+    d.invoiceId,
+    orderId,
+    d.number,
+    d.amount,
+    d.tax,
+    d.currency,
+    toSqlDateTime(d.issuedAt),
+    d.kind ?? 'invoice',
+    d.againstInvoiceId ?? null,
+    d.lines ? JSON.stringify(d.lines) : null,
+  ];
 }
 
+/** The columns of snapshotValues, in its order. */
 const ORDER_COLUMNS = `channel, status, customer, shipping_address, \`lines\`, currency, total,
-         erp_version, snapshot_version, last_event_type, updated_at, created_at, order_id`;
-const INSERT_INVOICES = `INSERT INTO invoices (invoice_id, order_id, number, amount, tax, currency, issued_at)
+         erp_version, snapshot_version, last_event_type, updated_at, tax_total, shipping_total,
+         discount_total, rounding_adjustment, erp_status, billing_address, attributes`;
+const INSERT_INVOICES = `INSERT INTO invoices (invoice_id, order_id, number, amount, tax, currency, issued_at,
+         kind, against_invoice_id, \`lines\`)
        VALUES ?`;
 const INVOICE_TOUCHES_ORDER =
   'UPDATE orders SET erp_version = ?, last_event_type = ?, updated_at = ? WHERE order_id = ?';
 /** Every snapshot of a batch in one statement: rows upsert the order in plan order. */
-const UPSERT_ORDER = `INSERT INTO orders (${ORDER_COLUMNS})
+const UPSERT_ORDER = `INSERT INTO orders (${ORDER_COLUMNS}, created_at, order_id)
        VALUES ?
        ON DUPLICATE KEY UPDATE channel = VALUES(channel), status = VALUES(status),
          customer = VALUES(customer), shipping_address = VALUES(shipping_address),
          \`lines\` = VALUES(\`lines\`), currency = VALUES(currency), total = VALUES(total),
          erp_version = VALUES(erp_version), snapshot_version = VALUES(snapshot_version),
-         last_event_type = VALUES(last_event_type), updated_at = VALUES(updated_at)`;
+         last_event_type = VALUES(last_event_type), updated_at = VALUES(updated_at),
+         tax_total = VALUES(tax_total), shipping_total = VALUES(shipping_total),
+         discount_total = VALUES(discount_total), rounding_adjustment = VALUES(rounding_adjustment),
+         erp_status = VALUES(erp_status), billing_address = VALUES(billing_address),
+         attributes = VALUES(attributes)`;
 
 /**
  * A whole plan's writes in at most two statements, with the same end state as
@@ -154,8 +184,26 @@ const BUILTIN_COLUMNS: Record<string, readonly string[]> = {
     'last_event_type',
     'created_at',
     'updated_at',
+    'tax_total',
+    'shipping_total',
+    'discount_total',
+    'rounding_adjustment',
+    'erp_status',
+    'billing_address',
+    'attributes',
   ],
-  invoices: ['invoice_id', 'order_id', 'number', 'amount', 'tax', 'currency', 'issued_at'],
+  invoices: [
+    'invoice_id',
+    'order_id',
+    'number',
+    'amount',
+    'tax',
+    'currency',
+    'issued_at',
+    'kind',
+    'against_invoice_id',
+    'lines',
+  ],
 };
 
 interface Row extends RowDataPacket {
@@ -177,15 +225,15 @@ export function createBuiltinTarget(): Target {
       const values = snapshotValues(w);
       if (w.insert) {
         // Upsert semantics: an update for an order the target lacks creates it from the snapshot.
-        await conn.query(
-          `INSERT INTO orders (${ORDER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        await conn.query(`INSERT INTO orders (${ORDER_COLUMNS}, created_at, order_id) VALUES (?)`, [
           [...values, at, orderId],
-        );
+        ]);
       } else {
         await conn.query(
           `UPDATE orders SET channel = ?, status = ?, customer = ?, shipping_address = ?, \`lines\` = ?,
              currency = ?, total = ?, erp_version = ?, snapshot_version = ?, last_event_type = ?,
-             updated_at = ?
+             updated_at = ?, tax_total = ?, shipping_total = ?, discount_total = ?,
+             rounding_adjustment = ?, erp_status = ?, billing_address = ?, attributes = ?
            WHERE order_id = ?`,
           [...values, orderId],
         );
