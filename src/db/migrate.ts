@@ -160,6 +160,7 @@ async function applyFile(conn: PoolConnection, file: string): Promise<void> {
 export async function migrate(
   pool: Pool,
   log: (msg: string) => void = () => {},
+  opts: { upTo?: number } = {},
 ): Promise<MigrationReport> {
   const conn = await pool.getConnection();
   try {
@@ -174,7 +175,8 @@ export async function migrate(
     try {
       const done = await prepare(conn);
       const report: MigrationReport = { applied: [], alreadyApplied: [], version: 0 };
-      for (const file of migrationFiles()) {
+      // --to: the rolling upgrade's first step stops at 012; 013 runs once old workers are gone.
+      for (const file of migrationFiles().filter((f) => versionOf(f) <= (opts.upTo ?? Infinity))) {
         if (done.has(file)) report.alreadyApplied.push(file);
         else {
           log(`applying ${file}`);
