@@ -12,6 +12,7 @@ import { registerMigrateCommand } from './migrate';
 import { registerOrderCommands } from './orders';
 import { registerRunCommands } from './run';
 import { registerScheduleCommands } from './schedule';
+import { registerTargetCommands } from './target';
 
 export function buildProgram(): Command {
   const program = new Command('ordersync')
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerScheduleCommands(program, cfg);
   registerErpCommands(program, cfg);
   registerMigrateCommand(program, cfg);
+  registerTargetCommands(program, cfg);
   registerOrderCommands(program, cfg);
   registerDlqCommands(program, cfg);
   registerDemoCommand(program);

@@ -1,7 +1,6 @@
 import type { Pool } from 'mysql2/promise';
 import { checkSchemaVersion } from '../db/schema-version';
 import type { Target, TargetProblem } from './port';
-import { TargetMappingError } from './target-errors';
 
 /**
  * What the worker checks before it takes any task, and what /readyz checks
@@ -18,13 +17,3 @@ export async function targetProblems(pool: Pool, target: Target): Promise<Target
 
 export const describeProblems = (problems: readonly TargetProblem[]): string =>
   problems.map((p) => `${p.where}: ${p.message}`).join('; ');
-
-/** Throws TargetMappingError (exit 78) naming every problem's file or table. */
-export async function requireTargetReady(pool: Pool, target: Target): Promise<void> {
-  const problems = await targetProblems(pool, target);
-  if (problems.length > 0)
-    throw new TargetMappingError(
-      `the ${target.kind} target cannot be used: ${describeProblems(problems)}`,
-      problems[0]!.where,
-    );
-}

@@ -1,7 +1,8 @@
 -- One line of the snapshot. item_id grows with each insert, so items read back in line order.
-INSERT INTO sales_order_item (order_id, store_id, sku, qty_ordered, price, row_total, created_at, updated_at)
-SELECT entity_id, store_id, :line.sku, :line.qty, :line.unitPrice, :line.qty * :line.unitPrice,
-       :occurredAt, :occurredAt
+INSERT INTO sales_order_item (order_id, store_id, sku, name, qty_ordered, price, row_total, tax_amount,
+                              discount_amount, created_at, updated_at)
+SELECT entity_id, store_id, :line.sku, :line.name, :line.qty, :line.unitPrice, :line.qty * :line.unitPrice,
+       COALESCE(:line.tax, 0), COALESCE(:line.discount, 0), :occurredAt, :occurredAt
   FROM sales_order
  WHERE increment_id = :orderId;
 

@@ -20,6 +20,9 @@ UPDATE sales_order
        order_currency_code = :currency,
        grand_total = :total,
        subtotal = :total,
+       tax_amount = :taxTotal,
+       shipping_amount = :shippingTotal,
+       discount_amount = :discountTotal,
        total_item_count = :lineCount,
        updated_at = :occurredAt
  WHERE increment_id = :orderId;
@@ -27,7 +30,8 @@ UPDATE sales_order
 INSERT INTO sales_order (
   increment_id, store_id, store_name, state, status, ext_customer_id, customer_email,
   customer_firstname, customer_lastname, customer_is_guest, order_currency_code,
-  grand_total, subtotal, total_item_count, created_at, updated_at
+  grand_total, subtotal, tax_amount, shipping_amount, discount_amount, total_item_count,
+  created_at, updated_at
 )
 SELECT :orderId,
        CASE :channel WHEN 'online' THEN 1 WHEN 'store' THEN 2 ELSE 3 END,
@@ -47,6 +51,9 @@ SELECT :orderId,
        :currency,
        :total,
        :total,
+       :taxTotal,
+       :shippingTotal,
+       :discountTotal,
        :lineCount,
        :occurredAt,
        :occurredAt
@@ -58,9 +65,10 @@ DELETE FROM sales_order_address
    AND parent_id = (SELECT entity_id FROM sales_order WHERE increment_id = :orderId);
 
 -- street holds line1 and line2 on two lines, as Magento keeps a street.
-INSERT INTO sales_order_address (parent_id, address_type, firstname, lastname, email, street, city, postcode, country_id)
+INSERT INTO sales_order_address (parent_id, address_type, firstname, lastname, email, street, city, postcode,
+                                 country_id, telephone)
 SELECT entity_id, 'shipping', customer_firstname, customer_lastname, customer_email,
        CONCAT_WS(CHAR(10), :shippingAddress.line1, :shippingAddress.line2),
-       :shippingAddress.city, :shippingAddress.postalCode, :shippingAddress.country
+       :shippingAddress.city, :shippingAddress.postalCode, :shippingAddress.country, :customer.phone
   FROM sales_order
  WHERE increment_id = :orderId;

@@ -130,7 +130,8 @@ export function createSqlTarget(mapping: Mapping): Target {
               // PREPARE resolves every table and column without running anything.
               const prepared = await conn.prepare(st.sql);
               const count = (prepared as unknown as { parameters?: unknown[] }).parameters?.length;
-              await prepared.close();
+              // unprepare, not close: it also drops mysql2's cache entry, which execute() would reuse.
+              conn.unprepare(st.sql);
               if (count !== undefined && count !== st.params.length)
                 problems.push({
                   where,
