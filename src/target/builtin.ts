@@ -12,6 +12,7 @@ import type { EventType } from '../contracts/events';
 import { jsonColumn } from '../db/json-column';
 import { toSqlDateTime } from '../db/time';
 import { mysqlCode, withoutQuotedValues } from './mysql-errors';
+import { invoiceOfRow, orderFieldsOfRow } from './row-shape';
 import type { LegacyOrderState, StoredOrder, Target, TargetProblem } from './port';
 import type { Statement } from './statement';
 
@@ -262,23 +263,9 @@ export function createBuiltinTarget(): Target {
       );
       return {
         orderId,
-        fields: {
-          channel: o.channel,
-          status: o.status,
-          currency: o.currency,
-          total: o.total,
-          customer: jsonColumn(o.customer),
-          shippingAddress: jsonColumn(o.shipping_address),
-        },
+        fields: orderFieldsOfRow(o),
         lines: jsonColumn<Array<Record<string, unknown>>>(o.lines),
-        invoices: invoices.map((i) => ({
-          invoiceId: i.invoice_id,
-          number: i.number,
-          amount: i.amount,
-          tax: i.tax,
-          currency: i.currency,
-          issuedAt: i.issued_at,
-        })),
+        invoices: invoices.map(invoiceOfRow),
       };
     },
 
