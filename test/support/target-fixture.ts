@@ -1,24 +1,15 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../src/config';
 import type { OrderEvent } from '../../src/contracts/events';
-import { splitStatements } from '../../src/db/migrate';
-import { createPool } from '../../src/db/pool';
 import type { ExpectedOrder } from '../../src/target/compare-order';
+import { SHIPPED_MAPPINGS, installMappingFixture } from '../../src/target/demo-targets';
 
-export const MAGENTO_MAPPING = path.join(__dirname, '../../mappings/targets/magento');
+export const MAGENTO_MAPPING = SHIPPED_MAPPINGS.magento;
 export const SHOP_MAPPING = path.join(__dirname, '../fixtures/targets/shop');
 
 /** Creates a mapping's fixture tables (`fixture/schema.sql`) in the test database, with the migrator account. */
-export async function installTargetFixture(cfg: Config, mappingDir: string): Promise<void> {
-  const pool = createPool(cfg.ORDERSYNC_MYSQL_MIGRATE_URL!, { connectionLimit: 1 });
-  try {
-    const text = readFileSync(path.join(mappingDir, 'fixture', 'schema.sql'), 'utf8');
-    for (const st of splitStatements(text)) await pool.query(st);
-  } finally {
-    await pool.end();
-  }
-}
+export const installTargetFixture = (cfg: Config, mappingDir: string): Promise<void> =>
+  installMappingFixture(cfg.ORDERSYNC_MYSQL_MIGRATE_URL!, mappingDir);
 
 /** The order the ERP holds after `events`: the newest snapshot and every invoice. */
 export function expectedFrom(events: readonly OrderEvent[]): ExpectedOrder {
