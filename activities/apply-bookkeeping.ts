@@ -50,8 +50,11 @@ export async function lockAndRead(
 ): Promise<BookkeepingState> {
   const { orderId, events } = input;
   const ids = events.map((e) => e.eventId);
+  // A credit note's corrected invoice too: it may not be another order's.
   const batchInvoices = events.flatMap((e) =>
-    e.type === 'invoice_creation' ? [e.data.invoiceId] : [],
+    e.type !== 'invoice_creation'
+      ? []
+      : [e.data.invoiceId, ...(e.data.againstInvoiceId ? [e.data.againstInvoiceId] : [])],
   );
   const parts = [
     `SELECT 'state' AS k, snapshot_version AS n1, erp_version AS n2, last_event_type AS s1,

@@ -11,7 +11,8 @@
  * - a snapshot (creation or update) is `stale` only when a snapshot of the same
  *   or a newer ERP version is already applied. An invoice never moves this
  *   guard, so an update that arrives after a newer invoice still lands;
- * - an invoice whose id this order already has is a `duplicate`;
+ * - an invoice whose id this order already has is a `duplicate`; a credit note
+ *   is an invoice with its own id, and may not correct another order's invoice;
  * - bad data (an id of another order, a broken business rule such as the
  *   total rule of total-rule.ts) is `rejected`:
  *   the plan stops there and keeps what came before.
@@ -40,7 +41,7 @@ export interface PlanInput {
   order: CurrentOrder | null;
   /** The ledger rows of the batch's event ids, by event id. */
   ledger: ReadonlyMap<string, LedgerRow>;
-  /** This order's invoices and any invoice the batch names: invoice id → order id. */
+  /** This order's invoices and any invoice the batch names (credit notes' too): invoice id → order id. */
   invoices: ReadonlyMap<string, string>;
   /** Whether the order has any invoice already (invoices may hold only the batch's ids). */
   invoiced?: boolean;
@@ -199,6 +200,14 @@ export function planApply(input: PlanInput): ApplyPlan {
           continue;
         }
         checkInvoice(e, order.currency);
+        const corrected = e.data.againstInvoiceId;
+        const correctedOwner = corrected === undefined ? undefined : invoiceOwners.get(corrected);
+        if (correctedOwner !== undefined && correctedOwner !== orderId) {
+          throw new InvalidOrderDataError(
+            `credit note ${e.data.invoiceId} corrects invoice ${corrected} of order ${correctedOwner}`,
+            e.eventId,
+          );
+        }
         const raise = e.erpVersion > order.erpVersion;
         order = {
           ...order,

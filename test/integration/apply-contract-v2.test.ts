@@ -47,6 +47,23 @@ describe('the built-in tables store contract version 2 exactly', () => {
     await expectStoredAsSent(pool, c);
   });
 
+  it("rejects a credit note against another order's invoice, read from the table", async () => {
+    const apply = createApplyActivities({ pool }).applyOrderEvents;
+    const [a, b] = [uniqueOrderId('V2A'), uniqueOrderId('V2B')].map((prefix) =>
+      v2Cases(prefix).find((x) => x.name === 'credit-note')!,
+    );
+    const [aCreate, aInvoice] = a!.events.map(decoded);
+    await apply({ orderId: a!.orderId, events: [aCreate!, aInvoice!] });
+    const [bCreate, , bCredit] = b!.events.map(decoded);
+    const stray = {
+      ...bCredit!,
+      data: { ...bCredit!.data, againstInvoiceId: `INV-${a!.orderId}` },
+    } as OrderEvent;
+    const r = await apply({ orderId: b!.orderId, events: [bCreate!, stray] });
+    expect(r.outcomes.map((o) => o.outcome)).toEqual(['applied', 'rejected']);
+    expect((r.outcomes[1] as { error: string }).error).toContain(a!.orderId);
+  });
+
   it('blocks a total one minor unit off with both figures, unless ORDERSYNC_TOTAL_RULE=off', async () => {
     const [c] = v2Cases(uniqueOrderId('V2T'));
     const event = decoded(c!.events[0]);

@@ -140,6 +140,46 @@ describe('planApply', () => {
     expect(outcomes(plan([big]))).toEqual(['applied']);
   });
 
+  it('applies a credit note as its own record, after the invoice it corrects', () => {
+    const credit = {
+      ...invoice,
+      eventId: 'EV-CN',
+      erpVersion: 4,
+      data: {
+        ...(invoice.data as object),
+        invoiceId: 'CN-1',
+        kind: 'credit_note',
+        againstInvoiceId: (invoice.data as { invoiceId: string }).invoiceId,
+      },
+    } as OrderEvent;
+    const p = plan([create, update, invoice, credit]);
+    expect(outcomes(p)).toEqual(['applied', 'applied', 'applied', 'applied']);
+    expect(p.order).toMatchObject({ erpVersion: 4, invoiced: true });
+  });
+
+  it("rejects a credit note that corrects another order's invoice", () => {
+    const credit = {
+      ...invoice,
+      data: {
+        ...(invoice.data as object),
+        invoiceId: 'CN-2',
+        kind: 'credit_note',
+        againstInvoiceId: 'INV-OTHER',
+      },
+    } as OrderEvent;
+    const p = plan([create, credit], { invoices: new Map([['INV-OTHER', 'SO-OTHER']]) });
+    expect(outcomes(p)).toEqual(['applied', 'rejected']);
+    expect(p.steps[1]!.outcome).toMatchObject({
+      error: expect.stringContaining('SO-OTHER') as string,
+    });
+  });
+
+  it('checks the total rule unless it is off', () => {
+    const off = { ...create, data: { ...(create.data as object), total: '10.51' } } as OrderEvent;
+    expect(outcomes(plan([off]))).toEqual(['rejected']);
+    expect(outcomes(plan([off], { totalRule: 'off' }))).toEqual(['applied']);
+  });
+
   it('rejectAt cuts the plan at a step the target refused, with the state before it', () => {
     const p = rejectAt(plan([create, update, invoice]), 1, 'too long');
     expect(outcomes(p)).toEqual(['applied', 'rejected']);

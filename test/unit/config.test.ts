@@ -239,6 +239,15 @@ describe('loadConfig parsing', () => {
     expect(err.message).toContain('use 0 to turn re-reading off');
   });
 
+  it('checks the total rule strictly by default, takes off, and names the variable for anything else', () => {
+    expect(loadConfig(minimalEnv()).ORDERSYNC_TOTAL_RULE).toBe('strict');
+    expect(loadConfig(minimalEnv({ ORDERSYNC_TOTAL_RULE: 'off' })).ORDERSYNC_TOTAL_RULE).toBe(
+      'off',
+    );
+    const err = configError(minimalEnv({ ORDERSYNC_TOTAL_RULE: 'lenient' }));
+    expect(err.variables).toEqual(['ORDERSYNC_TOTAL_RULE']);
+  });
+
   it('requires SASL credentials with a SASL mechanism', () => {
     const err = configError(
       minimalEnv({ ORDERSYNC_KAFKA_SASL_MECHANISM: 'plain', ORDERSYNC_KAFKA_SASL_USERNAME: 'svc' }),
