@@ -3,6 +3,7 @@ import type { CursorRepository } from '../src/db/cursor-repository';
 import type { TotalRule } from '../src/contracts/total-rule';
 import type { ErpSource } from '../src/erp/source';
 import type { EventProducer } from '../src/kafka/producer';
+import type { Target } from '../src/target/port';
 import { instrumentApply } from '../src/observability/apply-metrics';
 import { createApplyActivities } from './apply-order-events';
 import { checkContract } from './contract-check';
@@ -14,6 +15,8 @@ import type { ReconcileDeps } from './reconcile';
 
 export interface ActivityDeps {
   pool: Pool;
+  /** Where the apply writes business rows; the built-in tables when not given. */
+  target?: Target;
   erp: ErpSource;
   cursors: CursorRepository;
   producer: EventProducer;
@@ -34,6 +37,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const { applyOrderEvents } = createApplyActivities({
     pool: deps.pool,
+    target: deps.target,
     totalRule: deps.totalRule,
   });
   return {

@@ -36,7 +36,7 @@ export interface TargetTables {
 export const ORDERSYNC_TABLES: TargetTables = {
   orders: 'orders',
   invoices: 'invoices',
-  ledger: 'applied_events',
+  ledger: 'ordersync_applied_events',
   contractV2: true,
 };
 

@@ -17,6 +17,9 @@ import { blockedOrdersRefresher, pollCursorRefresher } from './observability/sta
 import { installTemporalRuntime } from './observability/temporal-runtime';
 import { BuiltinTargetSide } from './reconcile/adapters/builtin-target';
 import { OutboxErpSide } from './reconcile/adapters/outbox-erp';
+import { createTarget } from './target/create-target';
+import { requireTargetReady } from './target/check';
+import { describeProblems, targetProblems } from './target/startup-check';
 import { createTemporalClient, createWorkerConnection } from './temporal/connection';
 import { createDataConverter } from './temporal/data-converter';
 import { OrderWorkflowClient } from './temporal/order-workflow-client';
@@ -47,6 +50,7 @@ export interface WorkerOptions {
  */
 export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void> {
   const log = createLogger('worker');
+  const target = createTarget(cfg); // a mapping with an unknown parameter fails here, naming the file
   // Before any connection: a missing bundle, or one from another build, fails fast.
   const { codePath, buildId } = prebuiltWorkflowBundle();
   const workflowBundle = { codePath };
@@ -64,6 +68,19 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
   const pool = createPool(cfg.ORDERSYNC_MYSQL_URL, { connectionLimit: 2 });
   const erpPool = createPool(cfg.ORDERSYNC_ERP_MYSQL_URL, { connectionLimit: 2 });
   const cursors = new CursorRepository(pool);
+  // Before any task: the bookkeeping schema version and every table and column
+  // the target writes. A mismatch is not transient; the worker refuses to start (exit 78).
+  try {
+    const failed = (await requireTargetReady(pool, target)).filter((s) => !s.ok);
+    for (const s of failed)
+      log.warn('target check: the sample order was refused as data', {
+        step: s.step,
+        reason: s.detail,
+      });
+  } catch (err) {
+    await Promise.all([pool.end(), applyPool.end(), erpPool.end()]).catch(() => undefined);
+    throw err;
+  }
   const workers: Worker[] = [];
   // Set once the Temporal client exists; a scrape before then skips the blocked-orders count.
   const late: { refreshBlocked?: () => Promise<void> } = {};
@@ -81,6 +98,13 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
       mysql: async () => {
         await pool.query('SELECT 1');
         return { ok: true };
+      },
+      // The schema can change under a running worker: say so rather than retry in silence.
+      target: async () => {
+        const problems = await targetProblems(pool, target);
+        return problems.length === 0
+          ? { ok: true, detail: target.kind }
+          : { ok: false, detail: describeProblems(problems) };
       },
     },
     beforeScrape: [
@@ -122,6 +146,7 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
   try {
     const activities = createActivities({
       pool: applyPool,
+      target,
       erp: new MysqlErpSource(erpPool),
       cursors,
       producer,
@@ -170,6 +195,7 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
       temporal: cfg.ORDERSYNC_TEMPORAL_ADDRESS,
       mysql: redactUrl(cfg.ORDERSYNC_MYSQL_URL),
       buildId: buildId.slice(0, 12),
+      target: target.kind,
     });
     producer.connect().then(
       () => log.info('kafka connected'),

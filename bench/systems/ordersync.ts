@@ -137,7 +137,7 @@ export async function runOrdersync(
           if (c.exitCode !== null) throw new Error(`${name}: a child process exited`);
         const [r] = await rows(
           app,
-          'SELECT COUNT(*) AS n FROM applied_events WHERE order_id LIKE ?',
+          'SELECT COUNT(*) AS n FROM ordersync_applied_events WHERE order_id LIKE ?',
           [`${pfx}-%`],
         );
         const done = Number(r?.n ?? 0);
@@ -162,7 +162,7 @@ export async function runOrdersync(
     );
     const applied = await rows(
       app,
-      'SELECT event_id, applied_at FROM applied_events WHERE order_id LIKE ?',
+      'SELECT event_id, applied_at FROM ordersync_applied_events WHERE order_id LIKE ?',
       [`${pfx}-%`],
     );
     const occurred = new Map(erpTimes.map((r) => [String(r.event_id), ms(String(r.occurred_at))]));

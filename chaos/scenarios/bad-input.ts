@@ -70,7 +70,7 @@ export const badInput: Scenario = async (p) => {
     'the valid corpus cases to be applied',
   );
   const [dupLedger] = await p.app.query<RowDataPacket[]>(
-    'SELECT outcome FROM applied_events WHERE order_id = ?',
+    'SELECT outcome FROM ordersync_applied_events WHERE order_id = ?',
     [dupOrder],
   );
   const [dupRow] = await p.app.query<RowDataPacket[]>(

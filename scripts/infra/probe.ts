@@ -167,7 +167,8 @@ async function bootstrap(
     ['ordersync_app', 'SELECT, INSERT, UPDATE, DELETE', APP_DATABASES],
     [
       'ordersync_migrator',
-      'SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, DROP, INDEX, REFERENCES',
+      // CREATE VIEW: migration 012 leaves views under the ledger's and locks' old names for a rolling upgrade.
+      'SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, DROP, INDEX, REFERENCES, CREATE VIEW, SHOW VIEW',
       APP_DATABASES,
     ],
     ['erp_reader', 'SELECT', ERP_DATABASES],

@@ -11,6 +11,11 @@ import { RUNS_COMPILED } from '../package-root';
 import { createTemporalClient } from '../temporal/connection';
 import { upsertPollSchedule } from '../temporal/schedule';
 import { buildWorkflowBundle } from '../temporal/workflow-bundle';
+import { SHIPPED_MAPPINGS, installMappingFixture } from '../target/demo-targets';
+import type { ShippedMapping } from '../target/demo-targets';
+import { loadMapping } from '../target/sql/mapping';
+import { createSqlTarget } from '../target/sql/sql-target';
+import { verifyThroughTarget } from '../target/verify-target';
 import { verified, verify } from '../verify';
 import { positive } from './args';
 import { runMigrations } from './migrate';
@@ -37,10 +42,26 @@ async function count(
   return Number(rows[0]?.n ?? 0);
 }
 
-async function demo(cfg: Config, o: { orders: number; once: boolean; timeout: number }) {
+async function demo(
+  cfg: Config,
+  o: { orders: number; once: boolean; timeout: number; target: 'builtin' | ShippedMapping },
+) {
   const say = (m: string) => console.log(m);
   const writerUrl = requireErpWriterUrl(cfg, 'the demo writes ERP traffic and');
   await runMigrations(cfg, say);
+  // --target magento: the shipped mapping writes Magento 2's tables, created here from its fixture.
+  const mappingDir = o.target === 'builtin' ? null : SHIPPED_MAPPINGS[o.target];
+  const mapped = mappingDir ? createSqlTarget(loadMapping(mappingDir)) : null;
+  if (mappingDir) {
+    await installMappingFixture(
+      cfg.ORDERSYNC_MYSQL_MIGRATE_URL ?? cfg.ORDERSYNC_MYSQL_URL,
+      mappingDir,
+    );
+    say(`target: ${o.target} mapping (${mappingDir}), its fixture tables in place`);
+  }
+  const workerEnv = mappingDir
+    ? { ...process.env, ORDERSYNC_TARGET: 'sql', ORDERSYNC_TARGET_MAPPING: mappingDir }
+    : process.env;
   const writer = createPool(writerUrl, { connectionLimit: 6 });
   const reader = createPool(cfg.ORDERSYNC_ERP_MYSQL_URL, { connectionLimit: 2 });
   const app = createPool(cfg.ORDERSYNC_MYSQL_URL, { connectionLimit: 2 });
@@ -56,7 +77,7 @@ async function demo(cfg: Config, o: { orders: number; once: boolean; timeout: nu
   // A checkout bundles its sources if they changed; a build ships its bundle.
   if (!RUNS_COMPILED) await buildWorkflowBundle({ log: say });
   const children = [
-    startProcess('worker', ['--metrics-address', DEMO_METRICS.worker]),
+    startProcess('worker', ['--metrics-address', DEMO_METRICS.worker], workerEnv),
     startProcess('consumer', ['--metrics-address', DEMO_METRICS.consumer]),
   ];
   say(
@@ -111,7 +132,7 @@ async function demo(cfg: Config, o: { orders: number; once: boolean; timeout: nu
       );
       const handled = await count(
         app,
-        'SELECT COUNT(*) AS n FROM applied_events WHERE order_id LIKE ?',
+        'SELECT COUNT(*) AS n FROM ordersync_applied_events WHERE order_id LIKE ?',
         prefix,
       );
       bar.setTotal(Math.max(produced, 1));
@@ -131,7 +152,9 @@ async function demo(cfg: Config, o: { orders: number; once: boolean; timeout: nu
     }
     bar.stop();
     const sims = await simResult;
-    const report = await verify(reader, app, prefix);
+    const report = mapped
+      ? await verifyThroughTarget(reader, app, prefix, mapped)
+      : await verify(reader, app, prefix);
     const seconds = (Date.now() - started) / 1000;
     say('');
     say(`orders: ${report.orders}, matching the ERP: ${report.matching}`);
@@ -153,7 +176,11 @@ async function demo(cfg: Config, o: { orders: number; once: boolean; timeout: nu
       for (const m of report.mismatched.slice(0, 10)) say(`  mismatch ${m.orderId}: ${m.why}`);
       throw new Error('verification failed: the target does not equal the ERP');
     }
-    say('verified: every order in MySQL equals the ERP');
+    say(
+      mapped
+        ? `verified: every order read back through ${o.target}'s read_order.sql equals the ERP`
+        : 'verified: every order in MySQL equals the ERP',
+    );
     if (!o.once) {
       say(
         'the pipeline keeps running; run `ordersync erp simulate` in another shell to add traffic. Ctrl-C stops it.',
@@ -179,15 +206,31 @@ export function registerDemoCommand(program: Command): void {
     )
     .option('--once', 'exit 0 after verifying instead of running until Ctrl-C')
     .addOption(
+      new Option(
+        '--target <name>',
+        'where the worker writes: the built-in tables or a shipped mapping',
+      )
+        .choices(['builtin', ...Object.keys(SHIPPED_MAPPINGS)])
+        .default('builtin'),
+    )
+    .addOption(
       new Option('--timeout <seconds>', 'give up after this long')
         .argParser(positive('--timeout'))
         .default(600),
     )
-    .action(async (o: { orders: number; once?: boolean; timeout: number }) => {
-      await demo(loadConfig(), {
-        orders: o.orders,
-        once: o.once === true,
-        timeout: o.timeout * 1000,
-      });
-    });
+    .action(
+      async (o: {
+        orders: number;
+        once?: boolean;
+        timeout: number;
+        target: 'builtin' | ShippedMapping;
+      }) => {
+        await demo(loadConfig(), {
+          orders: o.orders,
+          once: o.once === true,
+          timeout: o.timeout * 1000,
+          target: o.target,
+        });
+      },
+    );
 }

@@ -2,6 +2,7 @@
 // its own file under src/cli/ and gets one line here.
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config';
+import { TargetMappingError } from '../target/target-errors';
 import { registerCodecServerCommand } from './codec-server';
 import { registerDemoCommand } from './demo';
 import { registerDlqCommands } from './dlq';
@@ -12,6 +13,7 @@ import { registerOrderCommands } from './orders';
 import { registerReconcileCommand } from './reconcile';
 import { registerRunCommands } from './run';
 import { registerScheduleCommands } from './schedule';
+import { registerTargetCommands } from './target';
 
 export function buildProgram(): Command {
   const program = new Command('ordersync')
@@ -26,6 +28,7 @@ export function buildProgram(): Command {
   registerScheduleCommands(program, cfg);
   registerErpCommands(program, cfg);
   registerMigrateCommand(program, cfg);
+  registerTargetCommands(program, cfg);
   registerOrderCommands(program, cfg);
   registerDlqCommands(program, cfg);
   registerReconcileCommand(program, cfg);
@@ -39,7 +42,8 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
-    if (err instanceof ConfigError) {
+    // EX_CONFIG: a supervisor should not restart into the same bad configuration or mapping.
+    if (err instanceof ConfigError || err instanceof TargetMappingError) {
       console.error(err.message);
       process.exitCode = 78;
       return;

@@ -12,6 +12,7 @@ import { checkKafkaEnv, kafkaEnv } from './kafka';
 import { mysqlEnv } from './mysql';
 import { observabilityEnv } from './observability';
 import { reconcileEnv } from './reconcile';
+import { checkTargetEnv, targetEnv } from './target';
 import { checkTemporalEnv, temporalEnv } from './temporal';
 import { checkWorkflowEnv, workflowEnv } from './workflow';
 
@@ -27,6 +28,7 @@ export const envSchema = z.object({
   ...temporalEnv.shape,
   ...kafkaEnv.shape,
   ...mysqlEnv.shape,
+  ...targetEnv.shape,
   ...workflowEnv.shape,
   ...encryptionEnv.shape,
   ...observabilityEnv.shape,
@@ -55,5 +57,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   checkTemporalEnv(cfg);
   checkKafkaEnv(cfg);
   checkWorkflowEnv(cfg);
+  checkTargetEnv(cfg);
   return Object.freeze(cfg);
 }

@@ -52,6 +52,10 @@ const DESCRIPTIONS: Record<Name, Entry> = {
   ORDERSYNC_ERP_MYSQL_URL: '`mysql://` URL of the ERP database, with a read-only account.',
   ORDERSYNC_ERP_WRITER_URL:
     'ERP account with write rights; only `erp init`, `erp simulate` and the demo use it.',
+  ORDERSYNC_TARGET:
+    "Where the apply writes the business rows: `builtin`, ordersync's own `orders` and `invoices` tables; `sql`, the retailer's own tables through the mapping in `ORDERSYNC_TARGET_MAPPING` (docs/target-mapping.md).",
+  ORDERSYNC_TARGET_MAPPING:
+    'Directory of the `sql` target: `upsert_order.sql`, `delete_lines.sql`, `replace_lines.sql`, `insert_invoice.sql`, `read_order.sql`, with named parameters that name contract fields. Required with `ORDERSYNC_TARGET=sql`.',
   ORDERSYNC_TOTAL_RULE:
     "`strict`: an order whose total breaks the total rule (lines, tax, shipping, discounts, rounding, in the currency's minor units) is blocked with both figures. `off`: the total is stored as sent, for an ERP whose rounding cannot be reproduced.",
   ORDERSYNC_RECONCILE_SCHEDULE_ID:

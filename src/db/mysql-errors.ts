@@ -34,20 +34,21 @@ const DEFECT_ERRORS = new Set(['ER_PARSE_ERROR', 'ER_SYNTAX_ERROR']);
 /** The type of the non-retryable failure an apply throws for a statement MySQL cannot parse. */
 export const SQL_DEFECT_ERROR = 'SqlDefectError';
 
-const codeOf = (err: unknown): string | undefined => {
+/** The mysql2 error code (`ER_…`) of `err`, if it has one. */
+export const mysqlCode = (err: unknown): string | undefined => {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
 };
 
 /** Whether `err` says the data itself cannot be stored (a RangeError is a date we cannot format). */
 export function isDataError(err: unknown): err is Error {
-  const code = codeOf(err);
+  const code = mysqlCode(err);
   return err instanceof RangeError || (err instanceof Error && !!code && DATA_ERRORS.has(code));
 }
 
 /** Whether `err` says MySQL could not parse the statement. */
 export function isSqlDefect(err: unknown): boolean {
-  const code = codeOf(err);
+  const code = mysqlCode(err);
   return err instanceof Error && !!code && DEFECT_ERRORS.has(code);
 }
 
@@ -137,7 +138,7 @@ function withoutLiterals(sql: string): string {
  */
 export function withoutMysqlValues(err: unknown): unknown {
   if (!(err instanceof Error) || !('sql' in err)) return err;
-  const code = codeOf(err) ?? err.name;
+  const code = mysqlCode(err) ?? err.name;
   const sql = (err as { sql?: unknown }).sql;
   const names = typeof sql === 'string' ? statementNames(sql) : [];
   const text = (err as { sqlMessage?: unknown }).sqlMessage;

@@ -14,7 +14,7 @@ let apply: ReturnType<typeof createApplyActivities>['applyOrderEvents'];
 
 const ledger = async (orderId: string) => {
   const [rows] = await pool.query<RowDataPacket[]>(
-    'SELECT event_id, erp_version, outcome, reason FROM applied_events WHERE order_id = ? ORDER BY seq',
+    'SELECT event_id, erp_version, outcome, reason FROM ordersync_applied_events WHERE order_id = ? ORDER BY seq',
     [orderId],
   );
   return rows.map((r) => ({
@@ -112,7 +112,7 @@ describe('applyOrderEvents against MySQL', () => {
     // A connection's first apply also sets its isolation level, once.
     expect(trips.filter((t) => t !== 'SET')).toEqual([
       'START INSERT SELECT',
-      'INSERT INSERT INSERT COMMIT',
+      'INSERT INSERT INSERT INSERT INSERT COMMIT',
     ]);
   });
 
@@ -356,7 +356,7 @@ describe('applyOrderEvents against MySQL', () => {
     await apply({ orderId, events: [create, invoice] });
     // What the old code wrote for a late v2: a stale ledger row and snapshot v1 under version 3.
     await pool.query(
-      `INSERT INTO applied_events (event_id, order_id, type, erp_version, outcome, reason, applied_at)
+      `INSERT INTO ordersync_applied_events (event_id, order_id, type, erp_version, outcome, reason, applied_at)
        VALUES (?, ?, ?, 2, 'skipped', 'stale', UTC_TIMESTAMP(3))`,
       [update.eventId, orderId, update.type],
     );
@@ -452,5 +452,71 @@ describe('two overlapping applies of a new order', () => {
     );
     expect(r2.order).toMatchObject({ exists: true, erpVersion: 3, invoiced: true });
     expect((await ledger(orderId)).map((l) => l.v)).toEqual([1, 2, 3]);
+  });
+});
+
+describe('two orders applying the same event id at once (issue 30, defect 8)', () => {
+  it('the second never overwrites the first one ledger row: it is rejected and blocks only itself', async () => {
+    const first = uniqueOrderId();
+    const second = uniqueOrderId();
+    const shared = `EV-shared-${uniqueOrderId()}`;
+    const [fc] = orderHistory(first, 0) as [OrderEvent];
+    const [sc] = orderHistory(second, 0) as [OrderEvent];
+    const a = { ...fc, eventId: shared };
+    const b = { ...sc, eventId: shared };
+    // Both read "no ledger row" (each under its own order lock), then write.
+    let waiting = 0;
+    let bothRead!: () => void;
+    const met = new Promise<void>((r) => (bothRead = r));
+    const holding = createApplyActivities({
+      pool,
+      hooks: {
+        afterReads: async (id) => {
+          if (id !== first && id !== second) return;
+          if (++waiting === 2) bothRead();
+          await met;
+        },
+      },
+    }).applyOrderEvents;
+    const [ra, rb] = await Promise.all([
+      holding({ orderId: first, events: [a] }),
+      holding({ orderId: second, events: [b] }),
+    ]);
+    const outcomes = [ra.outcomes[0], rb.outcomes[0]];
+    const won = outcomes.findIndex((o) => o?.outcome === 'applied');
+    expect(won).toBeGreaterThanOrEqual(0);
+    const [winner, loser] = won === 0 ? [first, second] : [second, first];
+    expect(outcomes[1 - won]).toMatchObject({ outcome: 'rejected' });
+    expect((outcomes[1 - won] as { error: string }).error).toContain(`belongs to order ${winner}`);
+    const [rows] = await pool.query<RowDataPacket[]>(
+      'SELECT order_id, outcome FROM ordersync_applied_events WHERE event_id = ?',
+      [shared],
+    );
+    expect(rows.map((r) => [r.order_id as string, r.outcome as string])).toEqual([
+      [winner, 'applied'],
+    ]);
+    expect(await orderRow(loser)).toBeUndefined();
+    expect(await orderRow(winner)).toMatchObject({ erp_version: 1 });
+  });
+
+  it('updates in place only this order own stale row', async () => {
+    const orderId = uniqueOrderId();
+    const other = uniqueOrderId();
+    const [create] = orderHistory(orderId, 0) as [OrderEvent];
+    // Another order's stale row under this id: a conflict, never overwritten.
+    await pool.query(
+      `INSERT INTO ordersync_applied_events (event_id, order_id, type, erp_version, outcome, reason, applied_at)
+       VALUES (?, ?, 'order_creation', 1, 'skipped', 'stale', UTC_TIMESTAMP(3))`,
+      [create.eventId, other],
+    );
+    const r = await apply({ orderId, events: [create] });
+    expect(r.outcomes[0]).toMatchObject({ outcome: 'rejected' });
+    const [rows] = await pool.query<RowDataPacket[]>(
+      'SELECT order_id, outcome, reason FROM ordersync_applied_events WHERE event_id = ?',
+      [create.eventId],
+    );
+    expect(
+      rows.map((x) => [x.order_id as string, x.outcome as string, x.reason as string]),
+    ).toEqual([[other, 'skipped', 'stale']]);
   });
 });

@@ -8,6 +8,7 @@ import type { Pool } from 'mysql2/promise';
 import type { OrderEvent } from '../../../src/contracts/events';
 import { toSqlDateTime } from '../../../src/db/time';
 import { inTransaction } from '../../../src/db/transaction';
+import { snapshotColumns } from '../../../src/target/builtin';
 import type { SeedTables } from './schema';
 
 export async function applyNaively(pool: Pool, t: SeedTables, e: OrderEvent): Promise<void> {
@@ -28,7 +29,6 @@ export async function applyNaively(pool: Pool, t: SeedTables, e: OrderEvent): Pr
         [e.erpVersion, e.type, at, e.orderId],
       );
     } else {
-      const d = e.data;
       await conn.query(
         `INSERT INTO ${t.orders} (order_id, channel, status, customer, shipping_address, \`lines\`, currency,
            total, erp_version, last_event_type, created_at, updated_at)
@@ -38,20 +38,7 @@ export async function applyNaively(pool: Pool, t: SeedTables, e: OrderEvent): Pr
            \`lines\` = VALUES(\`lines\`), currency = VALUES(currency), total = VALUES(total),
            erp_version = VALUES(erp_version), last_event_type = VALUES(last_event_type),
            updated_at = VALUES(updated_at)`,
-        [
-          e.orderId,
-          e.channel,
-          d.status,
-          JSON.stringify(d.customer),
-          JSON.stringify(d.shippingAddress),
-          JSON.stringify(d.lines),
-          d.currency,
-          d.total,
-          e.erpVersion,
-          e.type,
-          at,
-          at,
-        ],
+        [e.orderId, ...snapshotColumns(e), e.erpVersion, e.type, at, at],
       );
     }
     await conn.query(

@@ -1,0 +1,78 @@
+/**
+ * Compares an order as a target stored it with the order the ERP holds, both
+ * in the contract's shape. Only what the target keeps is compared (a mapping
+ * may leave a field out), but every field it does keep must be equal: a
+ * decimal by value (12.5000 equals 12.50), a date to the precision the target
+ * keeps (a TIMESTAMP has whole seconds), anything else exactly.
+ */
+import type { StoredOrder } from './port';
+
+/** The ERP's side: the newest snapshot's fields, its lines and every invoice. */
+export interface ExpectedOrder {
+  fields: Record<string, unknown>;
+  lines: Array<Record<string, unknown>>;
+  invoices: Array<Record<string, unknown>>;
+}
+
+const DECIMAL = /^-?\d+(?:\.\d+)?$/;
+const DATE = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
+
+/** A decimal without trailing zeros: "12.5000" and "12.50" → "12.5". */
+function decimal(v: string): string {
+  const [whole = '0', frac = ''] = v.replace(/^(-?)0+(?=\d)/, '$1').split('.');
+  const f = frac.replace(/0+$/, '');
+  return f ? `${whole}.${f}` : whole;
+}
+
+/** Milliseconds since the epoch, treating a date without zone as UTC (how ordersync writes). */
+function instant(v: string): number | null {
+  const m = DATE.exec(v);
+  if (!m) return null;
+  return Date.parse(`${m[1]}T${m[2]}${m[3] ?? ''}${m[4] ?? 'Z'}`);
+}
+
+const scalarText = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
+
+export function sameValue(expected: unknown, stored: unknown): boolean {
+  if (stored === undefined) return true;
+  if (expected === undefined || expected === null) return stored === null;
+  if (typeof stored === 'object' && stored !== null) {
+    if (typeof expected !== 'object') return false;
+    const e = expected as Record<string, unknown>;
+    return Object.entries(stored as Record<string, unknown>).every(([k, v]) => sameValue(e[k], v));
+  }
+  if (typeof expected === 'object') return false;
+  const es = scalarText(expected);
+  const ss = scalarText(stored);
+  if (DECIMAL.test(es) && DECIMAL.test(ss)) return decimal(es) === decimal(ss);
+  const et = instant(es);
+  const st = instant(ss);
+  if (et !== null && st !== null) {
+    const wholeSeconds = !DATE.exec(ss)?.[3];
+    return wholeSeconds ? Math.floor(et / 1000) === Math.floor(st / 1000) : et === st;
+  }
+  return es === ss;
+}
+
+/** What differs, one phrase per difference; empty when the stored order matches. */
+export function orderDifferences(expected: ExpectedOrder, stored: StoredOrder | null): string[] {
+  if (!stored) return ['missing in target'];
+  const why: string[] = [];
+  for (const [k, v] of Object.entries(stored.fields))
+    if (!sameValue(expected.fields[k], v)) why.push(`${k} differs`);
+  if (stored.lines.length !== expected.lines.length)
+    why.push(`${stored.lines.length} lines, ERP has ${expected.lines.length}`);
+  else
+    stored.lines.forEach((l, i) => {
+      if (!sameValue(expected.lines[i], l)) why.push(`line ${i + 1} differs`);
+    });
+  const byId = new Map(expected.invoices.map((i) => [String(i.invoiceId), i]));
+  for (const inv of stored.invoices) {
+    const e = byId.get(String(inv.invoiceId));
+    if (!e) why.push(`invoice ${String(inv.invoiceId)} is not in the ERP`);
+    else if (!sameValue(e, inv)) why.push(`invoice ${String(inv.invoiceId)} differs`);
+  }
+  const storedIds = new Set(stored.invoices.map((i) => String(i.invoiceId)));
+  for (const id of byId.keys()) if (!storedIds.has(id)) why.push(`invoice ${id} missing`);
+  return why;
+}

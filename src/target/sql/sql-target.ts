@@ -1,0 +1,151 @@
+/**
+ * The `sql` target: a mapping directory's statements, run with every value
+ * bound as a server-side prepared-statement parameter (so no sql_mode can
+ * change what a statement means). One snapshot runs upsert_order.sql, then
+ * delete_lines.sql, then replace_lines.sql once per line; one invoice runs
+ * insert_invoice.sql (insert_credit_note.sql for a credit note, when present).
+ */
+import type { ExecuteValues, Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
+import type { PlannedWrite } from '../../contracts/apply-plan';
+import type { OrderEvent } from '../../contracts/events';
+import { mysqlCode, withoutQuotedValues } from '../../db/mysql-errors';
+import type { StoredOrder, Target, TargetProblem } from '../port';
+import { TargetSchemaError } from '../target-errors';
+import { bag, bindValue } from './contract-fields';
+import type { MappedStatement, Mapping, MappingFile } from './mapping';
+import { isSqlDataError, isSqlSchemaError, schemaErrorText } from './sql-errors';
+import { storedOrderFromRows } from './stored-order';
+
+/** A mapping statement failed; says which file (and line of it) and keeps MySQL's error as the cause. */
+export class MappedStatementError extends Error {
+  override readonly name = 'MappedStatementError';
+  constructor(
+    readonly file: MappingFile,
+    readonly line: number,
+    override readonly cause: unknown,
+  ) {
+    super(
+      `${file} (statement at line ${line}) failed: ${mysqlCode(cause) ?? (cause as Error).name}`,
+    );
+  }
+}
+
+type Queryable = Pool | PoolConnection;
+
+async function run(
+  conn: Queryable,
+  st: MappedStatement,
+  values: Record<string, unknown>,
+): Promise<RowDataPacket[]> {
+  let params: unknown[];
+  try {
+    params = st.params.map((p) => bindValue(values, p.name, p.kind));
+  } catch (err) {
+    throw new MappedStatementError(st.file, st.line, err);
+  }
+  try {
+    const [rows] = await conn.execute<RowDataPacket[]>(st.sql, params as ExecuteValues[]);
+    return rows;
+  } catch (err) {
+    if (isSqlSchemaError(err))
+      throw new TargetSchemaError(
+        `${st.file} (statement at line ${st.line}): ${schemaErrorText(err)}`,
+        st.file,
+        mysqlCode(err) ?? 'error',
+      );
+    throw new MappedStatementError(st.file, st.line, err);
+  }
+}
+
+/** Every statement of a plan step, in order, with the values each one binds. */
+export function stepStatements(
+  mapping: Mapping,
+  write: PlannedWrite,
+): Array<{ st: MappedStatement; values: Record<string, unknown> }> {
+  const s = mapping.statements;
+  const event: OrderEvent = write.event;
+  if (write.kind === 'invoice') {
+    const creditNote = (write.event.data as { kind?: string }).kind === 'credit_note';
+    const file =
+      creditNote && s['insert_credit_note.sql'].length > 0
+        ? 'insert_credit_note.sql'
+        : 'insert_invoice.sql';
+    return s[file].map((st) => ({ st, values: bag(event) }));
+  }
+  const order = bag(event);
+  return [
+    ...s['upsert_order.sql'].map((st) => ({ st, values: order })),
+    ...s['delete_lines.sql'].map((st) => ({ st, values: order })),
+    ...write.event.data.lines.flatMap((line, i) =>
+      s['replace_lines.sql'].map((st) => ({
+        st,
+        values: bag(event, { line: { ...line, no: i + 1 } }),
+      })),
+    ),
+  ];
+}
+
+export function createSqlTarget(mapping: Mapping): Target {
+  const writeStep = async (conn: PoolConnection, _orderId: string, write: PlannedWrite) => {
+    for (const { st, values } of stepStatements(mapping, write)) await run(conn, st, values);
+  };
+  const causeOf = (err: unknown) => (err instanceof MappedStatementError ? err.cause : err);
+  return {
+    kind: 'sql',
+    async writeBatch(conn, orderId, writes) {
+      for (const w of writes) await writeStep(conn, orderId, w);
+      return [];
+    },
+    writeStep,
+    isDataError: (err) => err instanceof MappedStatementError && isSqlDataError(err.cause),
+
+    describeDataError(err) {
+      const cause = causeOf(err) as { errno?: number; message?: string };
+      const where =
+        err instanceof MappedStatementError
+          ? `${err.file} (statement at line ${err.line})`
+          : 'mapping';
+      const code = mysqlCode(cause) ?? (cause as Error).name;
+      const errno = cause.errno ? ` ${cause.errno}` : '';
+      return `${where} refused the data: ${code}${errno}: ${withoutQuotedValues(cause.message ?? '')}`;
+    },
+
+    async readOrder(pool, orderId): Promise<StoredOrder | null> {
+      const sets: Array<Array<Record<string, unknown>>> = [];
+      for (const st of mapping.statements['read_order.sql'])
+        sets.push(await run(pool, st, { orderId }));
+      return storedOrderFromRows(orderId, sets);
+    },
+
+    legacyState: () => Promise.resolve(null),
+
+    async checkSchema(pool): Promise<TargetProblem[]> {
+      const problems: TargetProblem[] = [];
+      const conn = await pool.getConnection();
+      try {
+        for (const list of Object.values(mapping.statements)) {
+          for (const st of list) {
+            const where = `${st.file}:${st.line}`;
+            try {
+              // PREPARE resolves every table and column without running anything.
+              const prepared = await conn.prepare(st.sql);
+              const count = (prepared as unknown as { parameters?: unknown[] }).parameters?.length;
+              // unprepare, not close: it also drops mysql2's cache entry, which execute() would reuse.
+              conn.unprepare(st.sql);
+              if (count !== undefined && count !== st.params.length)
+                problems.push({
+                  where,
+                  message: `the server counts ${count} parameters, the mapping binds ${st.params.length}`,
+                });
+            } catch (err) {
+              problems.push({ where, message: schemaErrorText(err) });
+            }
+          }
+        }
+      } finally {
+        conn.release();
+      }
+      return problems;
+    },
+  };
+}

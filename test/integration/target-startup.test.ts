@@ -1,0 +1,87 @@
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Pool } from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate } from '../../src/db/migrate';
+import { createPool } from '../../src/db/pool';
+import { testEnv } from '../support/env';
+import { MAGENTO_MAPPING, installTargetFixture } from '../support/target-fixture';
+
+// Issue 25, section 3: a mapping that does not fit the schema refuses start-up
+// (exit 78, the file and the column named), and `ordersync target check` runs
+// every statement in a rolled-back transaction, exit 0 only when all succeed.
+
+const { cfg, env } = testEnv('tstart');
+const BIN = path.join(__dirname, '../../bin/ordersync');
+let migrator: Pool;
+
+/** The Magento mapping copied, with `edit` applied to one file. */
+function mappingWith(file: string, edit: (sql: string) => string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ordersync-mapping-'));
+  cpSync(MAGENTO_MAPPING, dir, { recursive: true });
+  writeFileSync(path.join(dir, file), edit(readFileSync(path.join(dir, file), 'utf8')));
+  return dir;
+}
+
+async function ordersync(args: string[], mapping: string): Promise<{ code: number; out: string }> {
+  try {
+    const r = await promisify(execFile)(process.execPath, [BIN, ...args], {
+      env: {
+        ...env,
+        ORDERSYNC_TARGET: 'sql',
+        ORDERSYNC_TARGET_MAPPING: mapping,
+        ORDERSYNC_METRICS_ADDRESS: 'off',
+      },
+      timeout: 60_000,
+    });
+    return { code: 0, out: r.stdout + r.stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: Number(e.code), out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+  }
+}
+
+beforeAll(async () => {
+  migrator = createPool(cfg.ORDERSYNC_MYSQL_MIGRATE_URL!, { connectionLimit: 1 });
+  await migrate(migrator);
+  await installTargetFixture(cfg, MAGENTO_MAPPING);
+});
+afterAll(async () => migrator?.end());
+
+describe('a target mapping checked against the real schema', () => {
+  it('target check runs every statement for every event type and exits 0 for the Magento mapping', async () => {
+    const r = await ordersync(['target', 'check'], MAGENTO_MAPPING);
+    expect(r.out).toContain('ok   order_creation v1');
+    expect(r.out).toContain('ok   invoice_creation v4 (credit_note)');
+    expect(r.out).toContain('ok   read order');
+    expect(r.out).not.toContain('FAIL');
+    expect(r.code).toBe(0);
+  });
+
+  it('a worker against a mapping naming a missing column refuses to start: exit 78, the file and the column', async () => {
+    const broken = mappingWith('replace_lines.sql', (sql) =>
+      sql.replace('qty_ordered,', 'qty_wished,'),
+    );
+    const r = await ordersync(['worker'], broken);
+    expect(r.code).toBe(78);
+    expect(r.out).toContain('replace_lines.sql');
+    expect(r.out).toContain('qty_wished');
+    const check = await ordersync(['target', 'check'], broken);
+    expect(check.code).toBe(1);
+    expect(check.out).toMatch(
+      /FAIL order_creation v1: replace_lines\.sql .*ER_BAD_FIELD_ERROR.*qty_wished/,
+    );
+  });
+
+  it('an unknown parameter fails start-up naming the file, line and column of the name', async () => {
+    const typo = mappingWith('upsert_order.sql', (sql) =>
+      sql.replace(':customer.email', ':customer.emial'),
+    );
+    const r = await ordersync(['worker'], typo);
+    expect(r.code).toBe(78);
+    expect(r.out).toMatch(/upsert_order\.sql:\d+:\d+: unknown parameter :customer\.emial/);
+  });
+});

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { orderDifferences } from '../../src/target/compare-order';
+import { SCOPES, bag, bindValue, kindOf } from '../../src/target/sql/contract-fields';
+import { loadMapping } from '../../src/target/sql/mapping';
+import { parseNamedStatements } from '../../src/target/sql/named-params';
+import { storedOrderFromRows } from '../../src/target/sql/stored-order';
+import { orderHistory } from '../support/order-events';
+import { MAGENTO_MAPPING, SHOP_MAPPING, expectedFrom } from '../support/target-fixture';
+
+describe('named parameters', () => {
+  it('become ? in order, outside literals, quoted names and comments, with where they are', () => {
+    const [st] = parseNamedStatements(
+      "-- :notOne\nINSERT INTO t (`a:b`, c) VALUES (':no', :orderId, /* :nor */ :line.qty) # :nope\n",
+    );
+    expect(st!.sql).toContain("VALUES (':no', ?,");
+    expect(st!.params.map((p) => [p.name, p.line, p.column])).toEqual([
+      ['orderId', 2, 41],
+      ['line.qty', 2, 62],
+    ]);
+  });
+
+  it('split a file into statements at ; and keep := (an assignment) as it is', () => {
+    const sts = parseNamedStatements('SET @x := 1;\nSELECT :orderId;\n');
+    expect(sts.map((s) => s.sql)).toEqual(['SET @x := 1', 'SELECT ?']);
+    expect(sts[1]!.line).toBe(2);
+  });
+
+  it('refuse a positional ?, which would bind nothing by name', () => {
+    expect(() => parseNamedStatements('SELECT ?')).toThrow(/named parameter/);
+  });
+});
+
+describe('contract fields', () => {
+  it('are derived from the zod schemas, per scope, with dates and objects told apart', () => {
+    const order = SCOPES.order();
+    expect(kindOf(order, 'customer.email')).toBe('value');
+    expect(kindOf(order, 'occurredAt')).toBe('date');
+    expect(kindOf(order, 'shippingAddress')).toBe('json');
+    expect(kindOf(order, 'attributes.storeCode')).toBe('value');
+    expect(kindOf(order, 'line.qty')).toBeNull();
+    expect(kindOf(SCOPES.line(), 'line.qty')).toBe('value');
+    expect(kindOf(SCOPES.invoice(), 'invoice.issuedAt')).toBe('date');
+    expect(kindOf(SCOPES.invoice(), 'status')).toBeNull();
+    expect(kindOf(order, 'customer.emial')).toBeNull();
+  });
+
+  it('bind absent fields as NULL, dates as DATETIME(3), objects as JSON', () => {
+    const [create] = orderHistory('O-1', 0);
+    const values = bag(create!);
+    expect(bindValue(values, 'occurredAt', 'date')).toBe('2026-11-01 12:00:01.000');
+    expect(bindValue(values, 'shippingAddress.line2', 'value')).toBeNull();
+    expect(bindValue(values, 'lineCount', 'value')).toBe(1);
+    expect(JSON.parse(String(bindValue(values, 'customer', 'json')))).toEqual(
+      (create!.data as { customer: unknown }).customer,
+    );
+  });
+});
+
+describe('mapping directories', () => {
+  it('load the shipped Magento mapping and the test shop mapping', () => {
+    expect(loadMapping(MAGENTO_MAPPING).statements['upsert_order.sql'].length).toBeGreaterThan(1);
+    expect(loadMapping(SHOP_MAPPING).statements['insert_credit_note.sql']).toEqual([]);
+  });
+});
+
+describe('read_order.sql rows', () => {
+  it('become the contract shape, and the comparison sees decimals by value and a changed field', () => {
+    const events = orderHistory('O-2', 1);
+    const stored = storedOrderFromRows('O-2', [
+      [
+        {
+          status: 'confirmed',
+          total: '21.0000',
+          'customer.name': 'Asha Rao',
+          'shippingAddress.line2': null,
+        },
+      ],
+      [{ 'line.sku': 'SKU-1', 'line.qty': '2.0000', 'line.unitPrice': '10.5000' }],
+      [
+        {
+          'invoice.invoiceId': 'INV-O-2',
+          'invoice.amount': '21.00',
+          'invoice.issuedAt': '2026-11-01 12:00:03',
+        },
+      ],
+    ]);
+    expect(stored?.fields).toEqual({
+      status: 'confirmed',
+      total: '21.0000',
+      customer: { name: 'Asha Rao' },
+    });
+    expect(orderDifferences(expectedFrom(events), stored)).toEqual([]);
+    const changed = { ...stored!, fields: { ...stored!.fields, total: '21.01' } };
+    expect(orderDifferences(expectedFrom(events), changed)).toEqual(['total differs']);
+    expect(storedOrderFromRows('O-3', [[], []])).toBeNull();
+  });
+});
