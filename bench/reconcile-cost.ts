@@ -104,7 +104,12 @@ async function main(): Promise<void> {
   } finally {
     await writer.query('DELETE FROM order_events WHERE order_id LIKE ?', [`${prefix}%`]);
     await app.query('DELETE FROM invoices WHERE order_id LIKE ?', [`${prefix}%`]);
-    for (const table of ['orders', 'applied_events', 'order_locks'])
+    for (const table of [
+      'orders',
+      'ordersync_applied_events',
+      'ordersync_order_locks',
+      'ordersync_order_state',
+    ])
       await app.query(`DELETE FROM ${table} WHERE order_id LIKE ?`, [`${prefix}%`]);
     await Promise.all([writer.end(), reader.end(), app.end(), applyPool.end()]);
   }

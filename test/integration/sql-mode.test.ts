@@ -16,7 +16,7 @@ import { withGlobalSqlModeAdded } from '../support/server-sql-mode';
 // mysql2 escapes a quote in a value as \', which that mode reads as a backslash
 // and the end of the literal. Every pool must set its own session mode.
 const { cfg } = testEnv('sql-mode');
-const HOSTILE = "a'; DROP TABLE applied_events; -- ";
+const HOSTILE = "a'; DROP TABLE ordersync_applied_events; -- ";
 const OBRIEN = "Siobhan O'Brien";
 
 const pools: Pool[] = [];
@@ -87,13 +87,15 @@ describe('a server default sql_mode with NO_BACKSLASH_ESCAPES', () => {
       );
       expect(rows[0]).toEqual({ name, email: "o'brien@example.ie" });
       const [ledger] = await app.query<RowDataPacket[]>(
-        'SELECT COUNT(*) AS n FROM applied_events WHERE order_id = ?',
+        'SELECT COUNT(*) AS n FROM ordersync_applied_events WHERE order_id = ?',
         [event.orderId],
       );
       expect(Number(ledger[0]!.n)).toBe(1);
     }
     expect(await tables(app)).toEqual(before);
-    expect(before).toEqual(expect.arrayContaining(['applied_events', 'orders', 'invoices']));
+    expect(before).toEqual(
+      expect.arrayContaining(['ordersync_applied_events', 'orders', 'invoices']),
+    );
 
     // The ERP side: the simulator's writer and the poll's reader.
     const erpTables = await tables(writer);
