@@ -8,43 +8,31 @@
  * (then its name goes in AMOUNT_FIELDS or DATE_FIELDS).
  */
 import { createHash } from 'node:crypto';
+import { LEGACY_DECIMALS, minorUnitExponent } from '../contracts/currency';
 import type { OrderState } from './ports';
 
 /** Fields (at any depth) that hold money in the order's or invoice's currency. */
-export const AMOUNT_FIELDS: ReadonlySet<string> = new Set(['total', 'unitPrice', 'amount', 'tax']);
+export const AMOUNT_FIELDS: ReadonlySet<string> = new Set([
+  'total',
+  'unitPrice',
+  'amount',
+  'tax',
+  'discount',
+  'taxTotal',
+  'shippingTotal',
+  'discountTotal',
+  'roundingAdjustment',
+]);
+/** Fields whose value, when it is the contract's default, means the same as no field at all. */
+const DEFAULTS: Readonly<Record<string, unknown>> = { kind: 'invoice' };
 /** Fields (at any depth) that hold an instant. */
 export const DATE_FIELDS: ReadonlySet<string> = new Set(['issuedAt']);
 
-/** ISO 4217 minor units that are not 2; every other code has 2. */
-const EXPONENTS: Readonly<Record<string, number>> = {
-  ...Object.fromEntries(
-    [
-      'BIF',
-      'CLP',
-      'DJF',
-      'GNF',
-      'ISK',
-      'JPY',
-      'KMF',
-      'KRW',
-      'PYG',
-      'RWF',
-      'UGX',
-      'VND',
-      'VUV',
-      'XAF',
-      'XOF',
-      'XPF',
-    ].map((c) => [c, 0]),
-  ),
-  ...Object.fromEntries(['BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND'].map((c) => [c, 3])),
-};
-
 export function currencyExponent(currency: unknown): number {
-  return typeof currency === 'string' ? (EXPONENTS[currency] ?? 2) : 2;
+  return typeof currency === 'string' ? minorUnitExponent(currency) : LEGACY_DECIMALS;
 }
 
-const DECIMAL = /^(\d+)(?:\.(\d*))?$/;
+const DECIMAL = /^(-?)(\d+)(?:\.(\d*))?$/;
 
 /**
  * An amount at `exponent` decimals: "12.5", 12.5 and "12.50" are all "12.50"
@@ -57,10 +45,11 @@ export function amountAt(value: unknown, exponent: number): string {
     typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
   const m = DECIMAL.exec(text);
   if (!m) return `?${JSON.stringify(value)}`;
-  const whole = BigInt(m[1]!).toString();
-  const frac = (m[2] ?? '').replace(/0+$/, '');
+  const whole = BigInt(m[2]!).toString();
+  const frac = (m[3] ?? '').replace(/0+$/, '');
   const digits = frac.length > exponent ? frac : frac.padEnd(exponent, '0');
-  return digits.length > 0 ? `${whole}.${digits}` : whole;
+  const sign = m[1] && (whole !== '0' || /[1-9]/.test(frac)) ? '-' : '';
+  return digits.length > 0 ? `${sign}${whole}.${digits}` : `${sign}${whole}`;
 }
 
 function instant(value: unknown): string {
@@ -79,7 +68,7 @@ function normalise(value: unknown, currency: unknown, key?: string): unknown {
     const cur = o.currency ?? currency;
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(o).sort()) {
-      if (o[k] === null || o[k] === undefined) continue;
+      if (o[k] === null || o[k] === undefined || DEFAULTS[k] === o[k]) continue;
       out[k] = normalise(o[k], cur, k);
     }
     return out;

@@ -19,6 +19,11 @@ describe('canonical form', () => {
     // A third decimal is kept, never rounded away: 1.005 is not 1.00.
     expect(amountAt('1.005', 2)).toBe('1.005');
     expect(amountAt('abc', 2)).toBe('?"abc"');
+    // Signed amounts (a rounding adjustment), as the target's DECIMAL(20,4) reads them back.
+    expect(amountAt('-0.0100', 2)).toBe('-0.01');
+    expect(amountAt('-0.01', 2)).toBe('-0.01');
+    expect(amountAt('-0.000', 3)).toBe('0.000');
+    expect(amountAt('-0.01', 2)).not.toBe(amountAt('0.01', 2));
     expect(currencyExponent('JPY')).toBe(0);
     expect(currencyExponent('KWD')).toBe(3);
     expect(currencyExponent('EUR')).toBe(2);
@@ -49,6 +54,18 @@ describe('canonical form', () => {
         .map((i) => (i.invoiceId === 'I-1' ? { ...i, issuedAt: '2026-12-01T10:00:00+01:00' } : i)),
     });
     expect(orderHash(canonicalOrder(a))).toBe(orderHash(canonicalOrder(b)));
+  });
+
+  it("treats an invoice's default kind as no kind, and a credit note as different", () => {
+    const plain = order();
+    const explicit = order({
+      invoices: order().invoices.map((i) => ({ ...i, kind: 'invoice' })),
+    });
+    const credit = order({
+      invoices: order().invoices.map((i) => ({ ...i, kind: 'credit_note' })),
+    });
+    expect(orderHash(canonicalOrder(explicit))).toBe(orderHash(canonicalOrder(plain)));
+    expect(orderHash(canonicalOrder(credit))).not.toBe(orderHash(canonicalOrder(plain)));
   });
 
   it('keeps line order, the version and every field in the hash', () => {

@@ -16,12 +16,15 @@ export class BuiltinTargetSide implements ReconcileTargetSide {
     if (ids.length === 0) return out;
     const [orders] = await this.pool.query<RowDataPacket[]>(
       `SELECT order_id, channel, status, customer, shipping_address, \`lines\`, currency, total,
-              erp_version, snapshot_version
+              tax_total, shipping_total, discount_total, rounding_adjustment, erp_status,
+              billing_address, attributes, erp_version, snapshot_version
          FROM orders WHERE order_id IN (?)`,
       [ids],
     );
     const [invoices] = await this.pool.query<RowDataPacket[]>(
-      'SELECT invoice_id, order_id, number, amount, tax, currency, issued_at FROM invoices WHERE order_id IN (?)',
+      `SELECT invoice_id, order_id, number, amount, tax, currency, issued_at, kind,
+              against_invoice_id, \`lines\`
+         FROM invoices WHERE order_id IN (?)`,
       [ids],
     );
     for (const o of orders) {
@@ -37,6 +40,14 @@ export class BuiltinTargetSide implements ReconcileTargetSide {
           total: o.total,
           status: o.status,
           shippingAddress: jsonColumn(o.shipping_address),
+          // Contract version 2: NULL is a field the message did not have.
+          taxTotal: o.tax_total,
+          shippingTotal: o.shipping_total,
+          discountTotal: o.discount_total,
+          roundingAdjustment: o.rounding_adjustment,
+          erpStatus: o.erp_status,
+          billingAddress: o.billing_address === null ? null : jsonColumn(o.billing_address),
+          attributes: o.attributes === null ? null : jsonColumn(o.attributes),
         },
         invoices: [],
       });
@@ -59,6 +70,9 @@ export class BuiltinTargetSide implements ReconcileTargetSide {
         tax: i.tax,
         currency: i.currency,
         issuedAt: fromSqlDateTime(String(i.issued_at)),
+        kind: i.kind,
+        againstInvoiceId: i.against_invoice_id,
+        lines: i.lines === null ? null : jsonColumn(i.lines),
       });
       out.set(orderId, s);
     }
