@@ -1,6 +1,6 @@
 import type { Pool } from 'mysql2/promise';
-import type { CursorRepository } from '../src/db/cursor-repository';
-import type { ErpSource } from '../src/erp/source';
+import type { ErpFeed } from '../src/erp/feed';
+import type { OrderHistorySource } from '../src/erp/source';
 import type { EventProducer } from '../src/kafka/producer';
 import { instrumentApply } from '../src/observability/apply-metrics';
 import { createApplyActivities } from './apply-order-events';
@@ -10,10 +10,11 @@ import { createReadErpActivities } from './read-erp';
 
 export interface ActivityDeps {
   pool: Pool;
-  erp: ErpSource;
-  cursors: CursorRepository;
+  /** What replays read. */
+  erp: OrderHistorySource;
+  /** What the poll reads. */
+  feed: ErpFeed;
   producer: EventProducer;
-  cursorName: string;
   pageSize: number;
   pollBudgetMs: number;
   /** How often a caught-up poll reads the change log again (default: the Schedule's interval); 0: never. */
@@ -29,10 +30,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createReadErpActivities({ erp: deps.erp }),
     ...createDeadLetterActivities({ producer: deps.producer }),
     ...createPollActivities({
-      erp: deps.erp,
-      cursors: deps.cursors,
+      feed: deps.feed,
       producer: deps.producer,
-      cursorName: deps.cursorName,
       pageSize: deps.pageSize,
       budgetMs: deps.pollBudgetMs,
       rereadMs: deps.pollRereadMs,

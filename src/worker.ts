@@ -3,10 +3,9 @@ import { createActivities } from '../activities';
 import { APPLY_POOL_OPTIONS } from '../activities/apply-order-events';
 import type { Config } from './config';
 import { redactUrl } from './config';
-import { CursorRepository } from './db/cursor-repository';
 import { createPool } from './db/pool';
 import { pollTaskQueue } from './erp/poll-settings';
-import { MysqlErpSource } from './erp/mysql-source';
+import { openErpSource } from './erp/open-source';
 import { createKafka } from './kafka/client';
 import { EventProducer } from './kafka/producer';
 import { topicsFromConfig } from './kafka/topics';
@@ -56,8 +55,8 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
     ...APPLY_POOL_OPTIONS,
   });
   const pool = createPool(cfg.ORDERSYNC_MYSQL_URL, { connectionLimit: 2 });
-  const erpPool = createPool(cfg.ORDERSYNC_ERP_MYSQL_URL, { connectionLimit: 2 });
-  const cursors = new CursorRepository(pool);
+  // The configured source (outbox or query, MySQL or PostgreSQL); its books live in `pool`.
+  const erp = openErpSource(cfg, pool);
   const workers: Worker[] = [];
   // Set once the Temporal client exists; a scrape before then skips the blocked-orders count.
   const late: { refreshBlocked?: () => Promise<void> } = {};
@@ -78,7 +77,7 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
       },
     },
     beforeScrape: [
-      pollCursorRefresher({ erpPool, cursors, cursorName: cfg.ORDERSYNC_CURSOR_NAME }),
+      pollCursorRefresher({ backlog: () => erp.feed.backlog() }),
       () => late.refreshBlocked?.() ?? Promise.resolve(),
     ],
     ...(sdkMetrics ? { extraMetrics: sdkMetrics } : {}),
@@ -111,10 +110,9 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
   try {
     const activities = createActivities({
       pool: applyPool,
-      erp: new MysqlErpSource(erpPool),
-      cursors,
+      erp: erp.history,
+      feed: erp.feed,
       producer,
-      cursorName: cfg.ORDERSYNC_CURSOR_NAME,
       pageSize: cfg.ORDERSYNC_POLL_PAGE_SIZE,
       pollBudgetMs: cfg.ORDERSYNC_POLL_BUDGET,
       pollRereadMs: cfg.ORDERSYNC_POLL_REREAD,
@@ -151,6 +149,8 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
       taskQueue: cfg.ORDERSYNC_TASK_QUEUE,
       temporal: cfg.ORDERSYNC_TEMPORAL_ADDRESS,
       mysql: redactUrl(cfg.ORDERSYNC_MYSQL_URL),
+      erpSource: erp.kind,
+      erp: redactUrl(cfg.ORDERSYNC_ERP_URL),
     });
     producer.connect().then(
       () => log.info('kafka connected'),
@@ -168,7 +168,7 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
     await producer.disconnect().catch(() => undefined);
     await pool.end().catch(() => undefined);
     await applyPool.end().catch(() => undefined);
-    await erpPool.end().catch(() => undefined);
+    await erp.close().catch(() => undefined);
     await http?.close();
   }
 }

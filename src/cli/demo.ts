@@ -41,7 +41,7 @@ async function demo(cfg: Config, o: { orders: number; once: boolean; timeout: nu
   const writerUrl = requireErpWriterUrl(cfg, 'the demo writes ERP traffic and');
   await runMigrations(cfg, say);
   const writer = createPool(writerUrl, { connectionLimit: 6 });
-  const reader = createPool(cfg.ORDERSYNC_ERP_MYSQL_URL, { connectionLimit: 2 });
+  const reader = createPool(cfg.ORDERSYNC_ERP_URL, { connectionLimit: 2 });
   const app = createPool(cfg.ORDERSYNC_MYSQL_URL, { connectionLimit: 2 });
   await initErpSchema(writer);
   const client = await createTemporalClient(cfg);

@@ -5,7 +5,7 @@ import type { DroppedGapRange, PollCursor } from './cursor';
  * The ERP as ordersync sees it. Events are passed on as the ERP wrote them;
  * validation happens in the consumer, which trusts no producer.
  */
-export interface ErpSource {
+export interface ErpSource extends OrderHistorySource {
   /**
    * Events after `cursor`, oldest first, the cursor to save once they are
    * produced, and the gaps that cursor no longer waits for.
@@ -14,7 +14,11 @@ export interface ErpSource {
     cursor: PollCursor,
     limit: number,
   ): Promise<{ events: ErpEvent[]; nextCursor: PollCursor; droppedGaps: DroppedGapRange[] }>;
-  /** One order's events from `fromVersion` on, in version order, at most `limit`; used by replay. */
+}
+
+/** What a replay reads: one order's events, from the outbox or rebuilt from the ERP's current state. */
+export interface OrderHistorySource {
+  /** One order's events from `fromVersion` on, in version order, at most `limit`. */
   fetchOrderEvents(orderId: string, fromVersion: number, limit: number): Promise<ErpEvent[]>;
 }
 

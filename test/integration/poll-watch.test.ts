@@ -6,6 +6,7 @@ import { createPollActivities } from '../../activities/poll-erp';
 import type { PollReport, PollRequest } from '../../activities/poll-erp';
 import { CursorRepository } from '../../src/db/cursor-repository';
 import { MysqlErpSource } from '../../src/erp/mysql-source';
+import { OutboxFeed } from '../../src/erp/outbox/outbox-feed';
 import { simulate } from '../../src/erp/simulator';
 import { EventProducer } from '../../src/kafka/producer';
 import { eventTopics, topicsFromConfig } from '../../src/kafka/topics';
@@ -67,10 +68,8 @@ function runPoll(
   const { onHeartbeat, reread = 100, stopping } = opts;
   if (onHeartbeat) env.on('heartbeat', (d: unknown) => onHeartbeat(d as PollReport));
   const { pollErpToKafka } = createPollActivities({
-    erp: new MysqlErpSource(reader),
-    cursors,
+    feed: new OutboxFeed(new MysqlErpSource(reader), cursors, cfg.ORDERSYNC_CURSOR_NAME),
     producer: producer!,
-    cursorName: cfg.ORDERSYNC_CURSOR_NAME,
     pageSize: 500,
     budgetMs,
     rereadMs: reread === 'interval' ? undefined : reread,

@@ -184,8 +184,8 @@ describe('loadConfig parsing', () => {
     const env = minimalEnv();
     delete env.ORDERSYNC_ERP_MYSQL_URL;
     const err = configError(env);
-    expect(err.variables).toEqual(['ORDERSYNC_ERP_MYSQL_URL']);
-    expect(err.message).toMatch(/ORDERSYNC_ERP_MYSQL_URL: .*unset/);
+    expect(err.variables).toEqual(['ORDERSYNC_ERP_URL']);
+    expect(err.message).toMatch(/ORDERSYNC_ERP_URL: .*ORDERSYNC_ERP_MYSQL_URL.*unset/);
   });
 
   it('reports every bad variable at once', () => {
@@ -195,7 +195,7 @@ describe('loadConfig parsing', () => {
       ORDERSYNC_TOPIC_PARTITIONS: '-1',
     });
     expect([...err.variables].sort()).toEqual([
-      'ORDERSYNC_ERP_MYSQL_URL',
+      'ORDERSYNC_ERP_URL',
       'ORDERSYNC_KAFKA_BROKERS',
       'ORDERSYNC_MYSQL_URL',
       'ORDERSYNC_TOPIC_PARTITIONS',
