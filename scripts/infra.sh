@@ -437,6 +437,8 @@ up() {
   wait_healthy mysql
   wait_healthy kafka
   wait_healthy temporal
+  # The Odoo fixture databases and their read-only account, once PostgreSQL is up (docs/erp-query-source.md).
+  if [[ -n ${ORDERSYNC_POSTGRES_ADMIN_URL:-} ]] || grep -qs '^ORDERSYNC_POSTGRES_ADMIN_URL=' "$DATA_DIR/secrets.env"; then node --import tsx "$ROOT/scripts/infra/erp-postgres.ts" --secrets "$DATA_DIR/secrets.env" || die "PostgreSQL ERP setup failed (scripts/infra/erp-postgres.ts)"; fi
   start_codec
   wait_codec
   status

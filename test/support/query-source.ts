@@ -1,10 +1,11 @@
 import path from 'node:path';
 import type { Pool } from 'mysql2/promise';
 import { expect } from 'vitest';
+import { resolveEnv } from '../../src/config';
 import type { Config } from '../../src/config';
 import { orderEventSchema } from '../../src/contracts/events';
 import { migrate } from '../../src/db/migrate';
-import { createPool } from '../../src/db/pool';
+import { createPool, withDatabase } from '../../src/db/pool';
 import type { ErpFeed } from '../../src/erp/feed';
 import { loadMapping } from '../../src/erp/query/mapping';
 import { MappingQueries } from '../../src/erp/query/mapping-queries';
@@ -61,4 +62,22 @@ export async function drain(feed: ErpFeed, pageSize = 50): Promise<ErpEvent[]> {
 /** The events of one order, as `type vN`. */
 export function historyOf(events: readonly ErpEvent[], orderId: string): string[] {
   return events.filter((e) => e.orderId === orderId).map((e) => `${e.type} v${e.erpVersion}`);
+}
+
+/**
+ * The Odoo fixture's test database on PostgreSQL (`odoo_test` + the test
+ * suffix), as its writer and its read-only reader. Throws, never skips, when
+ * the PostgreSQL ERP accounts are missing.
+ */
+export function odooTestUrls(): { reader: string; writer: string } {
+  const env = resolveEnv();
+  const reader = env.ORDERSYNC_ODOO_URL;
+  const writer = env.ORDERSYNC_ODOO_WRITER_URL;
+  if (!reader || !writer) {
+    throw new Error(
+      'ORDERSYNC_ODOO_URL and ORDERSYNC_ODOO_WRITER_URL are not set: PostgreSQL is missing. Run `npm run infra -- up`, or scripts/infra/erp-postgres.ts with ORDERSYNC_POSTGRES_ADMIN_URL.',
+    );
+  }
+  const db = `odoo_test${process.env.ORDERSYNC_TEST_DB_SUFFIX ?? ''}`;
+  return { reader: withDatabase(reader, db), writer: withDatabase(writer, db) };
 }
