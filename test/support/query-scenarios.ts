@@ -4,23 +4,60 @@
  * schema, each through its own mapping and read with a read-only account.
  */
 import type { Pool } from 'mysql2/promise';
-import { expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Config } from '../../src/config';
 import { fixtureOrders } from '../../src/erp/fixtures/fixture-order';
 import type { FixtureWriter } from '../../src/erp/fixtures/fixture-order';
 import type { SqlClient } from '../../src/erp/sql/client';
-import { drain, historyOf, queryFeed } from './query-source';
+import { testEnv } from './env';
+import { drain, historyOf, openAppPool, queryFeed } from './query-source';
 
 export interface ScenarioSetup {
-  writer: () => FixtureWriter;
-  reader: () => SqlClient;
-  app: () => Pool;
+  /** The fixture's writer (initialised and emptied) and the read-only reader, on the test databases. */
+  open: (cfg: Config) => Promise<{ writer: FixtureWriter; reader: SqlClient }>;
   mapping: string;
-  runId: string;
   /** The contract status `advance` leads to. */
   advancedStatus: string;
+  /** The ERP's order id of a fixture order, when the ERP numbers its own (default: the fixture id). */
+  erpId?: (writer: FixtureWriter, fixtureId: string) => string;
 }
 
-export function queryScenarios(s: ScenarioSetup): void {
+/** Runs the scenarios in a describe block of their own, on the test databases of `label`. */
+export function describeQuerySource(title: string, label: string, setup: ScenarioSetup): void {
+  describe(title, () => {
+    const { cfg, runId } = testEnv(label);
+    let app: Pool | undefined;
+    let opened: { writer: FixtureWriter; reader: SqlClient } | undefined;
+    beforeAll(async () => {
+      app = await openAppPool(cfg);
+      opened = await setup.open(cfg);
+      await opened.writer.init();
+      await opened.writer.reset();
+    });
+    afterAll(async () => {
+      await opened?.reader.close();
+      await opened?.writer.close();
+      await app?.end();
+    });
+    queryScenarios({
+      ...setup,
+      runId,
+      writer: () => opened!.writer,
+      reader: () => opened!.reader,
+      app: () => app!,
+    });
+  });
+}
+
+function queryScenarios(
+  s: ScenarioSetup & {
+    runId: string;
+    writer: () => FixtureWriter;
+    reader: () => SqlClient;
+    app: () => Pool;
+  },
+): void {
+  const id = (o: { id: string }) => (s.erpId ? s.erpId(s.writer(), o.id) : o.id);
   const feed = (name: string, lookbackMs?: number) =>
     queryFeed(s.reader(), s.mapping, s.app(), `q-${s.runId}-${name}`, lookbackMs);
 
@@ -31,9 +68,9 @@ export function queryScenarios(s: ScenarioSetup): void {
 
     const first = await drain(main);
     expect(first.map((e) => `${e.orderId} ${e.type} v${e.erpVersion}`).sort()).toEqual(
-      orders.map((o) => `${o.id} order_creation v1`).sort(),
+      orders.map((o) => `${id(o)} order_creation v1`).sort(),
     );
-    const one = first.find((e) => e.orderId === orders[0]!.id)!;
+    const one = first.find((e) => e.orderId === id(orders[0]!))!;
     expect(one).toMatchObject({
       channel: 'online',
       data: {
@@ -44,8 +81,8 @@ export function queryScenarios(s: ScenarioSetup): void {
         lines: orders[0]!.lines.map((l) => ({ sku: l.sku, qty: l.qty, unitPrice: l.price })),
       },
     });
-    expect(first.find((e) => e.orderId === orders[1]!.id)!.channel).toBe('store');
-    expect(first.find((e) => e.orderId === orders[2]!.id)!.channel).toBe('international');
+    expect(first.find((e) => e.orderId === id(orders[1]!))!.channel).toBe('store');
+    expect(first.find((e) => e.orderId === id(orders[2]!))!.channel).toBe('international');
     // The look-back re-reads every order; unchanged hashes produce nothing.
     expect(await drain(main)).toEqual([]);
 
@@ -56,15 +93,15 @@ export function queryScenarios(s: ScenarioSetup): void {
     changed.lines[0]!.qty += 1;
     await s.writer().updateLines(changed);
     const second = await drain(main);
-    expect(historyOf(second, orders[0]!.id)).toEqual(['invoice_creation v2']);
-    expect(historyOf(second, orders[1]!.id)).toEqual(['order_updation v2']);
-    expect(second.find((e) => e.orderId === orders[1]!.id)!.data).toMatchObject({
+    expect(historyOf(second, id(orders[0]!))).toEqual(['invoice_creation v2']);
+    expect(historyOf(second, id(orders[1]!))).toEqual(['order_updation v2']);
+    expect(second.find((e) => e.orderId === id(orders[1]!))!.data).toMatchObject({
       status: s.advancedStatus,
     });
-    expect(second.find((e) => e.orderId === orders[2]!.id)!.data).toMatchObject({
+    expect(second.find((e) => e.orderId === id(orders[2]!))!.data).toMatchObject({
       status: 'cancelled',
     });
-    expect(second.find((e) => e.orderId === changed.id)!.data).toMatchObject({
+    expect(second.find((e) => e.orderId === id(changed))!.data).toMatchObject({
       lines: changed.lines.map((l) => ({ sku: l.sku, qty: l.qty })),
     });
     expect(second).toHaveLength(4);
@@ -72,7 +109,7 @@ export function queryScenarios(s: ScenarioSetup): void {
     expect(invoice.data).toMatchObject({ invoiceId: `INV-${s.runId}-1`, currency: 'EUR' });
 
     // A replay reads the current state with the versions ordersync handed out.
-    const replay = await main.fetchOrderEvents(orders[0]!.id, 1, 100);
+    const replay = await main.fetchOrderEvents(id(orders[0]!), 1, 100);
     expect(replay.map((e) => `${e.type} v${e.erpVersion}`)).toEqual([
       'order_creation v1',
       'invoice_creation v2',
@@ -85,17 +122,17 @@ export function queryScenarios(s: ScenarioSetup): void {
     await drain(feed('crash'));
     await s.writer().createOrder(o!);
     const crashed = await feed('crash').next(500);
-    const lost = crashed.events.filter((e) => e.orderId === o!.id);
+    const lost = crashed.events.filter((e) => e.orderId === id(o!));
     expect(lost).toHaveLength(1);
     // No commit: the process died after Kafka had the page. A new process reads again.
     const again = await drain(feed('crash'));
-    expect(again.filter((e) => e.orderId === o!.id).map((e) => e.eventId)).toEqual(
+    expect(again.filter((e) => e.orderId === id(o!)).map((e) => e.eventId)).toEqual(
       lost.map((e) => e.eventId),
     );
     // A change after the crash gets a new version, never the reserved one with other content.
     o!.lines[0]!.qty += 2;
     await s.writer().updateLines(o!);
-    expect(historyOf(await drain(feed('crash')), o!.id)).toEqual(['order_updation v2']);
+    expect(historyOf(await drain(feed('crash')), id(o!))).toEqual(['order_updation v2']);
   });
 
   it('catches a transaction that commits late within the look-back, and loses it without one', async () => {
@@ -112,17 +149,17 @@ export function queryScenarios(s: ScenarioSetup): void {
     await s.writer().updateLines(early!); // a later marker, committed first
     const a1 = await drain(feed('lb'));
     const b1 = await drain(feed('nolb', 0));
-    expect(historyOf(a1, early!.id)).toEqual(['order_updation v2']);
-    expect(historyOf(b1, early!.id)).toEqual(['order_updation v2']);
-    expect(historyOf(a1, late!.id)).toEqual([]);
+    expect(historyOf(a1, id(early!))).toEqual(['order_updation v2']);
+    expect(historyOf(b1, id(early!))).toEqual(['order_updation v2']);
+    expect(historyOf(a1, id(late!))).toEqual([]);
     await tx.commit();
 
     const a2 = await drain(feed('lb'));
-    expect(historyOf(a2, late!.id)).toEqual(['order_updation v2']);
-    expect(a2.find((e) => e.orderId === late!.id)!.data).toMatchObject({
+    expect(historyOf(a2, id(late!))).toEqual(['order_updation v2']);
+    expect(a2.find((e) => e.orderId === id(late!))!.data).toMatchObject({
       lines: late!.lines.map((l) => ({ sku: l.sku, qty: l.qty })),
     });
     // The Kafka Connect JDBC failure: a plain watermark never sees it.
-    expect(historyOf(await drain(feed('nolb', 0)), late!.id)).toEqual([]);
+    expect(historyOf(await drain(feed('nolb', 0)), id(late!))).toEqual([]);
   });
 }

@@ -59,16 +59,15 @@ export function missingColumns(row: Row, required: readonly string[]): string[] 
 }
 
 /**
- * Decimal text with trailing zeros past the second place removed, so an ERP's
- * `decimal(21,9)` reads as the contract's two-place amount. A value with more
- * significant places is kept as it is and refused by the contract, visibly.
+ * Decimal text without the trailing zeros an ERP's `decimal(21,9)` adds past
+ * the second place (`12.500000000` → `12.50`, `12.345000` → `12.345`). Never
+ * rounded: places the contract cannot hold stay, and the contract refuses them.
  */
 export function money(value: unknown): string {
-  const text = String(value).trim();
-  const m = /^(-?\d+)\.(\d*)$/.exec(text);
-  if (!m) return text;
-  const frac = m[2]!.replace(/0+$/, '');
-  return frac.length <= 2 ? `${m[1]}.${frac.padEnd(2, '0')}` : text;
+  const raw = text(value) ?? '';
+  const m = /^(-?\d+)\.(\d*)$/.exec(raw.trim());
+  if (!m) return raw.trim();
+  return `${m[1]}.${m[2]!.replace(/0+$/, '').padEnd(2, '0')}`;
 }
 
 /** A quantity as a number when it is one exactly (`2.000000000` → 2). */

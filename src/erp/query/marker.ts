@@ -67,24 +67,22 @@ export function markerToIso(marker: string, timeZone: string): string {
 }
 
 function offsetMs(utcMs: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
+  const whole = Math.floor(utcMs / 1000) * 1000;
+  return wallMs(wallClock(whole, timeZone)) - whole;
+}
+
+/** The wall-clock time at `utcMs` in `timeZone`, as a marker with milliseconds. */
+export function wallClock(utcMs: number, timeZone: string): string {
+  const text = new Intl.DateTimeFormat('sv-SE', {
     timeZone,
-    hourCycle: 'h23',
     year: 'numeric',
     month: '2-digit',
     day: '2-digit',
     hour: '2-digit',
     minute: '2-digit',
     second: '2-digit',
-  }).formatToParts(new Date(utcMs));
-  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
-  const asUtc = Date.UTC(
-    get('year'),
-    get('month') - 1,
-    get('day'),
-    get('hour'),
-    get('minute'),
-    get('second'),
-  );
-  return asUtc - Math.floor(utcMs / 1000) * 1000;
+    fractionalSecondDigits: 3,
+    hourCycle: 'h23',
+  }).format(new Date(utcMs));
+  return text.replace(',', '.');
 }
