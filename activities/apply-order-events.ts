@@ -3,6 +3,7 @@ import { faultPoint } from '../src/chaos-hooks';
 import { planApply, rejectAt } from '../src/contracts/apply-plan';
 import type { ApplyPlan, LedgerRow, PlanInput, PlannedWrite } from '../src/contracts/apply-plan';
 import type { EventType } from '../src/contracts/events';
+import type { TotalRule } from '../src/contracts/total-rule';
 import type { ApplyInput, ApplyResult } from '../src/contracts/workflow-types';
 import { toSqlDateTime } from '../src/db/time';
 
@@ -78,7 +79,11 @@ class StepWriteError extends Error {
 type SnapshotWrite = Extract<PlannedWrite, { kind: 'snapshot' }>;
 type InvoiceWrite = Extract<PlannedWrite, { kind: 'invoice' }>;
 
-/** The orders columns a snapshot write sets, channel to updated_at, in the statements' order. */
+/**
+ * The orders columns a snapshot write sets, channel to attributes, in the
+ * statements' order. Contract version 2's columns come last, NULL when the
+ * message has no such field (as every version-1 message).
+ */
 function snapshotValues(w: SnapshotWrite): unknown[] {
   const e = w.event;
   const d = e.data;
@@ -94,27 +99,53 @@ function snapshotValues(w: SnapshotWrite): unknown[] {
     e.erpVersion,
     w.lastEventType,
     toSqlDateTime(e.occurredAt),
+    d.taxTotal ?? null,
+    d.shippingTotal ?? null,
+    d.discountTotal ?? null,
+    d.roundingAdjustment ?? null,
+    d.erpStatus ?? null,
+    d.billingAddress ? JSON.stringify(d.billingAddress) : null,
+    d.attributes ? JSON.stringify(d.attributes) : null,
   ];
 }
 
 function invoiceValues(orderId: string, w: InvoiceWrite): unknown[] {
   const d = w.event.data;
-  return [d.invoiceId, orderId, d.number, d.amount, d.tax, d.currency, toSqlDateTime(d.issuedAt)];
+  return [
+    d.invoiceId,
+    orderId,
+    d.number,
+    d.amount,
+    d.tax,
+    d.currency,
+    toSqlDateTime(d.issuedAt),
+    d.kind ?? 'invoice',
+    d.againstInvoiceId ?? null,
+    d.lines ? JSON.stringify(d.lines) : null,
+  ];
 }
 
-const INSERT_INVOICES = `INSERT INTO invoices (invoice_id, order_id, number, amount, tax, currency, issued_at)
+const INSERT_INVOICES = `INSERT INTO invoices (invoice_id, order_id, number, amount, tax, currency, issued_at,
+         kind, against_invoice_id, \`lines\`)
        VALUES ?`;
 const INVOICE_TOUCHES_ORDER =
   'UPDATE orders SET erp_version = ?, last_event_type = ?, updated_at = ? WHERE order_id = ?';
+/** The columns of snapshotValues, in its order. */
+const ORDER_COLUMNS = `channel, status, customer, shipping_address, \`lines\`, currency, total,
+         erp_version, snapshot_version, last_event_type, updated_at, tax_total, shipping_total,
+         discount_total, rounding_adjustment, erp_status, billing_address, attributes`;
 /** Every snapshot of a batch in one statement: rows upsert the order in plan order. */
-const UPSERT_ORDER = `INSERT INTO orders (channel, status, customer, shipping_address, \`lines\`, currency, total,
-         erp_version, snapshot_version, last_event_type, updated_at, created_at, order_id)
+const UPSERT_ORDER = `INSERT INTO orders (${ORDER_COLUMNS}, created_at, order_id)
        VALUES ?
        ON DUPLICATE KEY UPDATE channel = VALUES(channel), status = VALUES(status),
          customer = VALUES(customer), shipping_address = VALUES(shipping_address),
          \`lines\` = VALUES(\`lines\`), currency = VALUES(currency), total = VALUES(total),
          erp_version = VALUES(erp_version), snapshot_version = VALUES(snapshot_version),
-         last_event_type = VALUES(last_event_type), updated_at = VALUES(updated_at)`;
+         last_event_type = VALUES(last_event_type), updated_at = VALUES(updated_at),
+         tax_total = VALUES(tax_total), shipping_total = VALUES(shipping_total),
+         discount_total = VALUES(discount_total), rounding_adjustment = VALUES(rounding_adjustment),
+         erp_status = VALUES(erp_status), billing_address = VALUES(billing_address),
+         attributes = VALUES(attributes)`;
 
 /** One plan step's writes on their own (used to find which event MySQL refuses). */
 async function writeStep(conn: PoolConnection, orderId: string, w: PlannedWrite): Promise<void> {
@@ -127,17 +158,15 @@ async function writeStep(conn: PoolConnection, orderId: string, w: PlannedWrite)
   const values = snapshotValues(w);
   if (w.insert) {
     // Upsert semantics: an update for an order the target lacks creates it from the snapshot.
-    await conn.query(
-      `INSERT INTO orders (channel, status, customer, shipping_address, \`lines\`, currency, total,
-         erp_version, snapshot_version, last_event_type, updated_at, created_at, order_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    await conn.query(`INSERT INTO orders (${ORDER_COLUMNS}, created_at, order_id) VALUES (?)`, [
       [...values, at, orderId],
-    );
+    ]);
   } else {
     await conn.query(
       `UPDATE orders SET channel = ?, status = ?, customer = ?, shipping_address = ?, \`lines\` = ?,
          currency = ?, total = ?, erp_version = ?, snapshot_version = ?, last_event_type = ?,
-         updated_at = ?
+         updated_at = ?, tax_total = ?, shipping_total = ?, discount_total = ?,
+         rounding_adjustment = ?, erp_status = ?, billing_address = ?, attributes = ?
        WHERE order_id = ?`,
       [...values, orderId],
     );
@@ -259,6 +288,8 @@ export interface ApplyHooks {
 export interface ApplyDeps {
   pool: Pool;
   hooks?: ApplyHooks;
+  /** `ORDERSYNC_TOTAL_RULE`; default `strict`. */
+  totalRule?: TotalRule;
 }
 
 /**
@@ -281,7 +312,7 @@ function requireMultipleStatements(pool: Pool): void {
     );
 }
 
-export function createApplyActivities({ pool, hooks }: ApplyDeps) {
+export function createApplyActivities({ pool, hooks, totalRule }: ApplyDeps) {
   requireMultipleStatements(pool);
   /**
    * Begins the transaction, takes the order's lock, then reads its row, the
@@ -367,7 +398,7 @@ export function createApplyActivities({ pool, hooks }: ApplyDeps) {
       await readCommitted(conn);
       const state = await beginAndRead(conn, input);
       await hooks?.afterReads?.(input.orderId);
-      let plan = planApply(state);
+      let plan = planApply({ ...state, totalRule });
       if (how.cut) plan = rejectAt(plan, how.cut.index, how.cut.error);
       const ledger = ledgerInsert(input.orderId, plan);
       if (how.batched) {

@@ -1,4 +1,5 @@
 import type { Pool } from 'mysql2/promise';
+import type { TotalRule } from '../src/contracts/total-rule';
 import type { ErpFeed } from '../src/erp/feed';
 import type { OrderHistorySource } from '../src/erp/source';
 import type { EventProducer } from '../src/kafka/producer';
@@ -21,12 +22,14 @@ export interface ActivityDeps {
   pollRereadMs?: number;
   /** Aborted when the worker starts to shut down. */
   stopping?: AbortSignal;
+  /** `ORDERSYNC_TOTAL_RULE` (default `strict`). */
+  totalRule?: TotalRule;
 }
 
 /** All activities, with their dependencies injected; the worker registers the result. */
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...instrumentApply(createApplyActivities({ pool: deps.pool })),
+    ...instrumentApply(createApplyActivities({ pool: deps.pool, totalRule: deps.totalRule })),
     ...createReadErpActivities({ erp: deps.erp }),
     ...createDeadLetterActivities({ producer: deps.producer }),
     ...createPollActivities({

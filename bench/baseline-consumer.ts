@@ -16,12 +16,15 @@ import { eventTopics, topicsFromConfig } from '../src/kafka/topics';
 
 export const BASELINE_DDL = [
   `CREATE TABLE IF NOT EXISTS bench_baseline_orders (
-     order_id VARCHAR(64) NOT NULL PRIMARY KEY, status VARCHAR(16) NOT NULL, \`lines\` JSON NOT NULL,
-     currency CHAR(3) NOT NULL, total DECIMAL(14,2) NOT NULL, erp_version INT UNSIGNED NOT NULL,
+     order_id VARCHAR(64) NOT NULL PRIMARY KEY, status VARCHAR(32) NOT NULL, \`lines\` JSON NOT NULL,
+     currency CHAR(3) NOT NULL, total DECIMAL(20,4) NOT NULL, erp_version INT UNSIGNED NOT NULL,
      updated_at DATETIME(3) NOT NULL) ENGINE = InnoDB`,
   `CREATE TABLE IF NOT EXISTS bench_baseline_invoices (
      invoice_id VARCHAR(64) NOT NULL PRIMARY KEY, order_id VARCHAR(64) NOT NULL,
-     amount DECIMAL(14,2) NOT NULL) ENGINE = InnoDB`,
+     amount DECIMAL(20,4) NOT NULL) ENGINE = InnoDB`,
+  // Contract version 2 (as migration 011), for tables made before it.
+  'ALTER TABLE bench_baseline_orders MODIFY status VARCHAR(32) NOT NULL, MODIFY total DECIMAL(20,4) NOT NULL',
+  'ALTER TABLE bench_baseline_invoices MODIFY amount DECIMAL(20,4) NOT NULL',
   `CREATE TABLE IF NOT EXISTS bench_baseline_applies (
      seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, event_id VARCHAR(64) NOT NULL,
      order_id VARCHAR(64) NOT NULL, erp_version INT UNSIGNED NOT NULL, kafka_ts DATETIME(3) NOT NULL,

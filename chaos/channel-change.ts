@@ -20,29 +20,26 @@ async function writeUpdate(writer: Pool, orderId: string, channel?: Channel): Pr
   try {
     await conn.beginTransaction();
     const [o] = await conn.query<RowDataPacket[]>(
-      'SELECT channel, customer, shipping_address, currency, total, version FROM orders WHERE order_id = ? FOR UPDATE',
+      'SELECT channel, version FROM orders WHERE order_id = ? FOR UPDATE',
       [orderId],
     );
     const order = o[0];
     if (!order) throw new Error(`no ERP order ${orderId}`);
-    const [lines] = await conn.query<RowDataPacket[]>(
-      'SELECT sku, qty, unit_price FROM order_lines WHERE order_id = ? ORDER BY line_no',
+    // The newest snapshot as the ERP last sent it, so every field (taxes,
+    // attributes, amounts at the currency's exponent) and its total carry over.
+    const [last] = await conn.query<RowDataPacket[]>(
+      `SELECT payload FROM order_events
+        WHERE order_id = ? AND type IN ('order_creation', 'order_updation')
+        ORDER BY version DESC LIMIT 1`,
       [orderId],
     );
+    if (!last[0]) throw new Error(`no ERP snapshot of ${orderId}`);
     const version = Number(order.version) + 1;
     const now = new Date().toISOString();
     const target = channel ?? (String(order.channel) as Channel);
     const snapshot: OrderSnapshot = {
-      customer: jsonColumn(order.customer),
-      lines: lines.map((l) => ({
-        sku: String(l.sku),
-        qty: Number(l.qty),
-        unitPrice: String(l.unit_price),
-      })),
-      currency: String(order.currency),
-      total: String(order.total),
+      ...jsonColumn<OrderSnapshot>(last[0].payload),
       status: STATUSES[version % STATUSES.length]!,
-      shippingAddress: jsonColumn(order.shipping_address),
     };
     await conn.query(
       `INSERT INTO order_events (event_id, order_id, channel, type, version, occurred_at, payload)

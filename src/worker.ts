@@ -117,6 +117,7 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
       pollBudgetMs: cfg.ORDERSYNC_POLL_BUDGET,
       pollRereadMs: cfg.ORDERSYNC_POLL_REREAD,
       stopping: stopping.signal,
+      totalRule: cfg.ORDERSYNC_TOTAL_RULE,
     });
     const common = {
       connection,

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ConfigError } from './config-error';
+import { contractEnv } from './contract';
 import { encryptionEnv } from './encryption';
 import { erpEnv, missingErpUrl, resolveErpEnv } from './erp';
 import { resolveEnv } from './env-sources';
@@ -32,6 +33,7 @@ const envSchema = z.object({
   ...workflowEnv.shape,
   ...encryptionEnv.shape,
   ...observabilityEnv.shape,
+  ...contractEnv.shape,
 });
 
 /** The parsed environment, with `ORDERSYNC_ERP_URL` resolved from its older name when unset. */

@@ -12,11 +12,15 @@
  *   or a newer ERP version is already applied. An invoice never moves this
  *   guard, so an update that arrives after a newer invoice still lands;
  * - an invoice whose id this order already has is a `duplicate`;
- * - bad data (an id of another order, a broken business rule) is `rejected`:
+ * - bad data (an id of another order, a broken business rule such as the
+ *   total rule of total-rule.ts) is `rejected`:
  *   the plan stops there and keeps what came before.
  */
+import { minorUnitExponent, toMinorUnits } from './currency';
 import { InvalidOrderDataError } from './errors';
 import type { EventType, Invoice, OrderEvent, OrderSnapshot } from './events';
+import { totalRuleBreach } from './total-rule';
+import type { TotalRule } from './total-rule';
 import type { EventOutcome, SkipReason, TargetOrderState } from './workflow-types';
 
 /** The order row as the apply reads it; null when the target has no row yet. */
@@ -40,6 +44,8 @@ export interface PlanInput {
   invoices: ReadonlyMap<string, string>;
   /** Whether the order has any invoice already (invoices may hold only the batch's ids). */
   invoiced?: boolean;
+  /** `ORDERSYNC_TOTAL_RULE`; default `strict`. */
+  totalRule?: TotalRule;
 }
 
 /** What the ledger holds for one event id. */
@@ -90,19 +96,12 @@ export interface ApplyPlan {
   initial: TargetOrderState;
 }
 
-/** A two-decimal amount string as integer cents, exactly (BigInt: qty × price may pass 2^53). */
-export function cents(amount: string): bigint {
-  const [whole = '0', frac = ''] = amount.split('.');
-  return BigInt(whole) * 100n + BigInt(frac.padEnd(2, '0').slice(0, 2) || '0');
-}
-
-const formatCents = (c: bigint): string => `${c / 100n}.${(c % 100n).toString().padStart(2, '0')}`;
-
-function checkSnapshot(e: SnapshotEvent): void {
-  const sum = e.data.lines.reduce((acc, l) => acc + BigInt(l.qty) * cents(l.unitPrice), 0n);
-  if (sum !== cents(e.data.total)) {
+function checkSnapshot(e: SnapshotEvent, rule: TotalRule): void {
+  if (rule === 'off') return;
+  const expected = totalRuleBreach(e.data);
+  if (expected !== null) {
     throw new InvalidOrderDataError(
-      `order ${e.orderId} v${e.erpVersion}: total ${e.data.total} is not the sum of its lines ${formatCents(sum)}`,
+      `order ${e.orderId} v${e.erpVersion}: total ${e.data.total} breaks the total rule, which gives ${expected}`,
       e.eventId,
     );
   }
@@ -115,7 +114,8 @@ function checkInvoice(e: InvoiceEvent, orderCurrency: string): void {
       e.eventId,
     );
   }
-  if (cents(e.data.tax) > cents(e.data.amount)) {
+  const exponent = minorUnitExponent(e.data.currency);
+  if (toMinorUnits(e.data.tax, exponent) > toMinorUnits(e.data.amount, exponent)) {
     throw new InvalidOrderDataError(`invoice ${e.data.invoiceId}: tax exceeds amount`, e.eventId);
   }
 }
@@ -220,7 +220,7 @@ export function planApply(input: PlanInput): ApplyPlan {
         skip(e, 'stale', !recordedStale(e));
         continue;
       }
-      checkSnapshot(snapshot);
+      checkSnapshot(snapshot, input.totalRule ?? 'strict');
       const insert = order === null;
       const raise = !order || e.erpVersion > order.erpVersion;
       order = {

@@ -18,6 +18,16 @@ export function splitStatements(sql: string): string[] {
     .filter((s) => s.length > 0);
 }
 
+/**
+ * Runs one DDL statement of an idempotent file: `ADD COLUMN` (which MySQL
+ * cannot guard with IF NOT EXISTS) counts as done when the column exists.
+ */
+export async function runDdl(pool: Pool, stmt: string): Promise<void> {
+  await pool.query(stmt).catch((err: unknown) => {
+    if ((err as { code?: string }).code !== 'ER_DUP_FIELDNAME') throw err;
+  });
+}
+
 export interface MigrationReport {
   applied: string[];
   alreadyApplied: string[];
@@ -52,9 +62,7 @@ export async function migrate(
     }
     log(`applying ${file}`);
     for (const stmt of splitStatements(readFileSync(path.join(MIGRATIONS_DIR, file), 'utf8'))) {
-      await pool.query(stmt).catch((err: unknown) => {
-        if ((err as { code?: string }).code !== 'ER_DUP_FIELDNAME') throw err;
-      });
+      await runDdl(pool, stmt);
     }
     await pool.query(
       'INSERT INTO schema_migrations (name, applied_at) VALUES (?, UTC_TIMESTAMP(3))',

@@ -1,11 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Pool, PoolConnection } from 'mysql2/promise';
+import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { CHANNELS } from '../contracts/events';
 import type { Channel, Invoice, OrderSnapshot } from '../contracts/events';
-import { splitStatements } from '../db/migrate';
+import { runDdl, splitStatements } from '../db/migrate';
 import { toSqlDateTime } from '../db/time';
+import {
+  creditNoteFor,
+  currencyFor,
+  erpStatusFor,
+  invoiceFor,
+  orderParties,
+  randomLines,
+  UPDATE_STATUSES,
+  withTotals,
+} from './simulated-orders';
 
 export interface SimulateOptions {
   orders: number;
@@ -29,6 +39,8 @@ export interface SimulateOptions {
    * events interleave and each order's events lie this far apart.
    */
   eventGapMs: number;
+  /** Chance that an order's invoice is followed by a credit note against it. */
+  creditNoteProbability: number;
   onEvent?: (written: number, planned: number) => void;
 }
 
@@ -42,6 +54,7 @@ export const DEFAULT_SIMULATE: SimulateOptions = {
   lateCommitMs: 300,
   poisonOrders: 0,
   eventGapMs: 0,
+  creditNoteProbability: 0.2,
 };
 
 export interface SimulateReport {
@@ -50,38 +63,35 @@ export interface SimulateReport {
   seconds: number;
 }
 
-const CURRENCY: Record<Channel, string> = { online: 'INR', store: 'INR', international: 'USD' };
-const STATUSES: OrderSnapshot['status'][] = ['confirmed', 'packed', 'shipped'];
+const ddl = (file: string) => splitStatements(readFileSync(path.join(__dirname, file), 'utf8'));
 
-/** Creates the ERP's own tables, as the ERP's owner. */
+/**
+ * Creates the ERP's own tables, as the ERP's owner, and brings a database made
+ * before contract version 2 up to it. The upgrade runs only while its last
+ * column is missing, so a started ERP is not altered again on every run.
+ */
 export async function initErpSchema(writer: Pool): Promise<void> {
-  const file = path.join(__dirname, 'schema.sql');
-  for (const stmt of splitStatements(readFileSync(file, 'utf8'))) await writer.query(stmt);
+  for (const stmt of ddl('schema.sql')) await writer.query(stmt);
+  const [done] = await writer.query<RowDataPacket[]>(
+    `SELECT 1 FROM information_schema.columns
+      WHERE table_schema = DATABASE() AND table_name = 'invoices' AND column_name = 'lines'`,
+  );
+  if (done.length > 0) return;
+  for (const stmt of ddl('schema-v2.sql')) await runDdl(writer, stmt);
 }
 
 function pick<T>(xs: readonly T[]): T {
   return xs[Math.floor(Math.random() * xs.length)]!;
 }
 
-function randomLines(): OrderSnapshot['lines'] {
-  const n = 1 + Math.floor(Math.random() * 4);
-  return Array.from({ length: n }, (_, i) => ({
-    sku: `SKU-${1000 + Math.floor(Math.random() * 9000)}-${i}`,
-    qty: 1 + Math.floor(Math.random() * 3),
-    unitPrice: (Math.floor(Math.random() * 500_00) / 100 + 1).toFixed(2),
-  }));
-}
-
-function totalOf(lines: OrderSnapshot['lines']): string {
-  const cents = lines.reduce((a, l) => a + l.qty * Math.round(Number(l.unitPrice) * 100), 0);
-  return (cents / 100).toFixed(2);
-}
-
 interface Plan {
   orderId: string;
   channel: Channel;
+  currency: string;
   updates: number;
   poison: boolean;
+  /** A credit note follows the invoice. */
+  creditNote: boolean;
 }
 
 /** Token bucket shared by all writers. */
@@ -164,17 +174,7 @@ async function writeOrder(
   count: () => void,
 ) {
   const late = () => (Math.random() < opts.lateCommitProbability ? opts.lateCommitMs : 0);
-  const customer = {
-    id: `CUST-${Math.floor(Math.random() * 100000)}`,
-    name: pick(['Asha Rao', 'Rahul Iyer', 'Meera Nair', "Dan O'Brien", 'Zoë Müller', 'Li Wei']),
-    email: `c${Math.floor(Math.random() * 1e6)}@example.com`,
-  };
-  const shippingAddress = {
-    line1: `${1 + Math.floor(Math.random() * 200)} Residency Road`,
-    city: pick(['Chennai', 'Bengaluru', 'Mumbai', 'Singapore', 'Dubai']),
-    postalCode: String(100000 + Math.floor(Math.random() * 800000)),
-    country: plan.channel === 'international' ? pick(['SG', 'AE', 'US']) : 'IN',
-  };
+  const { customer, shippingAddress, extras } = orderParties(plan.channel);
   let version = 0;
   let snapshot: OrderSnapshot | null = null;
   const upsertOrder = async (conn: PoolConnection, s: OrderSnapshot, v: number) => {
@@ -185,26 +185,46 @@ async function writeOrder(
       JSON.stringify(s.shippingAddress),
       s.currency,
       s.total,
+      s.taxTotal ?? null,
+      s.shippingTotal ?? null,
+      s.discountTotal ?? null,
+      s.roundingAdjustment ?? null,
+      s.erpStatus ?? null,
+      s.billingAddress ? JSON.stringify(s.billingAddress) : null,
+      s.attributes ? JSON.stringify(s.attributes) : null,
       v,
       now,
     ];
     if (v === 1) {
       await conn.query(
-        `INSERT INTO orders (status, customer, shipping_address, currency, total, version, updated_at, created_at, order_id, channel)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [...fields, now, plan.orderId, plan.channel],
+        `INSERT INTO orders (${ERP_ORDER_COLUMNS}, created_at, order_id, channel) VALUES (?)`,
+        [[...fields, now, plan.orderId, plan.channel]],
       );
     } else {
       await conn.query(
-        `UPDATE orders SET status = ?, customer = ?, shipping_address = ?, currency = ?, total = ?, version = ?, updated_at = ?
+        `UPDATE orders SET status = ?, customer = ?, shipping_address = ?, currency = ?, total = ?,
+           tax_total = ?, shipping_total = ?, discount_total = ?, rounding_adjustment = ?,
+           erp_status = ?, billing_address = ?, attributes = ?, version = ?, updated_at = ?
          WHERE order_id = ?`,
         [...fields, plan.orderId],
       );
     }
     if (v > 1) await conn.query('DELETE FROM order_lines WHERE order_id = ?', [plan.orderId]);
-    await conn.query('INSERT INTO order_lines (order_id, line_no, sku, qty, unit_price) VALUES ?', [
-      s.lines.map((l, i) => [plan.orderId, i + 1, l.sku, l.qty, l.unitPrice]),
-    ]);
+    await conn.query(
+      'INSERT INTO order_lines (order_id, line_no, sku, qty, unit_price, name, discount, tax) VALUES ?',
+      [
+        s.lines.map((l, i) => [
+          plan.orderId,
+          i + 1,
+          l.sku,
+          l.qty,
+          l.unitPrice,
+          l.name ?? null,
+          l.discount ?? null,
+          l.tax ?? null,
+        ]),
+      ],
+    );
   };
 
   const gap = () =>
@@ -213,16 +233,22 @@ async function writeOrder(
     if (step > 0) await gap();
     await tick();
     const lines: OrderSnapshot['lines'] =
-      step === 0 || Math.random() < 0.5 ? randomLines() : snapshot!.lines;
-    const bad = plan.poison && step === plan.updates;
-    snapshot = {
-      customer,
-      lines,
-      currency: CURRENCY[plan.channel],
-      total: bad ? (Number(totalOf(lines)) + 1).toFixed(2) : totalOf(lines),
-      status: step === 0 ? 'pending' : pick(STATUSES),
-      shippingAddress,
-    };
+      step === 0 || Math.random() < 0.5 ? randomLines(plan.currency) : snapshot!.lines;
+    const status = step === 0 ? 'pending' : pick(UPDATE_STATUSES);
+    const erpStatus = erpStatusFor(plan.channel, status);
+    snapshot = withTotals(
+      {
+        customer,
+        lines,
+        currency: plan.currency,
+        status,
+        shippingAddress,
+        ...extras,
+        ...(erpStatus === undefined ? {} : { erpStatus }),
+      },
+      plan.channel,
+      plan.poison && step === plan.updates,
+    );
     version++;
     const s = snapshot;
     await appendEvent(
@@ -236,43 +262,52 @@ async function writeOrder(
     );
     count();
   }
-  await gap();
-  await tick();
-  version++;
-  const taxCents = Math.round(Number(snapshot!.total) * 18);
-  const invoice: Invoice = {
-    invoiceId: `INV-${plan.orderId}`,
-    number: `${plan.channel.slice(0, 2).toUpperCase()}/${new Date().getUTCFullYear()}/${Math.floor(Math.random() * 1e6)}`,
-    amount: snapshot!.total,
-    tax: (taxCents / 100).toFixed(2),
-    currency: snapshot!.currency,
-    issuedAt: new Date().toISOString(),
-  };
-  await appendEvent(
-    session,
-    plan,
-    'invoice_creation',
-    version,
-    invoice,
-    async (conn) => {
-      await conn.query(
-        'INSERT INTO invoices (invoice_id, order_id, number, amount, tax, currency, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        [
-          invoice.invoiceId,
-          plan.orderId,
-          invoice.number,
-          invoice.amount,
-          invoice.tax,
-          invoice.currency,
-          toSqlDateTime(invoice.issuedAt),
-        ],
-      );
-      await conn.query('UPDATE orders SET version = ? WHERE order_id = ?', [version, plan.orderId]);
-    },
-    late(),
-  );
-  count();
+  const invoice = invoiceFor(plan.orderId, plan.channel, snapshot!);
+  const documents = plan.creditNote
+    ? [invoice, creditNoteFor(plan.orderId, snapshot!, invoice)]
+    : [invoice];
+  for (const doc of documents) {
+    await gap();
+    await tick();
+    version++;
+    const v = version;
+    await appendEvent(
+      session,
+      plan,
+      'invoice_creation',
+      v,
+      doc,
+      async (conn) => {
+        await conn.query(
+          `INSERT INTO invoices (invoice_id, order_id, number, amount, tax, currency, issued_at,
+             kind, against_invoice_id, \`lines\`)
+           VALUES (?)`,
+          [
+            [
+              doc.invoiceId,
+              plan.orderId,
+              doc.number,
+              doc.amount,
+              doc.tax,
+              doc.currency,
+              toSqlDateTime(doc.issuedAt),
+              doc.kind ?? 'invoice',
+              doc.againstInvoiceId ?? null,
+              doc.lines ? JSON.stringify(doc.lines) : null,
+            ],
+          ],
+        );
+        await conn.query('UPDATE orders SET version = ? WHERE order_id = ?', [v, plan.orderId]);
+      },
+      late(),
+    );
+    count();
+  }
 }
+
+/** The ERP order columns a snapshot sets, in upsertOrder's order. */
+const ERP_ORDER_COLUMNS = `status, customer, shipping_address, currency, total, tax_total, shipping_total,
+  discount_total, rounding_adjustment, erp_status, billing_address, attributes, version, updated_at`;
 
 /**
  * Writes realistic ERP traffic: each order is created, updated zero or more
@@ -288,14 +323,17 @@ export async function simulate(
   const plans: Plan[] = Array.from({ length: opts.orders }, (_, i) => {
     let updates = 0;
     while (Math.random() < opts.updateProbability && updates < 8) updates++;
+    const channel = CHANNELS[i % CHANNELS.length]!;
     return {
       orderId: `${opts.prefix}-${runId}-${String(i + 1).padStart(6, '0')}`,
-      channel: CHANNELS[i % CHANNELS.length]!,
+      channel,
+      currency: currencyFor(channel, i),
       updates: i < opts.poisonOrders ? Math.max(1, updates) : updates,
       poison: i < opts.poisonOrders,
+      creditNote: Math.random() < opts.creditNoteProbability,
     };
   });
-  const planned = plans.reduce((a, p) => a + p.updates + 2, 0);
+  const planned = plans.reduce((a, p) => a + p.updates + (p.creditNote ? 3 : 2), 0);
   let written = 0;
   const tick = rateLimiter(opts.rate);
   const count = () => {

@@ -1,6 +1,7 @@
 /**
- * Log scrubbing. Customer data (name, e-mail, address) lives under these keys
- * in events and rows, and secrets under the others; a field with one of these
+ * Log scrubbing. Customer data (name, e-mail, phone, addresses, and an order's
+ * ERP-specific attributes, which may name a person) lives under these keys in
+ * events and rows, and secrets under the others; a field with one of these
  * names is replaced whole, at any depth, before a line is written. mysql2
  * errors carry the statement and its values (`sql`, `values`), so those go too.
  */
@@ -9,9 +10,11 @@ const REDACTED_KEYS = new Set([
   'shippingaddress',
   'shipping_address',
   'billingaddress',
+  'billing_address',
   'address',
   'email',
   'phone',
+  'attributes',
   'password',
   'passwd',
   'secret',

@@ -1,5 +1,7 @@
 import { describe, it, expect } from 'vitest';
+import { planApply } from '../../src/contracts/apply-plan';
 import { decodeMessage } from '../../src/contracts/events';
+import { expectedTotal, totalRuleBreach } from '../../src/contracts/total-rule';
 import type { DecodeResult } from '../../src/contracts/events';
 import {
   badInputCorpus,
@@ -69,7 +71,7 @@ describe('bad-input corpus: shape', () => {
   });
 
   it('keys every applied case by its orderId and produces it to its own channel', () => {
-    for (const c of corpus.filter((x) => x.expect.outcome === 'applied')) {
+    for (const c of corpus.filter((x) => x.expect.outcome !== 'dlq')) {
       const ev = JSON.parse(text(c.value)) as { orderId: string; channel: string };
       expect(c.key, c.name).toBe(ev.orderId);
       expect(c.channel, c.name).toBe(ev.channel);
@@ -78,10 +80,11 @@ describe('bad-input corpus: shape', () => {
 
   it('covers every refusal reason and some valid messages', () => {
     const outcomes = new Set(
-      corpus.map((c) => (c.expect.outcome === 'dlq' ? c.expect.reason : 'applied')),
+      corpus.map((c) => (c.expect.outcome === 'dlq' ? c.expect.reason : c.expect.outcome)),
     );
     expect([...outcomes].sort()).toEqual([
       'applied',
+      'blocked',
       'empty-value',
       'key-mismatch',
       'missing-key',
@@ -120,9 +123,26 @@ describe('bad-input corpus: decodeMessage reaches the expected outcome', () => {
     expect(ev.type).toBe('order_creation');
     expect(ev.erpVersion).toBe(1);
     if (ev.type === 'invoice_creation') throw new Error('unreachable');
-    // The apply step refuses a total that is not the sum of the lines.
-    const sum = ev.data.lines.reduce((acc, l) => acc + l.qty * cents(l.unitPrice), 0);
-    expect(sum).toBe(cents(ev.data.total));
+    const plan = planApply({
+      orderId: ev.orderId,
+      events: [ev],
+      order: null,
+      ledger: new Map(),
+      invoices: new Map(),
+    });
+    if (c.expect.outcome === 'blocked') {
+      // Blocked by the total rule, with both figures in the reason.
+      const outcome = plan.steps[0]!.outcome;
+      expect(outcome.outcome).toBe('rejected');
+      const error = outcome.outcome === 'rejected' ? outcome.error : '';
+      expect(error).toContain(ev.data.total);
+      expect(error).toContain(expectedTotal(ev.data));
+      expect(expectedTotal(ev.data)).not.toBe(ev.data.total);
+      return;
+    }
+    // The apply step refuses a total that breaks the total rule.
+    expect(totalRuleBreach(ev.data)).toBeNull();
+    expect(plan.steps.map((s) => s.outcome.outcome)).toEqual(['applied']);
     // Free text (names, addresses) comes through verbatim.
     const raw = JSON.parse(text(c.value)) as {
       data: { customer: unknown; shippingAddress: unknown };

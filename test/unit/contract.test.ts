@@ -335,7 +335,7 @@ describe('decodeMessage: schema refusals', () => {
       ['data.lines.0.qty', '2'],
       ['data.lines.0.qty', 0],
       ['data.lines.0.qty', -1],
-      ['data.lines.0.qty', 1.5],
+      ['data.lines.0.qty', 1.2345],
       ['data.lines.0.qty', LIMITS.maxQty + 1],
       ['data.lines.0.sku', ''],
       ['data.currency', 'inr'],
@@ -477,7 +477,7 @@ describe('decodeMessage: schema refusals', () => {
     it.each<[string, unknown]>([
       ['extra', 'x'],
       ['data.discount', '10.00'],
-      ['data.customer.phone', '+91 98450 00000'],
+      ['data.customer.fax', '+91 98450 00000'],
       ['data.lines.0.note', 'gift wrap'],
       ['data.shippingAddress.state', 'KA'],
     ])('refuses unknown key %s', (path, value) => {

@@ -79,6 +79,32 @@ describe('logger', () => {
     });
   });
 
+  it('scrubs contract-v2 customer data: phone, billing address, attributes', () => {
+    const lines = capture({ ORDERSYNC_LOG_LEVEL: 'trace' });
+    const event = validEvent();
+    const data = event.data as Record<string, unknown>;
+    data.customer = { ...(data.customer as object), phone: '+91 98450 77777' };
+    data.billingAddress = {
+      line1: '9 Lavelle Road',
+      city: 'Mysuru',
+      postalCode: '570001',
+      country: 'IN',
+    };
+    data.attributes = { salesperson: 'Kavya Menon', storeCode: 'BLR-01' };
+    data.erpStatus = 'On Hold';
+    const row = { billing_address: data.billingAddress, attributes: data.attributes };
+    createLogger('t').warn('order blocked', { event, row, phone: '+91 98450 77777' });
+    const text = JSON.stringify(lines);
+    for (const secret of ['98450 77777', 'Lavelle', 'Mysuru', 'Kavya Menon', 'BLR-01'])
+      expect(text).not.toContain(secret);
+    // Not customer data: what the ERP said about the order stays readable.
+    expect(text).toContain('On Hold');
+    expect(lines[0]).toMatchObject({
+      event: { data: { billingAddress: '[redacted]', attributes: '[redacted]' } },
+      row: { billing_address: '[redacted]', attributes: '[redacted]' },
+    });
+  });
+
   it('renders a readable line for a terminal', () => {
     const line = formatPretty(
       JSON.stringify({
