@@ -14,4 +14,5 @@ describeQuerySource('query source on the ERPNext fixture (MariaDB)', 'erpnext-qu
     }),
   mapping: `${REPO}/mappings/erpnext`,
   advancedStatus: 'shipped',
+  invoiceChangesOrder: true,
 });

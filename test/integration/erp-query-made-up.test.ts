@@ -14,5 +14,5 @@ describeQuerySource('query source on a made-up ERP schema', 'made-up-query', {
     }),
   mapping: `${REPO}/test/fixtures/tiny-erp/mapping`,
   advancedStatus: 'delivered',
-  erpId: (writer, id) => (writer as TinyErpWriter).erpId(id),
+  erpId: (writer, id) => (writer as unknown as TinyErpWriter).erpId(id),
 });

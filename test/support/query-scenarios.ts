@@ -18,6 +18,12 @@ export interface ScenarioSetup {
   mapping: string;
   /** The contract status `advance` leads to. */
   advancedStatus: string;
+  /**
+   * Invoicing changes the order's own status text (ERPNext: To Deliver and Bill
+   * → To Deliver, written with update_modified=False), so the order gets an
+   * update before its invoice.
+   */
+  invoiceChangesOrder?: boolean;
   /** The ERP's order id of a fixture order, when the ERP numbers its own (default: the fixture id). */
   erpId?: (writer: FixtureWriter, fixtureId: string) => string;
 }
@@ -87,13 +93,20 @@ function queryScenarios(
     expect(await drain(main)).toEqual([]);
 
     await s.writer().invoice(orders[0]!, `INV-${s.runId}-1`);
+    await s.writer().creditNote(orders[0]!, `CN-${s.runId}-1`, `INV-${s.runId}-1`);
     await s.writer().advance(orders[1]!.id);
     await s.writer().cancel(orders[2]!.id);
     const changed = orders[3]!;
     changed.lines[0]!.qty += 1;
     await s.writer().updateLines(changed);
     const second = await drain(main);
-    expect(historyOf(second, id(orders[0]!))).toEqual(['invoice_creation v2']);
+    const touched = s.invoiceChangesOrder === true;
+    const v = (n: number) => n + (touched ? 1 : 0);
+    expect(historyOf(second, id(orders[0]!))).toEqual([
+      ...(touched ? ['order_updation v2'] : []),
+      `invoice_creation v${v(2)}`,
+      `invoice_creation v${v(3)}`,
+    ]);
     expect(historyOf(second, id(orders[1]!))).toEqual(['order_updation v2']);
     expect(second.find((e) => e.orderId === id(orders[1]!))!.data).toMatchObject({
       status: s.advancedStatus,
@@ -104,17 +117,33 @@ function queryScenarios(
     expect(second.find((e) => e.orderId === id(changed))!.data).toMatchObject({
       lines: changed.lines.map((l) => ({ sku: l.sku, qty: l.qty })),
     });
-    expect(second).toHaveLength(4);
-    const invoice = second.find((e) => e.type === 'invoice_creation')!;
-    expect(invoice.data).toMatchObject({ invoiceId: `INV-${s.runId}-1`, currency: 'EUR' });
+    expect(second).toHaveLength(v(5));
+    const [invoice, credit] = second.filter((e) => e.type === 'invoice_creation');
+    expect(invoice!.data).toMatchObject({
+      invoiceId: `INV-${s.runId}-1`,
+      currency: 'EUR',
+      kind: 'invoice',
+    });
+    expect(credit!.data).toMatchObject({
+      invoiceId: `CN-${s.runId}-1`,
+      kind: 'credit_note',
+      againstInvoiceId: `INV-${s.runId}-1`,
+      amount: (invoice!.data as { amount: string }).amount,
+    });
 
     // A replay reads the current state with the versions ordersync handed out.
     const replay = await main.fetchOrderEvents(id(orders[0]!), 1, 100);
     expect(replay.map((e) => `${e.type} v${e.erpVersion}`)).toEqual([
-      'order_creation v1',
-      'invoice_creation v2',
+      touched ? 'order_updation v2' : 'order_creation v1',
+      `invoice_creation v${v(2)}`,
+      `invoice_creation v${v(3)}`,
     ]);
-    expect(replay.map((e) => e.eventId)).toEqual([one.eventId, invoice.eventId]);
+    const snapshot = touched ? second.find((e) => e.orderId === id(orders[0]!))! : one;
+    expect(replay.map((e) => e.eventId)).toEqual([
+      snapshot.eventId,
+      invoice!.eventId,
+      credit!.eventId,
+    ]);
   });
 
   it('re-produces the same event ids after a crash between produce and save', async () => {

@@ -56,6 +56,7 @@ describe('assembling the contract from mapping rows', () => {
         currency: 'EUR',
         total: '20.00',
         status: 'confirmed',
+        erpStatus: 'open',
         shippingAddress: { line1: 'Street 1', city: 'Berlin', postalCode: '10115', country: 'DE' },
       },
     });

@@ -26,8 +26,30 @@ export const ORDER_COLUMNS = [
   'unit_price',
 ] as const;
 
-/** Columns `orders.sql` may return; NULL or absent leaves the field out. */
-export const OPTIONAL_ORDER_COLUMNS = ['customer_email', 'ship_line2', 'line_no'] as const;
+/**
+ * Columns `orders.sql` may return; NULL or absent leaves the field out.
+ * `bill_*` make a billing address when `bill_line1` is set; `attributes` is a
+ * JSON object (text or the driver's JSON value).
+ */
+export const OPTIONAL_ORDER_COLUMNS = [
+  'line_no',
+  'customer_email',
+  'customer_phone',
+  'ship_line2',
+  'tax_total',
+  'shipping_total',
+  'discount_total',
+  'rounding_adjustment',
+  'bill_line1',
+  'bill_line2',
+  'bill_city',
+  'bill_postal_code',
+  'bill_country',
+  'attributes',
+  'line_name',
+  'line_discount',
+  'line_tax',
+] as const;
 
 /** Columns `invoices.sql` must return, one row per invoice or credit note. */
 export const INVOICE_COLUMNS = [
@@ -40,6 +62,9 @@ export const INVOICE_COLUMNS = [
   'issued_at',
   'marker',
 ] as const;
+
+/** Columns `invoices.sql` may return: `kind` (`invoice` or `credit_note`) and `against_invoice_id`. */
+export const OPTIONAL_INVOICE_COLUMNS = ['kind', 'against_invoice_id'] as const;
 
 /** Columns `changed_orders.sql` must return. */
 export const CHANGED_ORDER_COLUMNS = ['order_id', 'marker'] as const;
@@ -108,46 +133,76 @@ function assembleOrder(orderId: string, rows: readonly Row[], manifest: Manifest
     id: text(h.customer_id),
     name: text(h.customer_name),
     email: text(h.customer_email),
+    phone: text(h.customer_phone),
   });
-  const shippingAddress = compact({
-    line1: text(h.ship_line1),
-    line2: text(h.ship_line2),
-    city: text(h.ship_city),
-    postalCode: text(h.ship_postal_code),
-    country: text(h.ship_country),
-  });
+  const address = (prefix: 'ship' | 'bill') =>
+    compact({
+      line1: text(h[`${prefix}_line1`]),
+      line2: text(h[`${prefix}_line2`]),
+      city: text(h[`${prefix}_city`]),
+      postalCode: text(h[`${prefix}_postal_code`]),
+      country: text(h[`${prefix}_country`]),
+    });
+  const optionalMoney = (v: unknown) => (v === null || v === undefined ? undefined : money(v));
   return {
     orderId,
     channel: Object.hasOwn(manifest.channels, rawChannel)
       ? manifest.channels[rawChannel]!
       : rawChannel,
-    data: {
+    data: compact({
       customer,
-      lines: sorted.map((r) => ({
-        sku: text(r.sku),
-        qty: quantity(r.qty),
-        unitPrice: money(r.unit_price),
-      })),
+      lines: sorted.map((r) =>
+        compact({
+          sku: text(r.sku),
+          qty: quantity(r.qty),
+          unitPrice: money(r.unit_price),
+          name: text(r.line_name),
+          discount: optionalMoney(r.line_discount),
+          tax: optionalMoney(r.line_tax),
+        }),
+      ),
       currency: text(h.currency),
       total: money(h.total),
       status: Object.hasOwn(manifest.statuses, erpStatus)
         ? manifest.statuses[erpStatus]!
         : erpStatus,
-      shippingAddress,
-    },
+      // The ERP's own word, kept beside the mapped status.
+      erpStatus,
+      shippingAddress: address('ship'),
+      billingAddress:
+        h.bill_line1 === null || h.bill_line1 === undefined ? undefined : address('bill'),
+      taxTotal: optionalMoney(h.tax_total),
+      shippingTotal: optionalMoney(h.shipping_total),
+      discountTotal: optionalMoney(h.discount_total),
+      roundingAdjustment: optionalMoney(h.rounding_adjustment),
+      attributes:
+        h.attributes === null || h.attributes === undefined ? undefined : jsonValue(h.attributes),
+    }),
   };
+}
+
+/** A JSON column: parsed when it arrives as text. */
+function jsonValue(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
 }
 
 /** One invoice row → the contract's invoice. */
 export function assembleInvoice(row: Row, issuedAt: string): Record<string, unknown> {
-  return {
+  return compact({
     invoiceId: text(row.invoice_id),
     number: text(row.number),
     amount: money(row.amount),
     tax: money(row.tax),
     currency: text(row.currency),
     issuedAt,
-  };
+    kind: text(row.kind),
+    againstInvoiceId: text(row.against_invoice_id),
+  });
 }
 
 /** Removes undefined fields, so an absent optional column leaves the field out. */
