@@ -8,6 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config';
 import { fixtureOrders } from '../../src/erp/fixtures/fixture-order';
 import type { FixtureWriter } from '../../src/erp/fixtures/fixture-order';
+import { checkMapping } from '../../src/erp/query/check-mapping';
+import { loadMapping } from '../../src/erp/query/mapping';
+import { MappingQueries } from '../../src/erp/query/mapping-queries';
 import type { SqlClient } from '../../src/erp/sql/client';
 import { testEnv } from './env';
 import { drain, historyOf, openAppPool, queryFeed } from './query-source';
@@ -144,6 +147,13 @@ function queryScenarios(
       invoice!.eventId,
       credit!.eventId,
     ]);
+  });
+
+  it('passes `source check`: every query runs, every column is there, the maps cover the data', async () => {
+    const report = await checkMapping(new MappingQueries(s.reader(), loadMapping(s.mapping)));
+    expect(report.problems).toEqual([]);
+    expect(report.samples).toHaveLength(3);
+    expect(report.samples.map((x) => x.invalid)).toEqual([null, null, null]);
   });
 
   it('re-produces the same event ids after a crash between produce and save', async () => {

@@ -66,6 +66,15 @@ export class OutboxSource implements ErpSource {
     return rows.map(toEvent);
   }
 
+  /** The newest `n` rows, newest first (`source check`). */
+  async latest(n: number): Promise<ErpEvent[]> {
+    const rows = await this.client.query(
+      `SELECT ${COLUMNS} FROM order_events ORDER BY seq DESC LIMIT :n`,
+      { n },
+    );
+    return rows.map(toEvent);
+  }
+
   /** The highest sequence in the outbox; the lag gauge compares the cursor with it. */
   async highestSeq(): Promise<number> {
     const rows = await this.client.query('SELECT COALESCE(MAX(seq), 0) AS high FROM order_events');
