@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { expect } from 'vitest';
-import { fixtureOrders } from '../../src/erp/fixtures/fixture-order';
+import { writeFixtureTraffic } from '../../src/erp/fixtures/fixture-traffic';
 import type { FixtureWriter } from '../../src/erp/fixtures/fixture-order';
 import { loadMapping } from '../../src/erp/query/mapping';
 import { MappingQueries } from '../../src/erp/query/mapping-queries';
@@ -9,7 +9,7 @@ import { QueryState } from '../../src/erp/query/query-state';
 import type { SqlClient } from '../../src/erp/sql/client';
 import { eventually } from './env';
 import type { TestPipeline } from './pipeline';
-import { targetDiffsFromErp } from './query-source';
+import { targetDiffsFromErp } from '../../src/erp/query/compare-target';
 
 /**
  * The whole pipeline from an ERP fixture through the query source: worker and
@@ -52,27 +52,7 @@ async function writeAndConverge(
   opts: { writer: FixtureWriter; reader: SqlClient; mapping: string; prefix: string },
   children: readonly ChildProcess[],
 ): Promise<void> {
-  const { writer } = opts;
-
-  const orders = fixtureOrders(24, opts.prefix);
-  for (const o of orders) await writer.createOrder(o);
-  const late = orders[0]!;
-  late.lines[0]!.qty += 1;
-  const tx = await writer.lateLineUpdate(late);
-  for (const [i, o] of orders.entries()) {
-    if (i % 4 === 1) {
-      await writer.invoice(o, `INV-${o.id}`);
-      if (i % 8 === 1) await writer.creditNote(o, `CN-${o.id}`, `INV-${o.id}`);
-    }
-    if (i % 4 === 2) await writer.advance(o.id);
-    if (i % 6 === 3) await writer.cancel(o.id);
-    if (i % 5 === 4) {
-      o.lines[0]!.qty += 2;
-      await writer.updateLines(o);
-    }
-  }
-  await new Promise((r) => setTimeout(r, 1500));
-  await tx.commit();
+  const orders = await writeFixtureTraffic(opts.writer, 24, opts.prefix);
 
   const queries = new MappingQueries(opts.reader, loadMapping(opts.mapping));
   const ids = orders.map((o) => o.id);
