@@ -13,6 +13,8 @@ import { upsertPollSchedule } from '../temporal/schedule';
 import { buildWorkflowBundle } from '../temporal/workflow-bundle';
 import { verified, verify } from '../verify';
 import { positive } from './args';
+import { DEMO_ERPS, demoErp } from './demo-erp';
+import type { DemoErp } from './demo-erp';
 import { runMigrations } from './migrate';
 import { startProcess, stopProcess } from './processes';
 
@@ -42,7 +44,7 @@ async function demo(cfg: Config, o: { orders: number; once: boolean; timeout: nu
   const writerUrl = requireErpWriterUrl(cfg, 'the demo writes ERP traffic and');
   await runMigrations(cfg, say);
   const writer = createPool(writerUrl, { connectionLimit: 6 });
-  const reader = createPool(cfg.ORDERSYNC_ERP_MYSQL_URL, { connectionLimit: 2 });
+  const reader = createPool(cfg.ORDERSYNC_ERP_URL, { connectionLimit: 2 });
   const app = createPool(cfg.ORDERSYNC_MYSQL_URL, { connectionLimit: 2 });
   await initErpSchema(writer);
   const client = await createTemporalClient(cfg);
@@ -179,11 +181,21 @@ export function registerDemoCommand(program: Command): void {
     )
     .option('--once', 'exit 0 after verifying instead of running until Ctrl-C')
     .addOption(
+      new Option(
+        '--erp <erp>',
+        'read an ERP fixture through the query source and its shipped mapping; verifies and exits',
+      ).choices(DEMO_ERPS),
+    )
+    .addOption(
       new Option('--timeout <seconds>', 'give up after this long')
         .argParser(positive('--timeout'))
         .default(600),
     )
-    .action(async (o: { orders: number; once?: boolean; timeout: number }) => {
+    .action(async (o: { orders: number; once?: boolean; timeout: number; erp?: DemoErp }) => {
+      if (o.erp !== undefined) {
+        await demoErp(loadConfig(), o.erp, { orders: o.orders, timeout: o.timeout * 1000 });
+        return;
+      }
       await demo(loadConfig(), {
         orders: o.orders,
         once: o.once === true,

@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config';
 import { registerCodecServerCommand } from './codec-server';
+import { registerCursorCommands } from './cursor';
 import { registerDemoCommand } from './demo';
 import { registerDlqCommands } from './dlq';
 import { registerErpCommands } from './erp';
@@ -12,6 +13,7 @@ import { registerOrderCommands } from './orders';
 import { registerReconcileCommand } from './reconcile';
 import { registerRunCommands } from './run';
 import { registerScheduleCommands } from './schedule';
+import { registerSourceCommands } from './source';
 
 export function buildProgram(): Command {
   const program = new Command('ordersync')
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   registerRunCommands(program, cfg);
   registerScheduleCommands(program, cfg);
   registerErpCommands(program, cfg);
+  registerSourceCommands(program, cfg);
+  registerCursorCommands(program, cfg);
   registerMigrateCommand(program, cfg);
   registerOrderCommands(program, cfg);
   registerDlqCommands(program, cfg);
