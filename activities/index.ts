@@ -1,7 +1,7 @@
 import type { Pool } from 'mysql2/promise';
-import type { CursorRepository } from '../src/db/cursor-repository';
 import type { TotalRule } from '../src/contracts/total-rule';
-import type { ErpSource } from '../src/erp/source';
+import type { ErpFeed } from '../src/erp/feed';
+import type { OrderHistorySource } from '../src/erp/source';
 import type { EventProducer } from '../src/kafka/producer';
 import type { Target } from '../src/target/port';
 import { instrumentApply } from '../src/observability/apply-metrics';
@@ -17,10 +17,11 @@ export interface ActivityDeps {
   pool: Pool;
   /** Where the apply writes business rows; the built-in tables when not given. */
   target?: Target;
-  erp: ErpSource;
-  cursors: CursorRepository;
+  /** What replays read. */
+  erp: OrderHistorySource;
+  /** What the poll reads. */
+  feed: ErpFeed;
   producer: EventProducer;
-  cursorName: string;
   pageSize: number;
   pollBudgetMs: number;
   /** How often a caught-up poll reads the change log again (default: the Schedule's interval); 0: never. */
@@ -52,10 +53,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createDeadLetterActivities({ producer: deps.producer }),
     ...createReconcileActivities(deps.reconcile),
     ...createPollActivities({
-      erp: deps.erp,
-      cursors: deps.cursors,
+      feed: deps.feed,
       producer: deps.producer,
-      cursorName: deps.cursorName,
       pageSize: deps.pageSize,
       budgetMs: deps.pollBudgetMs,
       rereadMs: deps.pollRereadMs,

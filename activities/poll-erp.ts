@@ -1,20 +1,18 @@
 import { Context } from '@temporalio/activity';
-import type { CursorRepository } from '../src/db/cursor-repository';
 import { sendingSql } from '../src/db/mysql-errors';
-import type { DroppedGapRange, PollCursor } from '../src/erp/cursor';
-import { countDropped, countSeqs, inRanges } from '../src/erp/cursor';
+import type { DroppedGapRange } from '../src/erp/cursor';
+import { countDropped, countSeqs } from '../src/erp/cursor';
 import { describeRanges, recordDroppedGaps } from '../src/erp/gap-stats';
 import { nextWatchWait, pollWatchDeadline } from '../src/erp/poll-settings';
-import type { ErpSource } from '../src/erp/source';
+import type { ErpFeed } from '../src/erp/feed';
 import type { EventProducer } from '../src/kafka/producer';
 import { createLogger } from '../src/log';
 import { countLateRows, countPolledRows } from '../src/observability/metrics';
 
 export interface PollDeps {
-  erp: ErpSource;
-  cursors: CursorRepository;
+  /** What the poll reads, with its checkpoint: the outbox or the query source. */
+  feed: ErpFeed;
   producer: EventProducer;
-  cursorName: string;
   pageSize: number;
   /** How long one activity keeps polling (paging, then watching) before it returns and lets the Schedule start the next. */
   budgetMs: number;
@@ -64,9 +62,10 @@ export interface PollRequest {
 }
 
 export function createPollActivities(deps: PollDeps) {
+  const { feed } = deps;
   /**
-   * Reads the cursor, fetches a page, produces it, and only then advances the
-   * cursor. A crash between produce and advance re-produces the page; the
+   * Reads a page from the feed, produces it, and only then saves the feed's
+   * checkpoint. A crash between produce and save re-produces the page; the
    * per-order workflow and the ledger make that harmless.
    */
   async function pollErpToKafka(request: PollRequest = {}): Promise<PollReport> {
@@ -114,20 +113,14 @@ export function createPollActivities(deps: PollDeps) {
     );
     let caughtUp = false;
     for (;;) {
-      const cursor = await deps.cursors.load(deps.cursorName);
+      const page = await feed.next(deps.pageSize);
+      const { events, droppedGaps, late, forgotten } = page;
       if (report.pages === 0) {
-        report.positionBefore = cursor.position;
-        report.gapsBefore = countSeqs(cursor.gaps);
+        report.positionBefore = page.before.position;
+        report.gapsBefore = page.before.gaps;
       }
-      const { events, nextCursor, droppedGaps, forgotten } = await deps.erp.fetchEvents(
-        cursor,
-        deps.pageSize,
-      );
-      const late = events.filter((e) => inRanges(cursor.dropped ?? [], e.seq));
       const refused = await deps.producer.sendEvents(events);
-      // An empty re-read that changed nothing writes nothing.
-      if (events.length > 0 || droppedGaps.length > 0 || !sameCursor(cursor, nextCursor))
-        await deps.cursors.save(deps.cursorName, nextCursor);
+      await page.commit();
       // Counted only once saved: a failed attempt is repeated and would count its drops twice.
       if (droppedGaps.length > 0) {
         recordDroppedGaps(droppedGaps);
@@ -139,19 +132,19 @@ export function createPollActivities(deps: PollDeps) {
         report.lateRows += late.length;
         (deps.onLateRows ?? logLateRows)(late.map((e) => ({ seq: e.seq, orderId: e.orderId })));
       }
-      if (forgotten && forgotten.length > 0) logForgotten(forgotten);
+      if (forgotten.length > 0) logForgotten(forgotten);
       countPolledRows(events.length - refused, refused);
       report.read += events.length;
       report.produced += events.length - refused;
       report.deadLettered += refused;
       report.pages++;
       if (caughtUp) report.rereads++;
-      report.position = nextCursor.position;
-      report.gaps = countSeqs(nextCursor.gaps);
+      report.position = page.after.position;
+      report.gaps = page.after.gaps;
       ctx?.heartbeat(report);
       if (signals.some((x) => x.aborted)) break;
       if (Date.now() - started > deps.budgetMs) break;
-      if (events.length < deps.pageSize) {
+      if (!page.full) {
         caughtUp = true;
         const wait = nextWatchWait(Date.now(), rereadMs, watchUntil);
         if (wait === null) break;
@@ -166,14 +159,6 @@ export function createPollActivities(deps: PollDeps) {
 }
 
 const log = createLogger('poll');
-
-function sameCursor(a: PollCursor, b: PollCursor): boolean {
-  return (
-    a.position === b.position &&
-    JSON.stringify(a.gaps) === JSON.stringify(b.gaps) &&
-    JSON.stringify(a.dropped ?? []) === JSON.stringify(b.dropped ?? [])
-  );
-}
 
 /** Waits `ms`; false if one of `signals` aborted first (or already had). */
 function pause(ms: number, signals: readonly AbortSignal[]): Promise<boolean> {

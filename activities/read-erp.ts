@@ -2,7 +2,7 @@ import { orderEventSchema } from '../src/contracts/events';
 import type { OrderEvent } from '../src/contracts/events';
 import { eventBytes } from '../src/contracts/workflow-types';
 import { sendingSql } from '../src/db/mysql-errors';
-import type { ErpSource } from '../src/erp/source';
+import type { OrderHistorySource } from '../src/erp/source';
 
 export interface ErpReadInput {
   orderId: string;
@@ -44,7 +44,7 @@ export function pageOf(
   return { events: page, nextVersion: more ? page.at(-1)!.erpVersion + 1 : null };
 }
 
-export function createReadErpActivities({ erp }: { erp: ErpSource }) {
+export function createReadErpActivities({ erp }: { erp: OrderHistorySource }) {
   /**
    * One page of an order's ERP events from a version on, for a replay, held to
    * the same contract as a Kafka message: a replay must not write what the

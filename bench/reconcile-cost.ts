@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   await migrate(migrator);
   await migrator.end();
   const writer = createPool(cfg.ORDERSYNC_ERP_WRITER_URL!, { connectionLimit: 1 });
-  const reader = createPool(cfg.ORDERSYNC_ERP_MYSQL_URL, { connectionLimit: 1 });
+  const reader = createPool(cfg.ORDERSYNC_ERP_URL, { connectionLimit: 1 });
   const app = createPool(cfg.ORDERSYNC_MYSQL_URL, { connectionLimit: 1 });
   const applyPool = createPool(cfg.ORDERSYNC_MYSQL_URL, {
     connectionLimit: 8,

@@ -598,6 +598,8 @@ up() {
   wait_healthy kafka
   if [[ $TEMPORAL_MODE == server ]]; then register_temporal_namespace; fi
   wait_healthy temporal
+  # The Odoo fixture databases and their read-only account, once PostgreSQL is up (docs/erp-query-source.md).
+  if [[ -n ${ORDERSYNC_POSTGRES_ADMIN_URL:-} ]] || grep -qs '^ORDERSYNC_POSTGRES_ADMIN_URL=' "$DATA_DIR/secrets.env"; then node --import tsx "$ROOT/scripts/infra/erp-postgres.ts" --secrets "$DATA_DIR/secrets.env" || die "PostgreSQL ERP setup failed (scripts/infra/erp-postgres.ts)"; fi
   start_codec
   wait_codec
   if [[ $TEMPORAL_MODE == server ]]; then start_temporal_ui; fi

@@ -3,10 +3,9 @@ import { createActivities } from '../activities';
 import { APPLY_POOL_OPTIONS } from '../activities/apply-order-events';
 import type { Config } from './config';
 import { redactUrl, workflowOptionsFromConfig } from './config';
-import { CursorRepository } from './db/cursor-repository';
 import { createPool } from './db/pool';
 import { pollTaskQueue } from './erp/poll-settings';
-import { MysqlErpSource } from './erp/mysql-source';
+import { openErpSource } from './erp/open-source';
 import { createKafka } from './kafka/client';
 import { EventProducer } from './kafka/producer';
 import { topicsFromConfig } from './kafka/topics';
@@ -16,10 +15,10 @@ import { exportOnlyMetricsOf } from './observability/metrics';
 import { blockedOrdersRefresher, pollCursorRefresher } from './observability/state-gauges';
 import { installTemporalRuntime } from './observability/temporal-runtime';
 import { BuiltinTargetSide } from './reconcile/adapters/builtin-target';
-import { OutboxErpSide } from './reconcile/adapters/outbox-erp';
 import { createTarget } from './target/create-target';
 import { requireTargetReady } from './target/check';
 import { describeProblems, targetProblems } from './target/startup-check';
+import { reconcileErpSide } from './reconcile/adapters/erp-side';
 import { createTemporalClient, createWorkerConnection } from './temporal/connection';
 import { createDataConverter } from './temporal/data-converter';
 import { OrderWorkflowClient } from './temporal/order-workflow-client';
@@ -66,8 +65,8 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
     ...APPLY_POOL_OPTIONS,
   });
   const pool = createPool(cfg.ORDERSYNC_MYSQL_URL, { connectionLimit: 2 });
-  const erpPool = createPool(cfg.ORDERSYNC_ERP_MYSQL_URL, { connectionLimit: 2 });
-  const cursors = new CursorRepository(pool);
+  // The configured source (outbox or query, MySQL or PostgreSQL); its books live in `pool`.
+  const erp = openErpSource(cfg, pool);
   // Before any task: the bookkeeping schema version and every table and column
   // the target writes. A mismatch is not transient; the worker refuses to start (exit 78).
   try {
@@ -78,7 +77,7 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
         reason: s.detail,
       });
   } catch (err) {
-    await Promise.all([pool.end(), applyPool.end(), erpPool.end()]).catch(() => undefined);
+    await Promise.all([pool.end(), applyPool.end(), erp.close()]).catch(() => undefined);
     throw err;
   }
   const workers: Worker[] = [];
@@ -108,7 +107,7 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
       },
     },
     beforeScrape: [
-      pollCursorRefresher({ erpPool, cursors, cursorName: cfg.ORDERSYNC_CURSOR_NAME }),
+      pollCursorRefresher({ backlog: () => erp.feed.backlog() }),
       () => late.refreshBlocked?.() ?? Promise.resolve(),
     ],
     ...(sdkMetrics ? { extraMetrics: sdkMetrics } : {}),
@@ -147,17 +146,16 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
     const activities = createActivities({
       pool: applyPool,
       target,
-      erp: new MysqlErpSource(erpPool),
-      cursors,
+      erp: erp.history,
+      feed: erp.feed,
       producer,
-      cursorName: cfg.ORDERSYNC_CURSOR_NAME,
       pageSize: cfg.ORDERSYNC_POLL_PAGE_SIZE,
       pollBudgetMs: cfg.ORDERSYNC_POLL_BUDGET,
       pollRereadMs: cfg.ORDERSYNC_POLL_REREAD,
       stopping: stopping.signal,
       totalRule: cfg.ORDERSYNC_TOTAL_RULE,
       reconcile: {
-        sides: { erp: new OutboxErpSide(erpPool), target: new BuiltinTargetSide(pool) },
+        sides: { erp: reconcileErpSide(erp), target: new BuiltinTargetSide(pool) },
         replay: (orderId, channel) => orders.replay(orderId, channel, {}),
         repairPerSecond: cfg.ORDERSYNC_RECONCILE_REPAIR_RATE,
         previousRun: (scheduleId) => previousScheduledRun(client, scheduleId),
@@ -196,6 +194,8 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
       mysql: redactUrl(cfg.ORDERSYNC_MYSQL_URL),
       buildId: buildId.slice(0, 12),
       target: target.kind,
+      erpSource: erp.kind,
+      erp: redactUrl(cfg.ORDERSYNC_ERP_URL),
     });
     producer.connect().then(
       () => log.info('kafka connected'),
@@ -213,7 +213,7 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
     await producer.disconnect().catch(() => undefined);
     await pool.end().catch(() => undefined);
     await applyPool.end().catch(() => undefined);
-    await erpPool.end().catch(() => undefined);
+    await erp.close().catch(() => undefined);
     await http?.close();
   }
 }

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   }
   const cfg = loadConfig();
   const target = createPool(cfg.ORDERSYNC_MYSQL_URL, { connectionLimit: 10 });
-  const erp = createPool(cfg.ORDERSYNC_ERP_MYSQL_URL, { connectionLimit: 1 });
+  const erp = createPool(cfg.ORDERSYNC_ERP_URL, { connectionLimit: 1 });
   const producer = createKafka(cfg, '-pipeline-floor').producer({ allowAutoTopicCreation: false });
   await producer.connect();
 

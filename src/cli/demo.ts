@@ -18,6 +18,8 @@ import { createSqlTarget } from '../target/sql/sql-target';
 import { verifyThroughTarget } from '../target/verify-target';
 import { verified, verify } from '../verify';
 import { positive } from './args';
+import { DEMO_ERPS, demoErp } from './demo-erp';
+import type { DemoErp } from './demo-erp';
 import { runMigrations } from './migrate';
 import { startProcess, stopProcess } from './processes';
 
@@ -63,7 +65,7 @@ async function demo(
     ? { ...process.env, ORDERSYNC_TARGET: 'sql', ORDERSYNC_TARGET_MAPPING: mappingDir }
     : process.env;
   const writer = createPool(writerUrl, { connectionLimit: 6 });
-  const reader = createPool(cfg.ORDERSYNC_ERP_MYSQL_URL, { connectionLimit: 2 });
+  const reader = createPool(cfg.ORDERSYNC_ERP_URL, { connectionLimit: 2 });
   const app = createPool(cfg.ORDERSYNC_MYSQL_URL, { connectionLimit: 2 });
   await initErpSchema(writer);
   const client = await createTemporalClient(cfg);
@@ -214,6 +216,12 @@ export function registerDemoCommand(program: Command): void {
         .default('builtin'),
     )
     .addOption(
+      new Option(
+        '--erp <erp>',
+        'read an ERP fixture through the query source and its shipped mapping; verifies and exits',
+      ).choices(DEMO_ERPS),
+    )
+    .addOption(
       new Option('--timeout <seconds>', 'give up after this long')
         .argParser(positive('--timeout'))
         .default(600),
@@ -224,7 +232,12 @@ export function registerDemoCommand(program: Command): void {
         once?: boolean;
         timeout: number;
         target: 'builtin' | ShippedMapping;
+        erp?: DemoErp;
       }) => {
+        if (o.erp !== undefined) {
+          await demoErp(loadConfig(), o.erp, { orders: o.orders, timeout: o.timeout * 1000 });
+          return;
+        }
         await demo(loadConfig(), {
           orders: o.orders,
           once: o.once === true,

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config';
 import { TargetMappingError } from '../target/target-errors';
 import { registerCodecServerCommand } from './codec-server';
+import { registerCursorCommands } from './cursor';
 import { registerDemoCommand } from './demo';
 import { registerDlqCommands } from './dlq';
 import { registerErpCommands } from './erp';
@@ -14,6 +15,7 @@ import { registerReconcileCommand } from './reconcile';
 import { registerRunCommands } from './run';
 import { registerScheduleCommands } from './schedule';
 import { registerTargetCommands } from './target';
+import { registerSourceCommands } from './source';
 
 export function buildProgram(): Command {
   const program = new Command('ordersync')
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   registerRunCommands(program, cfg);
   registerScheduleCommands(program, cfg);
   registerErpCommands(program, cfg);
+  registerSourceCommands(program, cfg);
+  registerCursorCommands(program, cfg);
   registerMigrateCommand(program, cfg);
   registerTargetCommands(program, cfg);
   registerOrderCommands(program, cfg);

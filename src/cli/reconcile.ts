@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import type { Config } from '../config';
 import { createPool } from '../db/pool';
+import { openErpSource } from '../erp/open-source';
 import { BuiltinTargetSide } from '../reconcile/adapters/builtin-target';
-import { OutboxErpSide } from '../reconcile/adapters/outbox-erp';
+import { reconcileErpSide } from '../reconcile/adapters/erp-side';
 import { checkNow } from '../reconcile/check-now';
 import { driftTable } from '../reconcile/kinds';
 import { repairByReplay } from '../reconcile/repair';
@@ -55,11 +56,11 @@ export function registerReconcileCommand(program: Command, cfg: () => Config): v
       if (o.order !== undefined && o.since !== undefined)
         throw new InvalidArgumentError('give --order or --since, not both');
       const c = cfg();
-      const erpPool = createPool(c.ORDERSYNC_ERP_MYSQL_URL, { connectionLimit: 1 });
       const targetPool = createPool(c.ORDERSYNC_MYSQL_URL, { connectionLimit: 1 });
+      const erp = openErpSource(c, targetPool);
       try {
         const sides = {
-          erp: new OutboxErpSide(erpPool),
+          erp: reconcileErpSide(erp),
           target: new BuiltinTargetSide(targetPool),
         };
         const report = await checkNow(sides, {
@@ -95,7 +96,7 @@ export function registerReconcileCommand(program: Command, cfg: () => Config): v
         }
         if (report.drift.length > 0) process.exitCode = EXIT_DRIFT;
       } finally {
-        await Promise.all([erpPool.end(), targetPool.end()]);
+        await Promise.all([erp.close(), targetPool.end()]);
       }
     });
 }

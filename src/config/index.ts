@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ConfigError } from './config-error';
 import { contractEnv } from './contract';
 import { encryptionEnv } from './encryption';
+import { erpEnv, missingErpUrl, resolveErpEnv } from './erp';
 import { resolveEnv } from './env-sources';
 import { checkKafkaEnv, kafkaEnv } from './kafka';
 import { mysqlEnv } from './mysql';
@@ -21,6 +22,8 @@ export { requireEncryptionKeys } from './encryption';
 export type { EncryptionKey } from './encryption';
 export { dataDir, parseEnvFile, resolveEnv } from './env-sources';
 export { requireErpWriterUrl } from './mysql';
+export { ERP_SOURCE_KINDS } from './erp';
+export type { ErpSourceKind } from './erp';
 export { workflowOptionsFromConfig } from './workflow';
 export { parseDurationMs, redactUrl } from './values';
 
@@ -29,6 +32,7 @@ export const envSchema = z.object({
   ...kafkaEnv.shape,
   ...mysqlEnv.shape,
   ...targetEnv.shape,
+  ...erpEnv.shape,
   ...workflowEnv.shape,
   ...encryptionEnv.shape,
   ...observabilityEnv.shape,
@@ -36,14 +40,19 @@ export const envSchema = z.object({
   ...reconcileEnv.shape,
 });
 
-export type Config = Readonly<z.infer<typeof envSchema>>;
+/** The parsed environment, with `ORDERSYNC_ERP_URL` resolved from its older name when unset. */
+export type Config = Readonly<z.infer<typeof envSchema> & { ORDERSYNC_ERP_URL: string }>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const merged = resolveEnv(env);
   const parsed = envSchema.safeParse(merged);
-  if (!parsed.success) {
-    const names = [...new Set(parsed.error.issues.map((i) => String(i.path[0])))];
-    const lines = parsed.error.issues.map((i) => {
+  // The ERP URL has two names, so neither is required by the schema; its absence
+  // is reported with the schema's other issues, all at once.
+  const missing = missingErpUrl(merged);
+  if (!parsed.success || missing.length > 0) {
+    const issues = [...(parsed.success ? [] : parsed.error.issues), ...missing];
+    const names = [...new Set(issues.map((i) => String(i.path[0])))];
+    const lines = issues.map((i) => {
       const name = String(i.path[0]);
       const hint =
         merged[name] === undefined
@@ -58,5 +67,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   checkKafkaEnv(cfg);
   checkWorkflowEnv(cfg);
   checkTargetEnv(cfg);
-  return Object.freeze(cfg);
+  return Object.freeze({ ...cfg, ORDERSYNC_ERP_URL: resolveErpEnv(cfg) });
 }

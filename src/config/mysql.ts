@@ -7,7 +7,8 @@ export const mysqlEnv = z.object({
   ORDERSYNC_MYSQL_URL: mysqlUrl,
   ORDERSYNC_MYSQL_MIGRATE_URL: mysqlUrl.optional(),
   ORDERSYNC_MYSQL_POOL_SIZE: positiveInt.default(10),
-  ORDERSYNC_ERP_MYSQL_URL: mysqlUrl,
+  /** The older name of ORDERSYNC_ERP_URL, still read when that is unset. */
+  ORDERSYNC_ERP_MYSQL_URL: mysqlUrl.optional(),
   ORDERSYNC_ERP_WRITER_URL: mysqlUrl.optional(),
 });
 

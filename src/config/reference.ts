@@ -49,7 +49,22 @@ const DESCRIPTIONS: Record<Name, Entry> = {
     default: 'the app URL',
   },
   ORDERSYNC_MYSQL_POOL_SIZE: "Connections in the worker's apply pool.",
-  ORDERSYNC_ERP_MYSQL_URL: '`mysql://` URL of the ERP database, with a read-only account.',
+  ORDERSYNC_ERP_SOURCE:
+    "`outbox`: read the `order_events` table (docs/erp-outbox.md). `query`: read the ERP's own tables through the SQL files of `ORDERSYNC_ERP_MAPPING` (docs/erp-query-source.md).",
+  ORDERSYNC_ERP_URL: {
+    text: '`mysql://` (MySQL, MariaDB) or `postgres://` URL of the ERP database, with a read-only account.',
+    default: 'ORDERSYNC_ERP_MYSQL_URL',
+  },
+  ORDERSYNC_ERP_MAPPING: {
+    text: 'Mapping directory (`manifest.json` and its SQL files) the query source runs, e.g. `mappings/erpnext` or `mappings/odoo`; required with `ORDERSYNC_ERP_SOURCE=query`.',
+    default: 'none',
+  },
+  ORDERSYNC_ERP_LOOKBACK:
+    'How far behind its watermark the query source re-reads on every poll, so a change committed late under an older timestamp is still seen.',
+  ORDERSYNC_ERP_MYSQL_URL: {
+    text: 'Older name of `ORDERSYNC_ERP_URL` (`mysql://` only), read when that is unset.',
+    default: 'none',
+  },
   ORDERSYNC_ERP_WRITER_URL:
     'ERP account with write rights; only `erp init`, `erp simulate` and the demo use it.',
   ORDERSYNC_TARGET:

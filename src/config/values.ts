@@ -43,7 +43,8 @@ export const duration = z.string().transform((v, ctx) => {
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
-    if (!['mysql:', 'http:', 'https:'].includes(u.protocol)) return '<redacted url>';
+    if (!['mysql:', 'postgres:', 'postgresql:', 'http:', 'https:'].includes(u.protocol))
+      return '<redacted url>';
     if (u.password) u.password = '***';
     return u.toString();
   } catch {

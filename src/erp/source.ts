@@ -5,7 +5,7 @@ import type { DroppedGapRange, PollCursor } from './cursor';
  * The ERP as ordersync sees it. Events are passed on as the ERP wrote them;
  * validation happens in the consumer, which trusts no producer.
  */
-export interface ErpSource {
+export interface ErpSource extends OrderHistorySource {
   /**
    * Events after `cursor` (and in its gap and dropped ranges, see
    * `rangesToRead`), oldest first, the cursor to save once they are produced,
@@ -21,7 +21,11 @@ export interface ErpSource {
     droppedGaps: DroppedGapRange[];
     forgotten?: Array<{ from: number; to: number }>;
   }>;
-  /** One order's events from `fromVersion` on, in version order, at most `limit`; used by replay. */
+}
+
+/** What a replay reads: one order's events, from the outbox or rebuilt from the ERP's current state. */
+export interface OrderHistorySource {
+  /** One order's events from `fromVersion` on, in version order, at most `limit`. */
   fetchOrderEvents(orderId: string, fromVersion: number, limit: number): Promise<ErpEvent[]>;
 }
 

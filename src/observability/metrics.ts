@@ -92,7 +92,7 @@ export const pollRows = new Counter({
 
 export const pollCursorLag = new Gauge({
   name: 'ordersync_poll_cursor_lag',
-  help: 'Highest ERP change-log sequence minus the poll cursor position.',
+  help: 'Outbox: highest ERP change-log sequence minus the poll cursor position. Query source: orders changed after the watermark (counted up to one page).',
   registers: [registry],
 });
 

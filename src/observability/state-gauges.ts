@@ -1,10 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Admin } from 'kafkajs';
-import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { CHANNELS } from '../contracts/events';
 import { ORDER_CHANNEL, ORDER_SYNC_STATE } from '../contracts/search-attributes';
-import type { CursorRepository } from '../db/cursor-repository';
-import { countSeqs } from '../erp/cursor';
 import { withTimeout } from './http-server';
 import { blockedOrders, consumerLag, pollCursorLag, pollGaps } from './metrics';
 
@@ -32,20 +29,18 @@ export function throttled(
   };
 }
 
-/** `ordersync_poll_cursor_lag` and `ordersync_poll_gaps` from the ERP log and the saved cursor. */
+/**
+ * `ordersync_poll_cursor_lag` and `ordersync_poll_gaps` from the ERP feed's
+ * own backlog: the outbox's highest sequence against the saved cursor, or the
+ * query source's changed orders past its watermark. Never a table of its own.
+ */
 export function pollCursorRefresher(deps: {
-  erpPool: Pool;
-  cursors: CursorRepository;
-  cursorName: string;
+  backlog: () => Promise<{ lag: number; gaps: number }>;
 }): () => Promise<void> {
   return throttled(async () => {
-    const [[rows], cursor] = await Promise.all([
-      deps.erpPool.query<RowDataPacket[]>('SELECT COALESCE(MAX(seq), 0) AS high FROM order_events'),
-      deps.cursors.load(deps.cursorName),
-    ]);
-    const high = Number(rows[0]?.high ?? 0);
-    pollCursorLag.set(Math.max(0, high - cursor.position));
-    pollGaps.set(countSeqs(cursor.gaps));
+    const { lag, gaps } = await deps.backlog();
+    pollCursorLag.set(lag);
+    pollGaps.set(gaps);
   }, 5_000);
 }
 

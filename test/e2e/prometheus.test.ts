@@ -82,7 +82,7 @@ beforeAll(async () => {
   await migrate(migrator);
   await migrator.end();
   writer = createPool(cfg.ORDERSYNC_ERP_WRITER_URL!, { connectionLimit: 8 });
-  reader = createPool(cfg.ORDERSYNC_ERP_MYSQL_URL, { connectionLimit: 2 });
+  reader = createPool(cfg.ORDERSYNC_ERP_URL, { connectionLimit: 2 });
   app = createPool(cfg.ORDERSYNC_MYSQL_URL, { connectionLimit: 2 });
   await initErpSchema(writer);
   const [rows] = await reader.query<RowDataPacket[]>(

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createPollActivities } from '../../activities/poll-erp';
 import type { GapPolicy } from '../../src/erp/cursor';
 import { MysqlErpSource } from '../../src/erp/mysql-source';
+import { OutboxFeed } from '../../src/erp/outbox/outbox-feed';
 import { pollGapsDropped, pollLateRows } from '../../src/observability/metrics';
 import { testEnv } from '../support/env';
 import { orderHistory, uniqueOrderId } from '../support/order-events';
@@ -43,10 +44,12 @@ const messagesOnTopics = () => messagesOnEventTopics(suite.admin, cfg);
 
 function poller(policy?: GapPolicy, late?: Array<{ seq: number; orderId: string }>) {
   return createPollActivities({
-    erp: new MysqlErpSource(suite.reader, policy),
-    cursors: suite.cursors,
+    feed: new OutboxFeed(
+      new MysqlErpSource(suite.reader, policy),
+      suite.cursors,
+      cfg.ORDERSYNC_CURSOR_NAME,
+    ),
     producer: suite.producer,
-    cursorName: cfg.ORDERSYNC_CURSOR_NAME,
     pageSize: 500,
     budgetMs: 110_000,
     onLateRows: late ? (rows) => late.push(...rows) : undefined,

@@ -6,6 +6,7 @@ import type { OrderEvent } from '../../src/contracts/events';
 import { HEADERS } from '../../src/contracts/topics';
 import { CursorRepository } from '../../src/db/cursor-repository';
 import { MysqlErpSource } from '../../src/erp/mysql-source';
+import { OutboxFeed } from '../../src/erp/outbox/outbox-feed';
 import { EventProducer } from '../../src/kafka/producer';
 import { eventTopics, topicsFromConfig } from '../../src/kafka/topics';
 import { eventually, testEnv } from '../support/env';
@@ -100,10 +101,8 @@ describe('poll into topics with max.message.bytes = 1 MiB', () => {
 
     const producer = new EventProducer(kafka, topics);
     const { pollErpToKafka } = createPollActivities({
-      erp: new MysqlErpSource(reader),
-      cursors,
+      feed: new OutboxFeed(new MysqlErpSource(reader), cursors, cfg.ORDERSYNC_CURSOR_NAME),
       producer,
-      cursorName: cfg.ORDERSYNC_CURSOR_NAME,
       pageSize: 500,
       budgetMs: 20_000,
     });

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createPollActivities } from '../../activities/poll-erp';
 import type { PollReport, PollRequest } from '../../activities/poll-erp';
 import { MysqlErpSource } from '../../src/erp/mysql-source';
+import { OutboxFeed } from '../../src/erp/outbox/outbox-feed';
 import { simulate } from '../../src/erp/simulator';
 import { testEnv } from '../support/env';
 import { caughtUpPollSuite, messagesOnEventTopics } from '../support/poll-fixture';
@@ -34,10 +35,12 @@ function runPoll(
   const { onHeartbeat, reread = 100, stopping } = opts;
   if (onHeartbeat) env.on('heartbeat', (d: unknown) => onHeartbeat(d as PollReport));
   const { pollErpToKafka } = createPollActivities({
-    erp: new MysqlErpSource(suite.reader),
-    cursors: suite.cursors,
+    feed: new OutboxFeed(
+      new MysqlErpSource(suite.reader),
+      suite.cursors,
+      cfg.ORDERSYNC_CURSOR_NAME,
+    ),
     producer: suite.producer,
-    cursorName: cfg.ORDERSYNC_CURSOR_NAME,
     pageSize: 500,
     budgetMs,
     rereadMs: reread === 'interval' ? undefined : reread,

@@ -42,7 +42,7 @@ async function poolsUnderHostileDefault() {
     };
     const app = open(cfg.ORDERSYNC_MYSQL_URL, APPLY_POOL_OPTIONS);
     const writer = open(cfg.ORDERSYNC_ERP_WRITER_URL!);
-    const reader = open(cfg.ORDERSYNC_ERP_MYSQL_URL);
+    const reader = open(cfg.ORDERSYNC_ERP_URL);
     const modes = await Promise.all(
       [app, writer, reader].map(async (p) => {
         const [rows] = await p.query<RowDataPacket[]>(

@@ -24,7 +24,7 @@ export function testEnv(label: string): { env: NodeJS.ProcessEnv; cfg: Config; r
       base.ORDERSYNC_MYSQL_MIGRATE_URL ?? base.ORDERSYNC_MYSQL_URL,
       appDb,
     ),
-    ORDERSYNC_ERP_MYSQL_URL: withDatabase(base.ORDERSYNC_ERP_MYSQL_URL, erpDb),
+    ORDERSYNC_ERP_URL: withDatabase(base.ORDERSYNC_ERP_URL, erpDb),
     ORDERSYNC_ERP_WRITER_URL: withDatabase(base.ORDERSYNC_ERP_WRITER_URL ?? '', erpDb),
     ORDERSYNC_TOPIC_ONLINE: `t.${runId}.online`,
     ORDERSYNC_TOPIC_STORE: `t.${runId}.store`,

@@ -66,7 +66,7 @@ export class TestPipeline {
     const writer = createPool(cfg.ORDERSYNC_ERP_WRITER_URL!, {
       connectionLimit: opts.writerConnections ?? 8,
     });
-    const reader = createPool(cfg.ORDERSYNC_ERP_MYSQL_URL, { connectionLimit: 2 });
+    const reader = createPool(cfg.ORDERSYNC_ERP_URL, { connectionLimit: 2 });
     const app = createPool(cfg.ORDERSYNC_MYSQL_URL, { connectionLimit: 2 });
     await initErpSchema(writer);
     // Start this run's cursor at the current end of the shared test change log.

@@ -38,7 +38,7 @@ export async function openPollFixture(cfg: Config): Promise<PollFixture> {
     kafka,
     admin,
     writer,
-    reader: createPool(cfg.ORDERSYNC_ERP_MYSQL_URL, { connectionLimit: 2 }),
+    reader: createPool(cfg.ORDERSYNC_ERP_URL, { connectionLimit: 2 }),
     app: createPool(cfg.ORDERSYNC_MYSQL_URL, { connectionLimit: 2 }),
   };
 }

@@ -180,12 +180,39 @@ describe('loadConfig parsing', () => {
     expect(err.variables).toEqual([name]);
   });
 
+  it('reads the ERP URL under its new name first, the old one still', () => {
+    const pgUrl = 'postgres://odoo_reader:pw@db.example:5432/odoo';
+    expect(loadConfig(minimalEnv({ ORDERSYNC_ERP_URL: pgUrl })).ORDERSYNC_ERP_URL).toBe(pgUrl);
+    expect(loadConfig(minimalEnv()).ORDERSYNC_ERP_URL).toBe(ERP_URL);
+    const cfg = loadConfig(minimalEnv());
+    expect(cfg.ORDERSYNC_ERP_SOURCE).toBe('outbox');
+    expect(cfg.ORDERSYNC_ERP_LOOKBACK).toBe(15 * 60_000);
+    const err = configError(minimalEnv({ ORDERSYNC_ERP_URL: 'oracle://db:1521/x' }));
+    expect(err.variables).toEqual(['ORDERSYNC_ERP_URL']);
+  });
+
+  it('needs a mapping directory for the query source, and names it', () => {
+    const err = configError(minimalEnv({ ORDERSYNC_ERP_SOURCE: 'query' }));
+    expect(err.variables).toEqual(['ORDERSYNC_ERP_MAPPING']);
+    const cfg = loadConfig(
+      minimalEnv({
+        ORDERSYNC_ERP_SOURCE: 'query',
+        ORDERSYNC_ERP_MAPPING: 'mappings/odoo',
+        ORDERSYNC_ERP_LOOKBACK: '30m',
+      }),
+    );
+    expect(cfg.ORDERSYNC_ERP_LOOKBACK).toBe(30 * 60_000);
+    expect(configError(minimalEnv({ ORDERSYNC_ERP_SOURCE: 'csv' })).variables).toEqual([
+      'ORDERSYNC_ERP_SOURCE',
+    ]);
+  });
+
   it('names a missing required variable and hints that it is unset', () => {
     const env = minimalEnv();
     delete env.ORDERSYNC_ERP_MYSQL_URL;
     const err = configError(env);
-    expect(err.variables).toEqual(['ORDERSYNC_ERP_MYSQL_URL']);
-    expect(err.message).toMatch(/ORDERSYNC_ERP_MYSQL_URL: .*unset/);
+    expect(err.variables).toEqual(['ORDERSYNC_ERP_URL']);
+    expect(err.message).toMatch(/ORDERSYNC_ERP_URL: .*ORDERSYNC_ERP_MYSQL_URL.*unset/);
   });
 
   it('reports every bad variable at once', () => {
@@ -195,7 +222,7 @@ describe('loadConfig parsing', () => {
       ORDERSYNC_TOPIC_PARTITIONS: '-1',
     });
     expect([...err.variables].sort()).toEqual([
-      'ORDERSYNC_ERP_MYSQL_URL',
+      'ORDERSYNC_ERP_URL',
       'ORDERSYNC_KAFKA_BROKERS',
       'ORDERSYNC_MYSQL_URL',
       'ORDERSYNC_TOPIC_PARTITIONS',

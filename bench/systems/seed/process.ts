@@ -145,7 +145,7 @@ async function main() {
   const cfg = loadConfig();
   const t = seedTables(system);
   const app = createPool(cfg.ORDERSYNC_MYSQL_URL, { connectionLimit: 10 });
-  const erp = createPool(cfg.ORDERSYNC_ERP_MYSQL_URL, { connectionLimit: 2 });
+  const erp = createPool(cfg.ORDERSYNC_ERP_URL, { connectionLimit: 2 });
   let stopping = false;
   const stopped = new Promise<void>((r) => {
     const stop = () => {

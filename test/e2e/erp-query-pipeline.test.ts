@@ -1,0 +1,60 @@
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { ErpnextWriter } from '../../src/erp/fixtures/erpnext-writer';
+import { OdooWriter } from '../../src/erp/fixtures/odoo-writer';
+import { MysqlSqlClient } from '../../src/erp/sql/mysql-client';
+import { PgSqlClient } from '../../src/erp/sql/pg-client';
+import { TestPipeline } from '../support/pipeline';
+import { runQueryPipeline } from '../support/query-pipeline';
+import { REPO, odooTestUrls } from '../support/query-source';
+
+// ERP fixture → query source → Schedule → poll → Kafka → consumer → workflow →
+// MySQL, each process its own, ending with the target equal to the ERP.
+let p: TestPipeline;
+
+beforeAll(async () => {
+  p = await TestPipeline.create('erp-query');
+});
+
+afterAll(async () => {
+  await p?.close();
+});
+
+describe('the pipeline from a real ERP schema through the query source', () => {
+  it('ERPNext on MariaDB: orders, lines, totals with tax, invoices and credit notes', async () => {
+    const writer = new ErpnextWriter(p.writer);
+    await writer.init();
+    const reader = MysqlSqlClient.fromUrl(p.cfg.ORDERSYNC_ERP_URL);
+    try {
+      await runQueryPipeline(p, {
+        writer,
+        reader,
+        erpUrl: p.cfg.ORDERSYNC_ERP_URL,
+        mapping: path.join(REPO, 'mappings', 'erpnext'),
+        prefix: `SO-E2E-${p.runId}`,
+      });
+    } finally {
+      await reader.close();
+    }
+  }, 240_000);
+
+  it('Odoo on PostgreSQL: orders, lines, totals with tax, invoices and credit notes', async () => {
+    const urls = odooTestUrls();
+    const writer = new OdooWriter(new pg.Pool({ connectionString: urls.writer, max: 3 }));
+    await writer.init();
+    const reader = PgSqlClient.fromUrl(urls.reader);
+    try {
+      await runQueryPipeline(p, {
+        writer,
+        reader,
+        erpUrl: urls.reader,
+        mapping: path.join(REPO, 'mappings', 'odoo'),
+        prefix: `S-E2E-${p.runId}`,
+      });
+    } finally {
+      await reader.close();
+      await writer.close();
+    }
+  }, 240_000);
+});

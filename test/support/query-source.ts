@@ -1,0 +1,83 @@
+import path from 'node:path';
+import type { Pool } from 'mysql2/promise';
+import { expect } from 'vitest';
+import { resolveEnv } from '../../src/config';
+import type { Config } from '../../src/config';
+import { orderEventSchema } from '../../src/contracts/events';
+import { migrate } from '../../src/db/migrate';
+import { createPool, withDatabase } from '../../src/db/pool';
+import type { ErpFeed } from '../../src/erp/feed';
+import { loadMapping } from '../../src/erp/query/mapping';
+import { MappingQueries } from '../../src/erp/query/mapping-queries';
+import { QueryFeed } from '../../src/erp/query/query-feed';
+import { QueryState } from '../../src/erp/query/query-state';
+import type { ErpEvent } from '../../src/erp/source';
+import type { SqlClient } from '../../src/erp/sql/client';
+
+export const REPO = path.join(__dirname, '..', '..');
+
+/** The migrated app database of `cfg`, where the query source keeps its books. */
+export async function openAppPool(cfg: Config): Promise<Pool> {
+  const migrator = createPool(cfg.ORDERSYNC_MYSQL_MIGRATE_URL!, { connectionLimit: 1 });
+  await migrate(migrator);
+  await migrator.end();
+  return createPool(cfg.ORDERSYNC_MYSQL_URL, { connectionLimit: 2 });
+}
+
+/** A query feed over `client` with the mapping in `mappingDir`, its books under `name`. */
+export function queryFeed(
+  client: SqlClient,
+  mappingDir: string,
+  app: Pool,
+  name: string,
+  lookbackMs = 15 * 60_000,
+): QueryFeed {
+  return new QueryFeed(
+    new MappingQueries(client, loadMapping(mappingDir)),
+    new QueryState(app, name),
+    { lookbackMs },
+  );
+}
+
+/**
+ * Reads the feed until it has caught up, committing each page as the poll
+ * does after Kafka acknowledged it; every event must pass the contract.
+ */
+export async function drain(feed: ErpFeed, pageSize = 50): Promise<ErpEvent[]> {
+  const out: ErpEvent[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const page = await feed.next(pageSize);
+    for (const e of page.events) {
+      const { seq: _seq, ...event } = e;
+      const parsed = orderEventSchema.safeParse(event);
+      expect(parsed.error?.issues ?? [], `${e.eventId} of ${e.orderId}`).toEqual([]);
+    }
+    out.push(...page.events);
+    await page.commit();
+    if (!page.full) return out;
+  }
+  throw new Error('the feed never caught up');
+}
+
+/** The events of one order, as `type vN`. */
+export function historyOf(events: readonly ErpEvent[], orderId: string): string[] {
+  return events.filter((e) => e.orderId === orderId).map((e) => `${e.type} v${e.erpVersion}`);
+}
+
+/**
+ * The Odoo fixture's test database on PostgreSQL (`odoo_test` + the test
+ * suffix), as its writer and its read-only reader. Throws, never skips, when
+ * the PostgreSQL ERP accounts are missing.
+ */
+export function odooTestUrls(): { reader: string; writer: string } {
+  const env = resolveEnv();
+  const reader = env.ORDERSYNC_ODOO_URL;
+  const writer = env.ORDERSYNC_ODOO_WRITER_URL;
+  if (!reader || !writer) {
+    throw new Error(
+      'ORDERSYNC_ODOO_URL and ORDERSYNC_ODOO_WRITER_URL are not set: PostgreSQL is missing. Run `npm run infra -- up`, or scripts/infra/erp-postgres.ts with ORDERSYNC_POSTGRES_ADMIN_URL.',
+    );
+  }
+  const db = `odoo_test${process.env.ORDERSYNC_TEST_DB_SUFFIX ?? ''}`;
+  return { reader: withDatabase(reader, db), writer: withDatabase(writer, db) };
+}
