@@ -15,8 +15,8 @@ import type { ReconcileDeps } from './reconcile';
 
 export interface ActivityDeps {
   pool: Pool;
-  /** Where the apply writes business rows; the built-in tables when not given. */
-  target?: Target;
+  /** Where the apply writes business rows (required, so no entrypoint writes the built-in tables by omission). */
+  target: Target;
   /** What replays read. */
   erp: OrderHistorySource;
   /** What the poll reads. */

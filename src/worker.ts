@@ -14,7 +14,7 @@ import { parseMetricsAddress, startObservabilityServer } from './observability/h
 import { exportOnlyMetricsOf } from './observability/metrics';
 import { blockedOrdersRefresher, pollCursorRefresher } from './observability/state-gauges';
 import { installTemporalRuntime } from './observability/temporal-runtime';
-import { BuiltinTargetSide } from './reconcile/adapters/builtin-target';
+import { reconcileTargetSide } from './reconcile/adapters/target-side';
 import { createTarget } from './target/create-target';
 import { requireTargetReady } from './target/check';
 import { describeProblems, targetProblems } from './target/startup-check';
@@ -155,7 +155,7 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
       stopping: stopping.signal,
       totalRule: cfg.ORDERSYNC_TOTAL_RULE,
       reconcile: {
-        sides: { erp: reconcileErpSide(erp), target: new BuiltinTargetSide(pool) },
+        sides: { erp: reconcileErpSide(erp), target: reconcileTargetSide(target.kind, pool) },
         replay: (orderId, channel) => orders.replay(orderId, channel, {}),
         repairPerSecond: cfg.ORDERSYNC_RECONCILE_REPAIR_RATE,
         previousRun: (scheduleId) => previousScheduledRun(client, scheduleId),

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import type { RowDataPacket } from 'mysql2/promise';
-import { dataDir, loadConfig, requireErpWriterUrl } from '../config';
+import { ConfigError, dataDir, loadConfig, requireErpWriterUrl } from '../config';
 import type { Config } from '../config';
 import { createPool } from '../db/pool';
 import { initErpSchema, simulate } from '../erp/simulator';
@@ -50,6 +50,11 @@ async function demo(
 ) {
   const say = (m: string) => console.log(m);
   const writerUrl = requireErpWriterUrl(cfg, 'the demo writes ERP traffic and');
+  if (!/^mysql:\/\//.test(cfg.ORDERSYNC_ERP_URL))
+    throw new ConfigError(
+      'ORDERSYNC_ERP_URL: the demo simulates an ERP with a MySQL outbox and needs a mysql:// URL (npm run demo -- --erp odoo runs a PostgreSQL ERP)',
+      ['ORDERSYNC_ERP_URL'],
+    );
   await runMigrations(cfg, say);
   // --target magento: the shipped mapping writes Magento 2's tables, created here from its fixture.
   const mappingDir = o.target === 'builtin' ? null : SHIPPED_MAPPINGS[o.target];
@@ -61,9 +66,16 @@ async function demo(
     );
     say(`target: ${o.target} mapping (${mappingDir}), its fixture tables in place`);
   }
-  const workerEnv = mappingDir
-    ? { ...process.env, ORDERSYNC_TARGET: 'sql', ORDERSYNC_TARGET_MAPPING: mappingDir }
-    : process.env;
+  // The demo writes the outbox and verifies the target it chose, so the worker is told both,
+  // whatever the caller's environment says.
+  const { ORDERSYNC_TARGET_MAPPING: _mapping, ...inherited } = process.env;
+  const workerEnv: NodeJS.ProcessEnv = {
+    ...inherited,
+    ORDERSYNC_ERP_SOURCE: 'outbox',
+    ...(mappingDir
+      ? { ORDERSYNC_TARGET: 'sql', ORDERSYNC_TARGET_MAPPING: mappingDir }
+      : { ORDERSYNC_TARGET: 'builtin' }),
+  };
   const writer = createPool(writerUrl, { connectionLimit: 6 });
   const reader = createPool(cfg.ORDERSYNC_ERP_URL, { connectionLimit: 2 });
   const app = createPool(cfg.ORDERSYNC_MYSQL_URL, { connectionLimit: 2 });
@@ -235,6 +247,10 @@ export function registerDemoCommand(program: Command): void {
         erp?: DemoErp;
       }) => {
         if (o.erp !== undefined) {
+          if (o.target !== 'builtin')
+            throw new InvalidArgumentError(
+              '--erp runs with the built-in target; give --erp or --target, not both',
+            );
           await demoErp(loadConfig(), o.erp, { orders: o.orders, timeout: o.timeout * 1000 });
           return;
         }

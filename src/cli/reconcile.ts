@@ -3,7 +3,7 @@ import { InvalidArgumentError, Option } from 'commander';
 import type { Config } from '../config';
 import { createPool } from '../db/pool';
 import { openErpSource } from '../erp/open-source';
-import { BuiltinTargetSide } from '../reconcile/adapters/builtin-target';
+import { reconcileTargetSide } from '../reconcile/adapters/target-side';
 import { reconcileErpSide } from '../reconcile/adapters/erp-side';
 import { checkNow } from '../reconcile/check-now';
 import { driftTable } from '../reconcile/kinds';
@@ -61,7 +61,7 @@ export function registerReconcileCommand(program: Command, cfg: () => Config): v
       try {
         const sides = {
           erp: reconcileErpSide(erp),
-          target: new BuiltinTargetSide(targetPool),
+          target: reconcileTargetSide(c.ORDERSYNC_TARGET, targetPool),
         };
         const report = await checkNow(sides, {
           ...(o.order !== undefined ? { orderIds: [o.order] } : {}),

@@ -157,7 +157,9 @@ export function withoutMysqlValues(err: unknown): unknown {
  */
 export function applyFailure(err: unknown): unknown {
   const clean = withoutMysqlValues(err);
-  if (!isSqlDefect(err)) return clean;
+  // A target's own error (a mapping statement's) carries MySQL's as its cause.
+  const cause = (err as { cause?: unknown } | null)?.cause;
+  if (!isSqlDefect(err) && !isSqlDefect(cause)) return clean;
   return ApplicationFailure.create({
     type: SQL_DEFECT_ERROR,
     nonRetryable: true,

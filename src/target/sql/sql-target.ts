@@ -8,7 +8,7 @@
 import type { ExecuteValues, Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
 import type { PlannedWrite } from '../../contracts/apply-plan';
 import type { OrderEvent } from '../../contracts/events';
-import { mysqlCode, withoutQuotedValues } from '../../db/mysql-errors';
+import { mysqlCode, withoutMysqlValues, withoutQuotedValues } from '../../db/mysql-errors';
 import type { StoredOrder, Target, TargetProblem } from '../port';
 import { TargetSchemaError } from '../target-errors';
 import { bag, bindValue } from './contract-fields';
@@ -16,18 +16,32 @@ import type { MappedStatement, Mapping, MappingFile } from './mapping';
 import { isSqlDataError, isSqlSchemaError, schemaErrorText } from './sql-errors';
 import { storedOrderFromRows } from './stored-order';
 
-/** A mapping statement failed; says which file (and line of it) and keeps MySQL's error as the cause. */
+/**
+ * A mapping statement failed; says which file (and line of it) and keeps
+ * MySQL's error as the cause, its code and number kept for classification but
+ * its statement and quoted values cut (the SDK logs an activity failure with
+ * its cause, and workflow history keeps it).
+ */
 export class MappedStatementError extends Error {
   override readonly name = 'MappedStatementError';
+  override readonly cause: unknown;
   constructor(
     readonly file: MappingFile,
     readonly line: number,
-    override readonly cause: unknown,
+    cause: unknown,
   ) {
     super(
       `${file} (statement at line ${line}) failed: ${mysqlCode(cause) ?? (cause as Error).name}`,
     );
+    this.cause = withoutMysqlValuesKeepingCode(cause);
   }
+}
+
+function withoutMysqlValuesKeepingCode(err: unknown): unknown {
+  const clean = withoutMysqlValues(err);
+  if (clean === err || !(clean instanceof Error)) return clean;
+  const { code, errno } = err as { code?: unknown; errno?: unknown };
+  return Object.assign(clean, { code, errno });
 }
 
 type Queryable = Pool | PoolConnection;
