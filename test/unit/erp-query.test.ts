@@ -12,7 +12,11 @@ import {
 import { MappingError, loadMapping, manifestSchema } from '../../src/erp/query/mapping';
 import { laterMarker, markerMinus, markerToIso } from '../../src/erp/query/marker';
 import type { OrderBook } from '../../src/erp/query/query-state';
-import { planInvoices, planSnapshots } from '../../src/erp/query/versioning';
+import {
+  creditNotesAfterTheirInvoices,
+  planInvoices,
+  planSnapshots,
+} from '../../src/erp/query/versioning';
 
 const manifest = manifestSchema.parse({
   name: 'unit',
@@ -169,5 +173,54 @@ describe('loading a mapping', () => {
       expect(m.sql.orders).toContain(':order_ids');
       expect(m.sql.orderInvoices).toBeDefined();
     }
+  });
+});
+
+describe('credit notes and their invoices in one read', () => {
+  const inv = (invoiceId: string, againstInvoiceId?: string) => ({
+    invoiceId,
+    orderId: 'O-1',
+    occurredAt: '2026-12-04T10:00:00.000Z',
+    data: againstInvoiceId ? { invoiceId, kind: 'credit_note', againstInvoiceId } : { invoiceId },
+  });
+  const ids = (xs: Array<{ invoiceId: string }>) => xs.map((x) => x.invoiceId);
+
+  it('moves a credit note read first to right after the invoice it corrects', () => {
+    expect(
+      ids(creditNotesAfterTheirInvoices([inv('CN-1', 'INV-1'), inv('INV-2'), inv('INV-1')])),
+    ).toEqual(['INV-2', 'INV-1', 'CN-1']);
+  });
+
+  it('keeps the order when the invoice came first or is not in the read', () => {
+    expect(ids(creditNotesAfterTheirInvoices([inv('INV-1'), inv('CN-1', 'INV-1')]))).toEqual([
+      'INV-1',
+      'CN-1',
+    ]);
+    expect(ids(creditNotesAfterTheirInvoices([inv('CN-9', 'INV-0'), inv('INV-1')]))).toEqual([
+      'CN-9',
+      'INV-1',
+    ]);
+  });
+
+  it('numbers the credit note after its invoice', () => {
+    const { plan } = planInvoices(
+      [inv('CN-1', 'INV-1'), inv('INV-1')],
+      new Map(),
+      new Map<string, OrderBook>([
+        [
+          'O-1',
+          {
+            channel: 'online',
+            lastVersion: 1,
+            snapshotVersion: 1,
+            hash: Buffer.alloc(0),
+            acked: true,
+          },
+        ],
+      ]),
+    );
+    expect(
+      plan.events.map((e) => `${(e.data as { invoiceId: string }).invoiceId} v${e.erpVersion}`),
+    ).toEqual(['INV-1 v2', 'CN-1 v3']);
   });
 });

@@ -88,7 +88,7 @@ export function planInvoices(
   plan: PlannedPage = emptyPlan(),
 ): { plan: PlannedPage; waiting: ReadInvoice[] } {
   const waiting: ReadInvoice[] = [];
-  for (const inv of invoices) {
+  for (const inv of creditNotesAfterTheirInvoices(invoices)) {
     const seen = invoiceBooks.get(inv.invoiceId);
     if (seen?.acked) continue;
     const order = orderBooks.get(inv.orderId);
@@ -114,4 +114,34 @@ export function planInvoices(
     } as ErpEvent);
   }
   return { plan, waiting };
+}
+
+/**
+ * `invoices` in their order, except that a credit note read before the
+ * invoice it corrects (both changed within one marker tick, and the mapping's
+ * tie-break put it first) moves right after that invoice: its version must be
+ * higher, or the apply meets a correction of an invoice it has not seen.
+ */
+export function creditNotesAfterTheirInvoices(invoices: readonly ReadInvoice[]): ReadInvoice[] {
+  const pending = new Set(invoices.map((i) => i.invoiceId));
+  const held = new Map<string, ReadInvoice[]>();
+  const out: ReadInvoice[] = [];
+  const emit = (inv: ReadInvoice) => {
+    out.push(inv);
+    pending.delete(inv.invoiceId);
+    for (const next of held.get(inv.invoiceId) ?? []) emit(next);
+    held.delete(inv.invoiceId);
+  };
+  for (const inv of invoices) {
+    const against = inv.data.againstInvoiceId;
+    if (typeof against === 'string' && against !== inv.invoiceId && pending.has(against)) {
+      held.set(against, [...(held.get(against) ?? []), inv]);
+      continue;
+    }
+    emit(inv);
+  }
+  // A cycle of corrections cannot be ordered: keep what is left in its order.
+  for (const rest of held.values())
+    for (const inv of rest) if (pending.has(inv.invoiceId)) emit(inv);
+  return out;
 }
