@@ -28,6 +28,8 @@ export class LetterBuffer {
   private events: OrderEvent[];
   private bytes: number;
   private dropped: Unlettered | null;
+  /** Bytes of the chunk being written: still counted against the bound until it is written. */
+  private inFlight = 0;
 
   constructor(
     private readonly limits: LetterBufferLimits,
@@ -71,10 +73,20 @@ export class LetterBuffer {
     if (this.dropped !== null && fromVersion <= this.dropped.fromVersion) this.dropped = null;
   }
 
-  /** Puts a chunk that was not written back in front, where it was. */
+  /** Puts a chunk that was not written back in front, where it was (its bytes were never released). */
   putBack(chunk: readonly OrderEvent[]): void {
     this.events.unshift(...chunk);
-    this.bytes += chunk.reduce((n, e) => n + eventBytes(e), 0);
+    this.inFlight = 0;
+  }
+
+  /**
+   * The chunk taken last was written: its bytes leave the bound only now, so
+   * what continue-as-new carries (the chunk being written and the rest) never
+   * exceeds `maxBytes`.
+   */
+  written(): void {
+    this.bytes -= this.inFlight;
+    this.inFlight = 0;
   }
 
   /** Removes and returns the next chunk: events in order up to `chunkBytes`, at least one. */
@@ -87,7 +99,7 @@ export class LetterBuffer {
       size += next;
       n++;
     }
-    this.bytes -= size;
+    this.inFlight = size;
     return this.events.splice(0, n);
   }
 

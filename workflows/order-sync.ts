@@ -167,6 +167,7 @@ export async function orderSyncWorkflow(input: OrderSyncInput): Promise<OrderSyn
           reason: DLQ_REASONS.blockedOrderOverflow,
           detail: `order is blocked and already holds ${queue.heldBytes} bytes of events (limit ${options.maxHeldBytes}); replay it once fixed`,
         });
+        if (resumable) letters.written();
       } catch (err) {
         letters.putBack(events); // only a cancelled activity ends up here; try again
         if (!activityFailed(err)) throw err;
