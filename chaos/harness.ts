@@ -6,6 +6,8 @@
 import type { ChildProcess } from 'node:child_process';
 import type { KafkaMessage } from 'kafkajs';
 import type { SimulateOptions } from '../src/erp/simulator';
+import { SHIPPED_MAPPINGS } from '../src/target/demo-targets';
+import type { ShippedMapping } from '../src/target/demo-targets';
 import type { VerifyReport } from '../src/verify';
 import { stopProcess } from '../src/cli/processes';
 import { TestPipeline } from '../test/support/pipeline';
@@ -13,6 +15,24 @@ import type { Role } from '../test/support/pipeline';
 
 export const SYSTEMS = ['ordersync', 'seed', 'old'] as const;
 export type SystemName = (typeof SYSTEMS)[number];
+
+/** Where a chaos pipeline writes: the built-in tables, or a shipped target mapping (`--target magento`). */
+export type ChaosTarget = 'builtin' | ShippedMapping;
+export const CHAOS_TARGETS: readonly ChaosTarget[] = [
+  'builtin',
+  ...(Object.keys(SHIPPED_MAPPINGS) as ShippedMapping[]),
+];
+
+export function parseChaosTarget(name: string): ChaosTarget {
+  if (!(CHAOS_TARGETS as readonly string[]).includes(name))
+    throw new Error(`unknown target "${name}"; one of ${CHAOS_TARGETS.join(', ')}`);
+  return name as ChaosTarget;
+}
+
+export interface ChaosOptions {
+  /** The target the pipeline writes and the oracle reads (default builtin). */
+  target?: ChaosTarget;
+}
 
 /**
  * One system under one scenario. The five oracle counts (src/verify.ts) are
@@ -76,9 +96,22 @@ export class ChaosPipeline {
     } = base);
   }
 
-  static async create(name: string): Promise<ChaosPipeline> {
-    const base = await TestPipeline.create(`chaos-${name}`);
+  static async create(name: string, opts: ChaosOptions = {}): Promise<ChaosPipeline> {
+    const target = opts.target ?? 'builtin';
+    const base = await TestPipeline.create(`chaos-${name}`, {
+      ...(target !== 'builtin' && { targetMapping: SHIPPED_MAPPINGS[target] }),
+    });
     return new ChaosPipeline(name, base, `C${base.runId.replace(/[^A-Za-z0-9]/g, '').slice(-12)}`);
+  }
+
+  /** The target the processes write and the oracle reads. */
+  get target() {
+    return this.base.target;
+  }
+
+  /** The oracle for this pipeline's orders, through its target. */
+  verify() {
+    return this.base.verify(this.prefix);
   }
 
   /** Starts `ordersync <role>` under supervision; `fault` arms a chaos hook in that process only. */

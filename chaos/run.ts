@@ -9,6 +9,10 @@
  *   --topology T   dev (default) or production: three Kafka brokers and
  *                  Temporal's own server on PostgreSQL, where the production
  *                  faults (kafka-leader-kill, ...) run after the others
+ *   --target T     builtin (default) or a shipped mapping (magento): the
+ *                  processes write through ORDERSYNC_TARGET=sql and the oracle
+ *                  reads the target through the mapping's read_order.sql; the
+ *                  mapping's own faults (foreign-key-poison) run after the others
  *
  * Exits non-zero if ordersync loses or duplicates an event, or fails a
  * scenario's checks. The seed article's systems (`seed`, `old`) pass when they
@@ -17,9 +21,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { chartSvg } from './chart';
-import { SYSTEMS } from './harness';
-import type { SystemName } from './harness';
-import { PRODUCTION_SCENARIOS, runScenario, SCENARIOS } from './scenarios';
+import { parseChaosTarget, SYSTEMS } from './harness';
+import type { ChaosTarget, SystemName } from './harness';
+import { MAPPING_SCENARIOS, PRODUCTION_SCENARIOS, runScenario, SCENARIOS } from './scenarios';
 import type { ScenarioResult } from './scenarios';
 import { runSeedScenario } from './seed-scenarios';
 import { parseTopology, requireProductionTopology } from './topology';
@@ -78,8 +82,8 @@ function parseSystems(list: string[]): SystemName[] {
   return [...new Set(out)] as SystemName[];
 }
 
-function runOne(system: SystemName, name: string): Promise<ScenarioResult> {
-  if (system === 'ordersync') return runScenario(name);
+function runOne(system: SystemName, name: string, target: ChaosTarget): Promise<ScenarioResult> {
+  if (system === 'ordersync') return runScenario(name, { target });
   return runSeedScenario(system, name);
 }
 
@@ -96,6 +100,7 @@ async function main() {
     .option('--svg <file>', 'write a grouped bar chart per scenario as SVG')
     .option('--list', 'list scenario names')
     .option('--topology <name>', 'dev or production (three brokers, Temporal server)', 'dev')
+    .option('--target <name>', 'builtin, or a shipped target mapping (magento)', 'builtin')
     .option(
       '--merge <files...>',
       'run nothing: print the table of earlier --json files, and write --json/--svg from them',
@@ -109,26 +114,38 @@ async function main() {
     list?: boolean;
     merge?: string[];
     topology: string;
+    target: string;
   }>();
   const production = parseTopology(o.topology) === 'production';
+  const target = parseChaosTarget(o.target);
+  const mapped = target !== 'builtin';
   const known = [
     ...Object.keys(SCENARIOS),
     ...(production ? Object.keys(PRODUCTION_SCENARIOS) : []),
+    ...(mapped ? Object.keys(MAPPING_SCENARIOS) : []),
   ];
   if (o.list) {
     console.log(known.join('\n'));
     return 0;
   }
   const systems = parseSystems(o.system);
+  if (mapped && systems.some((s) => s !== 'ordersync'))
+    throw new Error('--target applies to ordersync only; the seed systems write their own tables');
   const names = o.only ?? known;
   for (const n of names) {
     if (n in PRODUCTION_SCENARIOS && !production)
       throw new Error(`scenario "${n}" needs --topology production`);
+    if (n in MAPPING_SCENARIOS && !mapped)
+      throw new Error(`scenario "${n}" needs a target mapping (--target magento)`);
     if (!known.includes(n)) throw new Error(`unknown scenario "${n}"; try --list`);
   }
   const results: ScenarioResult[] = [];
   if (o.merge) {
-    const order = [...Object.keys(SCENARIOS), ...Object.keys(PRODUCTION_SCENARIOS)];
+    const order = [
+      ...Object.keys(SCENARIOS),
+      ...Object.keys(PRODUCTION_SCENARIOS),
+      ...Object.keys(MAPPING_SCENARIOS),
+    ];
     for (const f of o.merge)
       results.push(...(JSON.parse(readFileSync(f, 'utf8')) as ScenarioResult[]));
     results.sort(
@@ -141,7 +158,7 @@ async function main() {
       process.stderr.write(`[chaos] production topology: ${await requireProductionTopology()}\n`);
     for (const name of names) {
       for (const system of systems) {
-        const r = await runOne(system, name);
+        const r = await runOne(system, name, target);
         results.push(r);
         process.stderr.write(
           `[chaos] ${system} ${name}: ${r.applicable ? (r.pass ? 'pass' : 'FAIL') : 'does not apply'}\n`,

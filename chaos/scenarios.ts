@@ -6,11 +6,12 @@
  * exactly one effect. Each scenario lives in its own file under scenarios/.
  */
 import { ChaosPipeline, log } from './harness';
-import type { Scenario, ScenarioResult } from './harness';
+import type { ChaosOptions, Scenario, ScenarioResult } from './harness';
 import { badInput } from './scenarios/bad-input';
 import { bulkErpTransaction } from './scenarios/bulk-transaction';
 import { channelChange } from './scenarios/channel-change';
 import { consumerStall, rebalance } from './scenarios/consumer-group';
+import { foreignKeyPoison } from './scenarios/foreign-key-poison';
 import { poison } from './scenarios/poison';
 import { killAt } from './scenarios/process-kills';
 import {
@@ -53,14 +54,29 @@ export const PRODUCTION_SCENARIOS: Record<string, Scenario> = {
   'postgres-restart': postgresRestart,
 };
 
-export async function runScenario(name: string): Promise<ScenarioResult> {
-  const scenario = SCENARIOS[name] ?? PRODUCTION_SCENARIOS[name];
-  if (!scenario)
-    throw new Error(
-      `unknown scenario ${name}; known: ${[...Object.keys(SCENARIOS), ...Object.keys(PRODUCTION_SCENARIOS)].join(', ')}`,
-    );
-  log(`--- ${name}`);
-  const p = await ChaosPipeline.create(name);
+/** Faults that only a target mapping has (its own constraints); they run with `--target magento`. */
+export const MAPPING_SCENARIOS: Record<string, Scenario> = {
+  'foreign-key-poison': foreignKeyPoison,
+};
+
+const ALL: Record<string, Scenario> = {
+  ...SCENARIOS,
+  ...PRODUCTION_SCENARIOS,
+  ...MAPPING_SCENARIOS,
+};
+
+/**
+ * Runs one scenario on its own pipeline. `scenario` runs a variant under the
+ * name (a shorter outage in a test); by default the name's own scenario runs.
+ */
+export async function runScenario(
+  name: string,
+  opts: ChaosOptions = {},
+  scenario: Scenario | undefined = ALL[name],
+): Promise<ScenarioResult> {
+  if (!scenario) throw new Error(`unknown scenario ${name}; known: ${Object.keys(ALL).join(', ')}`);
+  log(`--- ${name}${opts.target && opts.target !== 'builtin' ? ` (target ${opts.target})` : ''}`);
+  const p = await ChaosPipeline.create(name, opts);
   try {
     return await scenario(p);
   } catch (err) {

@@ -3,7 +3,6 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { OrderWorkflowClient } from '../../src/temporal/order-workflow-client';
-import { verify } from '../../src/verify';
 import { eventually } from '../../test/support/env';
 import { fixPoisonedOrder } from '../../test/support/erp-fixes';
 import { result, startDefault } from '../harness';
@@ -29,7 +28,7 @@ export const poison: Scenario = async (p) => {
   // The others proceed: every non-poisoned order reaches the ERP state.
   const others = await eventually(
     async () => {
-      const r = await verify(p.reader, p.app, p.prefix);
+      const r = await p.verify();
       const bad = new Set(r.mismatched.map((m) => m.orderId));
       return poisoned.every((id) => bad.has(id)) && bad.size === poisoned.length ? r : undefined;
     },

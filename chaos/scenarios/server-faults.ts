@@ -18,18 +18,23 @@ export const restartDuringTraffic =
     return result(p.name, report, produced, recovery, { notes: p.restarts });
   };
 
-export const mysqlDown30s: Scenario = async (p) => {
-  await startDefault(p);
-  await p.simulate({ orders: 40 });
-  await sleep(1500); // let some of it be in flight
-  log('stopping MySQL for 30 s');
-  await stopServer('mysql');
-  await sleep(30_000);
-  startServers();
-  const back = Date.now();
-  await p.simulate({ orders: 20 });
-  const report = await p.converge();
-  return result(p.name, report, await p.erpEvents(), (Date.now() - back) / 1000, {
-    notes: p.restarts,
-  });
-};
+/** MySQL stopped for `seconds` with traffic in flight, then started again, and more traffic. */
+export const mysqlDown =
+  (seconds: number): Scenario =>
+  async (p) => {
+    await startDefault(p);
+    await p.simulate({ orders: 40 });
+    await sleep(1500); // let some of it be in flight
+    log(`stopping MySQL for ${seconds} s`);
+    await stopServer('mysql');
+    await sleep(seconds * 1000);
+    startServers();
+    const back = Date.now();
+    await p.simulate({ orders: 20 });
+    const report = await p.converge();
+    return result(p.name, report, await p.erpEvents(), (Date.now() - back) / 1000, {
+      notes: p.restarts,
+    });
+  };
+
+export const mysqlDown30s = mysqlDown(30);

@@ -41,6 +41,8 @@ export interface SimulateOptions {
   eventGapMs: number;
   /** Chance that an order's invoice is followed by a credit note against it. */
   creditNoteProbability: number;
+  /** The channels orders take turns on (default all). */
+  channels?: readonly Channel[];
   onEvent?: (written: number, planned: number) => void;
 }
 
@@ -328,7 +330,8 @@ export async function simulate(
   const plans: Plan[] = Array.from({ length: opts.orders }, (_, i) => {
     let updates = 0;
     while (Math.random() < opts.updateProbability && updates < 8) updates++;
-    const channel = CHANNELS[i % CHANNELS.length]!;
+    const channels = opts.channels?.length ? opts.channels : CHANNELS;
+    const channel = channels[i % channels.length]!;
     return {
       orderId: `${opts.prefix}-${runId}-${String(i + 1).padStart(6, '0')}`,
       channel,

@@ -9,6 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { Client } from '@temporalio/client';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
+import { loadConfig } from '../../src/config';
 import type { Config } from '../../src/config';
 import { readDlq } from '../../src/kafka/dlq-reader';
 import { startProcess, stopProcess } from '../../src/cli/processes';
@@ -22,6 +23,10 @@ import { ensureTopics, topicsFromConfig } from '../../src/kafka/topics';
 import { createTemporalClient } from '../../src/temporal/connection';
 import { upsertPollSchedule } from '../../src/temporal/schedule';
 import { buildWorkflowBundle } from '../../src/temporal/workflow-bundle';
+import { createTarget } from '../../src/target/create-target';
+import { installMappingFixture } from '../../src/target/demo-targets';
+import type { Target } from '../../src/target/port';
+import { verifyThroughTarget } from '../../src/target/verify-target';
 import { verify } from '../../src/verify';
 import type { VerifyReport } from '../../src/verify';
 import { eventually, testEnv } from './env';
@@ -31,6 +36,12 @@ export interface PipelineOptions {
   writerConnections?: number;
   /** Partitions of this run's topics; also passed to the processes (default from testEnv). */
   topicPartitions?: number;
+  /**
+   * A target mapping directory: its fixture tables are created, the processes
+   * write through it (`ORDERSYNC_TARGET=sql`) and the oracle reads the target
+   * through its read_order.sql. Default: the built-in tables.
+   */
+  targetMapping?: string;
 }
 
 export type Role = 'worker' | 'consumer';
@@ -48,21 +59,28 @@ export class TestPipeline {
     readonly app: Pool,
     readonly kafka: Kafka,
     readonly client: Client,
+    /** The target the processes write, which the oracle reads. */
+    readonly target: Target,
   ) {}
 
   static async create(label: string, opts: PipelineOptions = {}): Promise<TestPipeline> {
     const base = testEnv(label);
-    const env = opts.topicPartitions
-      ? { ...base.env, ORDERSYNC_TOPIC_PARTITIONS: String(opts.topicPartitions) }
-      : base.env;
-    const cfg = opts.topicPartitions
-      ? { ...base.cfg, ORDERSYNC_TOPIC_PARTITIONS: opts.topicPartitions }
-      : base.cfg;
+    const extra: NodeJS.ProcessEnv = {
+      ...(opts.topicPartitions && { ORDERSYNC_TOPIC_PARTITIONS: String(opts.topicPartitions) }),
+      ...(opts.targetMapping && {
+        ORDERSYNC_TARGET: 'sql',
+        ORDERSYNC_TARGET_MAPPING: opts.targetMapping,
+      }),
+    };
+    const env = { ...base.env, ...extra };
+    const cfg = loadConfig(env);
     // Worker processes load the pre-built bundle; rebuild it if the sources changed.
     await buildWorkflowBundle();
     const migrator = createPool(cfg.ORDERSYNC_MYSQL_MIGRATE_URL!, { connectionLimit: 1 });
     await migrate(migrator);
     await migrator.end();
+    if (opts.targetMapping)
+      await installMappingFixture(cfg.ORDERSYNC_MYSQL_MIGRATE_URL!, opts.targetMapping);
     const writer = createPool(cfg.ORDERSYNC_ERP_WRITER_URL!, {
       connectionLimit: opts.writerConnections ?? 8,
     });
@@ -83,7 +101,19 @@ export class TestPipeline {
     await ensureTopics(admin, topicsFromConfig(cfg), cfg.ORDERSYNC_TOPIC_PARTITIONS);
     await admin.disconnect();
     const client = await createTemporalClient(cfg);
-    return new TestPipeline(label, cfg, env, base.runId, writer, reader, app, kafka, client);
+    const target = createTarget(cfg);
+    return new TestPipeline(
+      label,
+      cfg,
+      env,
+      base.runId,
+      writer,
+      reader,
+      app,
+      kafka,
+      client,
+      target,
+    );
   }
 
   /** Starts `ordersync <role>` as its own process with this pipeline's environment plus `extraEnv`. */
@@ -113,8 +143,13 @@ export class TestPipeline {
     return simulate(this.writer, opts);
   }
 
-  /** The oracle for orders whose id starts with `prefix` (see src/verify.ts). */
+  /**
+   * The oracle for orders whose id starts with `prefix` (see src/verify.ts);
+   * under a mapping it reads the target through the mapping's read_order.sql.
+   */
   verify(prefix: string): Promise<VerifyReport> {
+    if (this.target.kind === 'sql')
+      return verifyThroughTarget(this.reader, this.app, prefix, this.target);
     return verify(this.reader, this.app, prefix);
   }
 
