@@ -1,4 +1,6 @@
+import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { APPLY_POOL_OPTIONS } from '../activities/apply-order-events';
 import type { Config } from './config';
@@ -135,14 +137,23 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
     onTopicsCreated: (created) => log.info('created topics', { topics: created }),
     onReplicationWarning: (w) => log.warn(w.message, { topic: w.topic }),
   });
-  const connection = await createWorkerConnection(cfg);
-  const client = await createTemporalClient(cfg);
-  late.refreshBlocked = blockedOrdersRefresher({ client, taskQueue: cfg.ORDERSYNC_TASK_QUEUE });
-  const orders = new OrderWorkflowClient(client, {
-    taskQueue: cfg.ORDERSYNC_TASK_QUEUE,
-    workflowOptions: workflowOptionsFromConfig(cfg),
-  });
+  // Everything opened so far (pools, the ERP source, the probe server, the
+  // producer) is closed in `finally`, also when Temporal cannot be reached, so
+  // the process exits with the error instead of hanging on open handles.
+  let connection: NativeConnection | undefined;
+  let client: Client | undefined;
   try {
+    connection = await reachTemporal(cfg, () => createWorkerConnection(cfg));
+    const temporal = await reachTemporal(cfg, () => createTemporalClient(cfg));
+    client = temporal;
+    late.refreshBlocked = blockedOrdersRefresher({
+      client: temporal,
+      taskQueue: cfg.ORDERSYNC_TASK_QUEUE,
+    });
+    const orders = new OrderWorkflowClient(temporal, {
+      taskQueue: cfg.ORDERSYNC_TASK_QUEUE,
+      workflowOptions: workflowOptionsFromConfig(cfg),
+    });
     const activities = createActivities({
       pool: applyPool,
       target,
@@ -158,7 +169,7 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
         sides: { erp: reconcileErpSide(erp), target: reconcileTargetSide(target.kind, pool) },
         replay: (orderId, channel) => orders.replay(orderId, channel, {}),
         repairPerSecond: cfg.ORDERSYNC_RECONCILE_REPAIR_RATE,
-        previousRun: (scheduleId) => previousScheduledRun(client, scheduleId),
+        previousRun: (scheduleId) => previousScheduledRun(temporal, scheduleId),
       },
     });
     const common = {
@@ -208,13 +219,24 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
     await runTogether(workers);
     log.info('worker stopped');
   } finally {
-    await client.connection.close().catch(() => undefined);
-    await connection.close().catch(() => undefined);
+    await client?.connection.close().catch(() => undefined);
+    await connection?.close().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);
     await pool.end().catch(() => undefined);
     await applyPool.end().catch(() => undefined);
     await erp.close().catch(() => undefined);
     await http?.close();
+  }
+}
+
+/** Temporal's connection errors say little; name the address the worker could not reach. */
+async function reachTemporal<T>(cfg: Config, connect: () => Promise<T>): Promise<T> {
+  try {
+    return await connect();
+  } catch (err) {
+    throw new Error(
+      `cannot connect to Temporal at ${cfg.ORDERSYNC_TEMPORAL_ADDRESS} (namespace ${cfg.ORDERSYNC_TEMPORAL_NAMESPACE}): ${(err as Error).message}`,
+    );
   }
 }
 
