@@ -13,6 +13,7 @@ import { orderHistory, uniqueOrderId } from '../support/order-events';
 import {
   MAGENTO_MAPPING,
   SHOP_MAPPING,
+  WOOCOMMERCE_MAPPING,
   expectedFrom,
   installTargetFixture,
   ownInvoiceNumbers,
@@ -27,6 +28,7 @@ beforeAll(async () => {
   await migrate(migrator);
   await installTargetFixture(cfg, MAGENTO_MAPPING);
   await installTargetFixture(cfg, SHOP_MAPPING);
+  await installTargetFixture(cfg, WOOCOMMERCE_MAPPING);
   pool = createPool(cfg.ORDERSYNC_MYSQL_URL, APPLY_POOL_OPTIONS);
 });
 afterAll(async () => {
@@ -66,6 +68,7 @@ function twoThenOneLine(orderId: string, channel: OrderEvent['channel'] = 'onlin
 for (const [name, dir] of [
   ['magento', MAGENTO_MAPPING],
   ['a made-up shop schema', SHOP_MAPPING],
+  ['woocommerce (HPOS)', WOOCOMMERCE_MAPPING],
 ] as const) {
   describe(`the sql target with the ${name} mapping, on the real server`, () => {
     let target: Target;
@@ -144,5 +147,47 @@ describe('a poison order under the magento mapping', () => {
         "INSERT IGNORE INTO store (store_id, code, name) VALUES (3, 'international', 'International')",
       );
     }
+  });
+});
+
+describe('the WooCommerce mapping: shapes the Magento one does not have', () => {
+  it('keeps one address row per kind (billing only while the ERP sends one), maps statuses both ways, pivots line meta', async () => {
+    const target = createSqlTarget(loadMapping(WOOCOMMERCE_MAPPING));
+    const apply = createApplyActivities({ pool, target }).applyOrderEvents;
+    const orderId = uniqueOrderId('W');
+    const [create, update] = orderHistory(orderId, 1) as [OrderEvent, OrderEvent];
+    const billing = { line1: '9 Bill Street', city: 'Leeds', postalCode: 'LS1', country: 'GB' };
+    const withBilling = {
+      ...create,
+      data: {
+        ...create.data,
+        status: 'partially_shipped',
+        billingAddress: billing,
+        lines: [{ sku: 'W-1', qty: 1.5, unitPrice: '4.10', name: 'Rope', discount: '0.15' }],
+        total: '6.00',
+      },
+    } as OrderEvent;
+    expect((await apply({ orderId, events: [withBilling] })).outcomes[0]?.outcome).toBe('applied');
+    const first = await target.readOrder(pool, orderId);
+    expect(first?.fields.billingAddress).toEqual({ ...billing });
+    expect(first?.fields.status).toBe('partially_shipped');
+    expect(orderDifferences(expectedFrom([withBilling]), first)).toEqual([]);
+    const [rows] = await pool.query<RowDataPacket[]>(
+      `SELECT o.status FROM wc_orders o JOIN wc_orders_meta k ON k.order_id = o.id
+        WHERE k.meta_key = '_erp_order_id' AND k.meta_value = ?`,
+      [orderId],
+    );
+    expect(rows[0]?.status).toBe('wc-partially_shipped');
+    const withoutBilling = {
+      ...update,
+      data: { ...update.data, status: 'confirmed', billingAddress: undefined },
+    } as OrderEvent;
+    expect((await apply({ orderId, events: [withoutBilling] })).outcomes[0]?.outcome).toBe(
+      'applied',
+    );
+    const second = await target.readOrder(pool, orderId);
+    expect(second?.fields.billingAddress).toBeUndefined();
+    expect(second?.fields.status).toBe('confirmed');
+    expect(orderDifferences(expectedFrom([withBilling, withoutBilling]), second)).toEqual([]);
   });
 });

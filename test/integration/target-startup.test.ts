@@ -8,7 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { testEnv } from '../support/env';
-import { MAGENTO_MAPPING, installTargetFixture } from '../support/target-fixture';
+import {
+  MAGENTO_MAPPING,
+  WOOCOMMERCE_MAPPING,
+  installTargetFixture,
+} from '../support/target-fixture';
 
 // Issue 25, section 3: a mapping that does not fit the schema refuses start-up
 // (exit 78, the file and the column named), and `ordersync target check` runs
@@ -48,6 +52,7 @@ beforeAll(async () => {
   migrator = createPool(cfg.ORDERSYNC_MYSQL_MIGRATE_URL!, { connectionLimit: 1 });
   await migrate(migrator);
   await installTargetFixture(cfg, MAGENTO_MAPPING);
+  await installTargetFixture(cfg, WOOCOMMERCE_MAPPING);
 });
 afterAll(async () => migrator?.end());
 
@@ -55,6 +60,16 @@ describe('a target mapping checked against the real schema', () => {
   it('target check runs every statement for every event type and exits 0 for the Magento mapping', async () => {
     const r = await ordersync(['target', 'check'], MAGENTO_MAPPING);
     expect(r.out).toContain('ok   order_creation v1');
+    expect(r.out).toContain('ok   invoice_creation v4 (credit_note)');
+    expect(r.out).toContain('ok   read order');
+    expect(r.out).not.toContain('FAIL');
+    expect(r.code).toBe(0);
+  });
+
+  it('target check exits 0 for the WooCommerce mapping: EAV line meta, addresses per kind, refunds as child orders', async () => {
+    const r = await ordersync(['target', 'check'], WOOCOMMERCE_MAPPING);
+    expect(r.out).toContain('ok   order_updation v2');
+    expect(r.out).toContain('ok   invoice_creation v3 (invoice)');
     expect(r.out).toContain('ok   invoice_creation v4 (credit_note)');
     expect(r.out).toContain('ok   read order');
     expect(r.out).not.toContain('FAIL');

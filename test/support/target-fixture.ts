@@ -6,6 +6,8 @@ import { SHIPPED_MAPPINGS, installMappingFixture } from '../../src/target/demo-t
 
 export const MAGENTO_MAPPING = SHIPPED_MAPPINGS.magento;
 export const SHOP_MAPPING = path.join(__dirname, '../fixtures/targets/shop');
+/** WooCommerce's HPOS tables: EAV line items, address rows per kind, refunds as child orders. */
+export const WOOCOMMERCE_MAPPING = path.join(__dirname, '../fixtures/targets/woocommerce');
 
 /** Creates a mapping's fixture tables (`fixture/schema.sql`) in the test database, with the migrator account. */
 export const installTargetFixture = (cfg: Config, mappingDir: string): Promise<void> =>

@@ -7,7 +7,9 @@
  * `:channel`, `:erpVersion`, `:occurredAt`, `:type`). Order statements see
  * the snapshot's fields (`:status`, `:customer.email`, `:attributes.storeCode`)
  * and `:lineCount`; line statements also `:line.*` and `:line.no` (1-based);
- * invoice statements `:invoice.*`.
+ * invoice statements `:invoice.*`. Every writing statement also sees
+ * `:insertId`: the auto-increment id the statement just before it (in the same
+ * run of the same file) generated, NULL when it generated none.
  */
 import type { z } from 'zod';
 import { invoiceSchema, orderLineSchema, orderSnapshotSchema } from '../../contracts/events';
@@ -71,6 +73,9 @@ function walk(schema: unknown, prefix: string, into: FieldSet): void {
   into.fields.set(prefix, def.type === 'string' && def.format === 'datetime' ? 'date' : 'value');
 }
 
+/** A parent row's generated key, for child rows keyed by it (see sql-target.ts). */
+export const INSERT_ID = 'insertId';
+
 const EVENT_FIELDS: Record<string, FieldKind> = {
   eventId: 'value',
   orderId: 'value',
@@ -94,18 +99,19 @@ export const SCOPES = {
     fieldSet([
       ['', EVENT_FIELDS],
       ['', orderSnapshotSchema],
-      ['', { lineCount: 'value' }],
+      ['', { lineCount: 'value', [INSERT_ID]: 'value' }],
     ]),
   line: () =>
     fieldSet([
       ['', EVENT_FIELDS],
       ['', orderSnapshotSchema],
-      ['', { lineCount: 'value', 'line.no': 'value' }],
+      ['', { lineCount: 'value', 'line.no': 'value', [INSERT_ID]: 'value' }],
       ['line', orderLineSchema],
     ]),
   invoice: () =>
     fieldSet([
       ['', EVENT_FIELDS],
+      ['', { [INSERT_ID]: 'value' }],
       ['invoice', invoiceSchema],
     ]),
   key: () => fieldSet([['', { orderId: 'value' }]]),

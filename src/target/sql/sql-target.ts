@@ -5,13 +5,19 @@
  * delete_lines.sql, then replace_lines.sql once per line; one invoice runs
  * insert_invoice.sql (insert_credit_note.sql for a credit note, when present).
  */
-import type { ExecuteValues, Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
+import type {
+  ExecuteValues,
+  Pool,
+  PoolConnection,
+  ResultSetHeader,
+  RowDataPacket,
+} from 'mysql2/promise';
 import type { PlannedWrite } from '../../contracts/apply-plan';
 import type { OrderEvent } from '../../contracts/events';
 import { mysqlCode, withoutMysqlValues, withoutQuotedValues } from '../../db/mysql-errors';
 import type { StoredOrder, Target, TargetProblem } from '../port';
 import { TargetSchemaError } from '../target-errors';
-import { bag, bindValue } from './contract-fields';
+import { INSERT_ID, bag, bindValue } from './contract-fields';
 import type { MappedStatement, Mapping, MappingFile } from './mapping';
 import { isSqlDataError, isSqlSchemaError, schemaErrorText } from './sql-errors';
 import { storedOrderFromRows } from './stored-order';
@@ -50,7 +56,7 @@ async function run(
   conn: Queryable,
   st: MappedStatement,
   values: Record<string, unknown>,
-): Promise<RowDataPacket[]> {
+): Promise<RowDataPacket[] | ResultSetHeader> {
   let params: unknown[];
   try {
     params = st.params.map((p) => bindValue(values, p.name, p.kind));
@@ -58,7 +64,10 @@ async function run(
     throw new MappedStatementError(st.file, st.line, err);
   }
   try {
-    const [rows] = await conn.execute<RowDataPacket[]>(st.sql, params as ExecuteValues[]);
+    const [rows] = await conn.execute<RowDataPacket[] | ResultSetHeader>(
+      st.sql,
+      params as ExecuteValues[],
+    );
     return rows;
   } catch (err) {
     if (isSqlSchemaError(err))
@@ -84,24 +93,40 @@ export function stepStatements(
       creditNote && s['insert_credit_note.sql'].length > 0
         ? 'insert_credit_note.sql'
         : 'insert_invoice.sql';
-    return s[file].map((st) => ({ st, values: bag(event) }));
+    const values = bag(event);
+    return s[file].map((st) => ({ st, values }));
   }
   const order = bag(event);
   return [
     ...s['upsert_order.sql'].map((st) => ({ st, values: order })),
     ...s['delete_lines.sql'].map((st) => ({ st, values: order })),
-    ...write.event.data.lines.flatMap((line, i) =>
-      s['replace_lines.sql'].map((st) => ({
-        st,
-        values: bag(event, { line: { ...line, no: i + 1 } }),
-      })),
-    ),
+    ...write.event.data.lines.flatMap((line, i) => {
+      const values = bag(event, { line: { ...line, no: i + 1 } });
+      return s['replace_lines.sql'].map((st) => ({ st, values }));
+    }),
   ];
 }
 
 export function createSqlTarget(mapping: Mapping): Target {
   const writeStep = async (conn: PoolConnection, _orderId: string, write: PlannedWrite) => {
-    for (const { st, values } of stepStatements(mapping, write)) await run(conn, st, values);
+    // :insertId is the key the statement just before generated, taken from its
+    // own reply, never the session's LAST_INSERT_ID(): an INSERT … SELECT that
+    // found no parent binds NULL (a NOT NULL column refuses it) instead of the
+    // id of an earlier, unrelated row.
+    let insertId: number | null = null;
+    let lastValues: object | undefined;
+    let lastFile: string | undefined;
+    for (const { st, values } of stepStatements(mapping, write)) {
+      // a new file, or the same file for the next line (new values), starts with none
+      if (values !== lastValues || st.file !== lastFile) insertId = null;
+      lastValues = values;
+      lastFile = st.file;
+      const reply = await run(conn, st, { ...values, [INSERT_ID]: insertId });
+      insertId =
+        !Array.isArray(reply) && reply.affectedRows > 0 && reply.insertId > 0
+          ? reply.insertId
+          : null;
+    }
   };
   const causeOf = (err: unknown) => (err instanceof MappedStatementError ? err.cause : err);
   return {
@@ -126,8 +151,10 @@ export function createSqlTarget(mapping: Mapping): Target {
 
     async readOrder(pool, orderId): Promise<StoredOrder | null> {
       const sets: Array<Array<Record<string, unknown>>> = [];
-      for (const st of mapping.statements['read_order.sql'])
-        sets.push(await run(pool, st, { orderId }));
+      for (const st of mapping.statements['read_order.sql']) {
+        const rows = await run(pool, st, { orderId });
+        if (Array.isArray(rows)) sets.push(rows);
+      }
       return storedOrderFromRows(orderId, sets);
     },
 
