@@ -5,7 +5,12 @@ import { loadMapping } from '../../src/target/sql/mapping';
 import { parseNamedStatements } from '../../src/target/sql/named-params';
 import { storedOrderFromRows } from '../../src/target/sql/stored-order';
 import { orderHistory } from '../support/order-events';
-import { MAGENTO_MAPPING, SHOP_MAPPING, expectedFrom } from '../support/target-fixture';
+import {
+  MAGENTO_MAPPING,
+  SHOP_MAPPING,
+  WOOCOMMERCE_MAPPING,
+  expectedFrom,
+} from '../support/target-fixture';
 
 describe('named parameters', () => {
   it('become ? in order, outside literals, quoted names and comments, with where they are', () => {
@@ -42,6 +47,10 @@ describe('contract fields', () => {
     expect(kindOf(SCOPES.invoice(), 'invoice.issuedAt')).toBe('date');
     expect(kindOf(SCOPES.invoice(), 'status')).toBeNull();
     expect(kindOf(order, 'customer.emial')).toBeNull();
+    // a generated parent key is for writes only: read_order.sql has nothing before it
+    for (const scope of [order, SCOPES.line(), SCOPES.invoice()])
+      expect(kindOf(scope, 'insertId')).toBe('value');
+    expect(kindOf(SCOPES.key(), 'insertId')).toBeNull();
   });
 
   it('bind absent fields as NULL, dates as DATETIME(3), objects as JSON', () => {
@@ -57,9 +66,13 @@ describe('contract fields', () => {
 });
 
 describe('mapping directories', () => {
-  it('load the shipped Magento mapping and the test shop mapping', () => {
+  it('load the shipped Magento mapping and the test shop and WooCommerce mappings', () => {
     expect(loadMapping(MAGENTO_MAPPING).statements['upsert_order.sql'].length).toBeGreaterThan(1);
     expect(loadMapping(SHOP_MAPPING).statements['insert_credit_note.sql']).toEqual([]);
+    const woo = loadMapping(WOOCOMMERCE_MAPPING).statements;
+    expect(woo['replace_lines.sql'][1]?.params.filter((p) => p.name === 'insertId')).toHaveLength(
+      5,
+    );
   });
 });
 
