@@ -164,29 +164,51 @@ export function createSqlTarget(mapping: Mapping): Target {
       const problems: TargetProblem[] = [];
       const conn = await pool.getConnection();
       try {
-        for (const list of Object.values(mapping.statements)) {
+        for (const list of Object.values(mapping.statements))
           for (const st of list) {
-            const where = `${st.file}:${st.line}`;
-            try {
-              // PREPARE resolves every table and column without running anything.
-              const prepared = await conn.prepare(st.sql);
-              const count = (prepared as unknown as { parameters?: unknown[] }).parameters?.length;
-              // unprepare, not close: it also drops mysql2's cache entry, which execute() would reuse.
-              conn.unprepare(st.sql);
-              if (count !== undefined && count !== st.params.length)
-                problems.push({
-                  where,
-                  message: `the server counts ${count} parameters, the mapping binds ${st.params.length}`,
-                });
-            } catch (err) {
-              problems.push({ where, message: schemaErrorText(err) });
-            }
+            const problem = await statementProblem(conn, st);
+            if (problem) problems.push({ where: `${st.file}:${st.line}`, message: problem });
           }
-        }
       } finally {
         conn.release();
       }
       return problems;
     },
   };
+}
+
+/** Statements EXPLAIN takes, in both MySQL 8.4 and MariaDB 10.11. */
+const EXPLAINABLE = /^\W*(select|insert|update|delete|replace|with)\b/i;
+
+/**
+ * What is wrong with one statement against the live schema, or null.
+ * PREPARE resolves most names without running anything, but MariaDB resolves
+ * an INSERT … SELECT's column list only when it runs: EXPLAIN of the statement
+ * (every parameter NULL) resolves it too, and still runs and writes nothing.
+ */
+async function statementProblem(conn: PoolConnection, st: MappedStatement): Promise<string | null> {
+  try {
+    const prepared = await conn.prepare(st.sql);
+    const count = (prepared as unknown as { parameters?: unknown[] }).parameters?.length;
+    // unprepare, not close: it also drops mysql2's cache entry, which execute() would reuse.
+    conn.unprepare(st.sql);
+    if (count !== undefined && count !== st.params.length)
+      return `the server counts ${count} parameters, the mapping binds ${st.params.length}`;
+  } catch (err) {
+    return schemaErrorText(err);
+  }
+  if (!EXPLAINABLE.test(st.sql)) return null;
+  const explain = `EXPLAIN ${st.sql}`;
+  try {
+    await conn.execute(
+      explain,
+      st.params.map(() => null),
+    );
+  } catch (err) {
+    // Only a name EXPLAIN could not resolve is the schema's fault; PREPARE already parsed it.
+    if (isSqlSchemaError(err) && mysqlCode(err) !== 'ER_PARSE_ERROR') return schemaErrorText(err);
+  } finally {
+    conn.unprepare(explain);
+  }
+  return null;
 }
