@@ -11,6 +11,7 @@ import { BULK_NOTE, bulkTransactionDuring } from './bulk-transaction';
 import { channelChangeTraffic } from './channel-change';
 import { log, sleep } from './harness';
 import type { ScenarioResult } from './harness';
+import { BROKER_FAULT_TRAFFIC, killBusiestLeader } from './scenarios/production-faults';
 import { killed, seedResult, seedTraffic, withSeedRun } from './seed-systems';
 import type { SeedRun } from './seed-systems';
 import { startServers, stopServer } from './servers';
@@ -138,6 +139,20 @@ const bulkTransaction: SeedScenario = async (r, name) => {
   return seedResult(r, name, run, [BULK_NOTE]);
 };
 
+/** kafka-leader-kill on the seed's own topics: their busiest partition's leader is killed mid-burst. */
+const leaderKill: SeedScenario = async (r, name) => {
+  await r.startDefault();
+  let killed = '';
+  const run = await seedTraffic(
+    r,
+    async () => {
+      killed = await killBusiestLeader(r.p, r.topics);
+    },
+    BROKER_FAULT_TRAFFIC,
+  );
+  return seedResult(r, name, run, [killed]);
+};
+
 const NO_TEMPORAL = 'no Temporal in this design';
 const NO_KAFKA = 'no Kafka in this design: the poller hands events to the processors in process';
 const NO_GROUP = 'no consumer group: one process, whose processors share an in-process queue';
@@ -151,7 +166,7 @@ const NO_DLQ =
   'exercises ordersync’s dead-letter topic; this design has none and drops what it cannot parse';
 
 const NOT_ON_CLUSTER =
-  'not run yet: the seed harness does not pick the leader of its busiest partition on the three-broker cluster';
+  'not run yet: only kafka-leader-kill of the production faults has a seed version so far';
 const NO_POSTGRES =
   'PostgreSQL hosts only the Temporal server here, and this design has no Temporal';
 
@@ -178,7 +193,7 @@ export const SEED_SCENARIOS: Record<string, Record<SeedSystem, SeedScenario | st
   'bad-input': { seed: NO_DLQ, old: NO_DLQ },
   'bulk-erp-transaction': { seed: bulkTransaction, old: bulkTransaction },
   // The production topology's faults (--topology production).
-  'kafka-leader-kill': { seed: NOT_ON_CLUSTER, old: NO_KAFKA },
+  'kafka-leader-kill': { seed: leaderKill, old: NO_KAFKA },
   'kafka-two-brokers-down': { seed: NOT_ON_CLUSTER, old: NO_KAFKA },
   'temporal-server-kill': { seed: NO_TEMPORAL, old: NO_TEMPORAL },
   'postgres-restart': { seed: NO_POSTGRES, old: NO_POSTGRES },

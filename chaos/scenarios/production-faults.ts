@@ -9,7 +9,7 @@ import { brokerServer, startBroker, startServers, stopServer } from '../servers'
 import { eventually } from '../../test/support/env';
 
 /** The broker that leads the partition holding the most of this run's events, and that partition. */
-async function busiestLeader(admin: Admin, topics: string[]) {
+export async function busiestLeader(admin: Admin, topics: string[]) {
   let best = { topic: '', partition: -1, high: -1 };
   for (const topic of topics)
     for (const p of await admin.fetchTopicOffsets(topic))
@@ -29,9 +29,12 @@ async function committedEnd(admin: Admin, topics: string[]): Promise<number> {
   return sum;
 }
 
-/** Waits until this run's topics hold `events` replicated events: the fault then lands mid-burst. */
-async function untilFlowing(p: ChaosPipeline, events: number) {
-  const topics = eventTopics(topicsFromConfig(p.cfg));
+/** Waits until `topics` hold `events` replicated events: the fault then lands mid-burst. */
+export async function untilFlowing(
+  p: ChaosPipeline,
+  events: number,
+  topics = eventTopics(topicsFromConfig(p.cfg)),
+) {
   await withAdmin(p, (admin) =>
     eventually(
       async () => (await committedEnd(admin, topics)) >= events,
@@ -52,6 +55,27 @@ async function withAdmin<T>(p: ChaosPipeline, fn: (admin: Admin) => Promise<T>):
   }
 }
 
+/**
+ * Once `topics` hold 40 events, kill -9 of the broker leading the busiest of
+ * their partitions; it is started again 15 s later. Returns what was killed.
+ * The seed's design (chaos/seed-scenarios.ts) meets the same fault on its own topics.
+ */
+export async function killBusiestLeader(p: ChaosPipeline, topics: string[]): Promise<string> {
+  await untilFlowing(p, 40, topics);
+  const target = await withAdmin(p, (admin) => busiestLeader(admin, topics));
+  const victim = brokerServer(target.leader);
+  log(
+    `kill -9 of broker ${target.leader} (${victim}), leader of ${target.topic}/${target.partition}`,
+  );
+  await stopServer(victim, 'SIGKILL');
+  await sleep(15_000);
+  startServers();
+  return `killed broker ${target.leader}, leader of the busiest partition (${target.high} events)`;
+}
+
+/** The traffic of the broker faults: 240 orders at 20 events/s, so the burst outlasts the fault. */
+export const BROKER_FAULT_TRAFFIC = { orders: 240, rate: 20 };
+
 /** kill -9 of the broker leading the busiest partition, mid-burst; it is restarted 15 s later. */
 export const kafkaLeaderKill: Scenario = async (p) => {
   const notes: string[] = [];
@@ -60,20 +84,9 @@ export const kafkaLeaderKill: Scenario = async (p) => {
     p,
     {},
     async () => {
-      await untilFlowing(p, 40);
-      const target = await withAdmin(p, (admin) => busiestLeader(admin, topics));
-      const victim = brokerServer(target.leader);
-      log(
-        `kill -9 of broker ${target.leader} (${victim}), leader of ${target.topic}/${target.partition}`,
-      );
-      notes.push(
-        `killed broker ${target.leader}, leader of the busiest partition (${target.high} events)`,
-      );
-      await stopServer(victim, 'SIGKILL');
-      await sleep(15_000);
-      startServers();
+      notes.push(await killBusiestLeader(p, topics));
     },
-    { orders: 240, rate: 20 },
+    BROKER_FAULT_TRAFFIC,
   );
   return result(p.name, report, produced, recovery, { notes: [...notes, ...p.restarts] });
 };
