@@ -10,9 +10,10 @@ import type { ErpFeed } from '../../src/erp/feed';
 import { loadMapping } from '../../src/erp/query/mapping';
 import { MappingQueries } from '../../src/erp/query/mapping-queries';
 import { QueryFeed } from '../../src/erp/query/query-feed';
+import type { Publish } from '../../src/erp/query/query-feed';
 import { QueryState } from '../../src/erp/query/query-state';
 import type { ErpEvent } from '../../src/erp/source';
-import type { SqlClient } from '../../src/erp/sql/client';
+import type { SqlClient, SqlParams } from '../../src/erp/sql/client';
 
 export const REPO = path.join(__dirname, '..', '..');
 
@@ -31,12 +32,57 @@ export function queryFeed(
   app: Pool,
   name: string,
   lookbackMs = 15 * 60_000,
+  publish?: Publish,
 ): QueryFeed {
   return new QueryFeed(
     new MappingQueries(client, loadMapping(mappingDir)),
     new QueryState(app, name),
-    { lookbackMs },
+    { lookbackMs, ...(publish ? { publish } : {}) },
   );
+}
+
+/** A backfill feed over `client` (no look-back, its own keyset from `since`), its books under `name`. */
+export async function backfillFeed(
+  client: SqlClient,
+  mappingDir: string,
+  app: Pool,
+  name: string,
+  since: string,
+): Promise<QueryFeed> {
+  const state = new QueryState(app, name);
+  for (const scan of ['backfill-orders', 'backfill-invoices'])
+    await state.setWatermark(scan, { marker: since, id: '' });
+  return new QueryFeed(
+    new MappingQueries(client, loadMapping(mappingDir)),
+    state,
+    { lookbackMs: 0 },
+    'backfill-',
+  );
+}
+
+/**
+ * `client`, except that the first time `when` holds for a statement and its
+ * parameters, its rows are returned only after `hold` resolves: a read that
+ * happened, held back before its result is used.
+ */
+export function heldClient(
+  client: SqlClient,
+  when: (sql: string, params: SqlParams) => boolean,
+  hold: () => Promise<void>,
+): SqlClient {
+  let held = false;
+  return {
+    dialect: client.dialect,
+    query: async (sql, params = {}) => {
+      const rows = await client.query(sql, params);
+      if (!held && when(sql, params)) {
+        held = true;
+        await hold();
+      }
+      return rows;
+    },
+    close: () => Promise.resolve(),
+  };
 }
 
 /**
