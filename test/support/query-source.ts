@@ -1,11 +1,9 @@
-import path from 'node:path';
 import type { Pool } from 'mysql2/promise';
 import { expect } from 'vitest';
-import { resolveEnv } from '../../src/config';
 import type { Config } from '../../src/config';
 import { orderEventSchema } from '../../src/contracts/events';
 import { migrate } from '../../src/db/migrate';
-import { createPool, withDatabase } from '../../src/db/pool';
+import { createPool } from '../../src/db/pool';
 import type { ErpFeed } from '../../src/erp/feed';
 import { loadMapping } from '../../src/erp/query/mapping';
 import { MappingQueries } from '../../src/erp/query/mapping-queries';
@@ -15,7 +13,7 @@ import { QueryState } from '../../src/erp/query/query-state';
 import type { ErpEvent } from '../../src/erp/source';
 import type { SqlClient, SqlParams } from '../../src/erp/sql/client';
 
-export const REPO = path.join(__dirname, '..', '..');
+export { REPO, odooTestUrls } from './erp-fixture-urls';
 
 /** The migrated app database of `cfg`, where the query source keeps its books. */
 export async function openAppPool(cfg: Config): Promise<Pool> {
@@ -108,22 +106,4 @@ export async function drain(feed: ErpFeed, pageSize = 50): Promise<ErpEvent[]> {
 /** The events of one order, as `type vN`. */
 export function historyOf(events: readonly ErpEvent[], orderId: string): string[] {
   return events.filter((e) => e.orderId === orderId).map((e) => `${e.type} v${e.erpVersion}`);
-}
-
-/**
- * The Odoo fixture's test database on PostgreSQL (`odoo_test` + the test
- * suffix), as its writer and its read-only reader. Throws, never skips, when
- * the PostgreSQL ERP accounts are missing.
- */
-export function odooTestUrls(): { reader: string; writer: string } {
-  const env = resolveEnv();
-  const reader = env.ORDERSYNC_ODOO_URL;
-  const writer = env.ORDERSYNC_ODOO_WRITER_URL;
-  if (!reader || !writer) {
-    throw new Error(
-      'ORDERSYNC_ODOO_URL and ORDERSYNC_ODOO_WRITER_URL are not set: PostgreSQL is missing. Run `npm run infra -- up`, or scripts/infra/erp-postgres.ts with ORDERSYNC_POSTGRES_ADMIN_URL.',
-    );
-  }
-  const db = `odoo_test${process.env.ORDERSYNC_TEST_DB_SUFFIX ?? ''}`;
-  return { reader: withDatabase(reader, db), writer: withDatabase(writer, db) };
 }
