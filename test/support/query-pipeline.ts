@@ -25,6 +25,8 @@ export async function runQueryPipeline(
     erpUrl: string;
     mapping: string;
     prefix: string;
+    /** The ERP's order id of a fixture order, when the ERP numbers its own (default: the fixture id). */
+    erpId?: (fixtureId: string) => string;
   },
 ): Promise<void> {
   // Start at the ERP's present: the fixture tables hold other runs' orders.
@@ -49,13 +51,19 @@ export async function runQueryPipeline(
 
 async function writeAndConverge(
   p: TestPipeline,
-  opts: { writer: FixtureWriter; reader: SqlClient; mapping: string; prefix: string },
+  opts: {
+    writer: FixtureWriter;
+    reader: SqlClient;
+    mapping: string;
+    prefix: string;
+    erpId?: (fixtureId: string) => string;
+  },
   children: readonly ChildProcess[],
 ): Promise<void> {
   const orders = await writeFixtureTraffic(opts.writer, 24, opts.prefix);
 
   const queries = new MappingQueries(opts.reader, loadMapping(opts.mapping));
-  const ids = orders.map((o) => o.id);
+  const ids = orders.map((o) => (opts.erpId ? opts.erpId(o.id) : o.id));
   let last: string[] = [];
   await eventually(
     async () => {
