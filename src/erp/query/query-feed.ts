@@ -8,7 +8,8 @@
  * late carries a marker older than rows already read. Re-reading costs reads,
  * not events, since an unchanged snapshot hash produces nothing. A change that
  * commits later than the look-back after its marker is caught only by a
- * replay, a backfill or reconciliation.
+ * replay or a backfill. The watermark saved never passes the ERP's clock at
+ * the pass's start (see Pass.clock).
  */
 import { createLogger } from '../../log';
 import { countFutureMarkers } from '../../observability/metrics';
