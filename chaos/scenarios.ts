@@ -20,6 +20,7 @@ import {
   postgresRestart,
   temporalServerKill,
 } from './scenarios/production-faults';
+import { queryLateMarker } from './scenarios/query-late-marker';
 import { duplicates, lateCommits } from './scenarios/redelivery';
 import { mysqlDown30s, restartDuringTraffic } from './scenarios/server-faults';
 
@@ -41,6 +42,8 @@ export const SCENARIOS: Record<string, Scenario> = {
   poison,
   'bad-input': badInput,
   'bulk-erp-transaction': bulkErpTransaction,
+  'query-late-marker': queryLateMarker('erpnext'),
+  'query-late-marker-odoo': queryLateMarker('odoo'),
 };
 
 /**

@@ -167,6 +167,8 @@ const NO_DLQ =
 
 const NOT_ON_CLUSTER =
   'not run yet: only kafka-leader-kill of the production faults has a seed version so far';
+const NO_QUERY_SOURCE =
+  'reads only its own change log: no query source over an ERP schema (its timestamp-only reader is measured in the scenario itself)';
 const NO_POSTGRES =
   'PostgreSQL hosts only the Temporal server here, and this design has no Temporal';
 
@@ -192,6 +194,8 @@ export const SEED_SCENARIOS: Record<string, Record<SeedSystem, SeedScenario | st
   poison: { seed: NO_VALIDATION, old: NO_VALIDATION },
   'bad-input': { seed: NO_DLQ, old: NO_DLQ },
   'bulk-erp-transaction': { seed: bulkTransaction, old: bulkTransaction },
+  'query-late-marker': { seed: NO_QUERY_SOURCE, old: NO_QUERY_SOURCE },
+  'query-late-marker-odoo': { seed: NO_QUERY_SOURCE, old: NO_QUERY_SOURCE },
   // The production topology's faults (--topology production).
   'kafka-leader-kill': { seed: leaderKill, old: NO_KAFKA },
   'kafka-two-brokers-down': { seed: NOT_ON_CLUSTER, old: NO_KAFKA },

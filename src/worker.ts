@@ -67,8 +67,16 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
     ...APPLY_POOL_OPTIONS,
   });
   const pool = createPool(cfg.ORDERSYNC_MYSQL_URL, { connectionLimit: 2 });
+  // Kafka is reached lazily (see EventProducer): applies need only Temporal and
+  // MySQL, so the worker starts while Kafka is down and the poll activity retries.
+  const producer = new EventProducer(createKafka(cfg, '-worker'), topics, {
+    createTopicsWithPartitions: cfg.ORDERSYNC_TOPIC_PARTITIONS,
+    onTopicsCreated: (created) => log.info('created topics', { topics: created }),
+    onReplicationWarning: (w) => log.warn(w.message, { topic: w.topic }),
+  });
   // The configured source (outbox or query, MySQL or PostgreSQL); its books live in `pool`.
-  const erp = openErpSource(cfg, pool);
+  // A query-source replay that finds unbooked content produces it as the poll does.
+  const erp = openErpSource(cfg, pool, { publish: (events) => producer.sendEvents(events) });
   // Before any task: the bookkeeping schema version and every table and column
   // the target writes. A mismatch is not transient; the worker refuses to start (exit 78).
   try {
@@ -130,13 +138,6 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
   };
   process.once('SIGTERM', drain);
   process.once('SIGINT', drain);
-  // Kafka is reached lazily (see EventProducer): applies need only Temporal and
-  // MySQL, so the worker starts while Kafka is down and the poll activity retries.
-  const producer = new EventProducer(createKafka(cfg, '-worker'), topics, {
-    createTopicsWithPartitions: cfg.ORDERSYNC_TOPIC_PARTITIONS,
-    onTopicsCreated: (created) => log.info('created topics', { topics: created }),
-    onReplicationWarning: (w) => log.warn(w.message, { topic: w.topic }),
-  });
   // Everything opened so far (pools, the ERP source, the probe server, the
   // producer) is closed in `finally`, also when Temporal cannot be reached, so
   // the process exits with the error instead of hanging on open handles.

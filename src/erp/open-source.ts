@@ -5,7 +5,9 @@ import { CursorRepository } from '../db/cursor-repository';
 import type { ErpFeed } from './feed';
 import { OutboxFeed } from './outbox/outbox-feed';
 import { OutboxSource } from './outbox/outbox-source';
+import { createLogger } from '../log';
 import { loadMapping } from './query/mapping';
+import { zoneShiftMs } from './query/marker';
 import { MappingQueries } from './query/mapping-queries';
 import { QueryFeed } from './query/query-feed';
 import type { QueryFeedOptions } from './query/query-feed';
@@ -23,6 +25,23 @@ export interface ErpConnection {
   /** The query source's pieces, for the `source` and `cursor` commands; absent for the outbox. */
   query?: { queries: MappingQueries; state: QueryState; feed: QueryFeed };
   close(): Promise<void>;
+}
+
+const log = createLogger('query-source');
+
+/**
+ * Markers in local time repeat an hour when the clocks go back. The poll's
+ * watermark never passes the ERP's clock, so the repeated hour is read again,
+ * one pass later than usual: in that hour a transaction is caught if it
+ * commits within the look-back minus one poll interval (docs/erp-query-source.md).
+ */
+function warnOfDaylightSaving(timeZone: string): void {
+  const shift = zoneShiftMs(timeZone);
+  if (shift === 0) return;
+  log.warn(
+    'change markers are in a time zone with daylight saving time: in the hour after the clocks go back, a transaction is caught only if it commits within the look-back minus one poll interval, and occurredAt of a repeated hour is ambiguous; markers in UTC avoid both',
+    { markerTimeZone: timeZone, shiftMinutes: shift / 60_000 },
+  );
 }
 
 type ErpConfig = Pick<
@@ -57,6 +76,7 @@ export function openErpSource(
   try {
     const mapping = loadMapping(path.resolve(cfg.ORDERSYNC_ERP_MAPPING!));
     const queries = new MappingQueries(client, mapping);
+    warnOfDaylightSaving(mapping.manifest.markerTimeZone);
     const state = new QueryState(appPool, cfg.ORDERSYNC_CURSOR_NAME);
     const feed = new QueryFeed(
       queries,
@@ -64,6 +84,7 @@ export function openErpSource(
       {
         lookbackMs: opts.lookbackMs ?? cfg.ORDERSYNC_ERP_LOOKBACK,
         ...(opts.channel ? { channel: opts.channel } : {}),
+        ...(opts.publish ? { publish: opts.publish } : {}),
       },
       opts.backfill ? 'backfill-' : '',
     );

@@ -115,6 +115,12 @@ export const pollLateRows = new Counter({
   registers: [registry],
 });
 
+export const erpFutureMarkers = new Counter({
+  name: 'ordersync_erp_future_markers_total',
+  help: 'Rows the query source read whose change marker was ahead of the ERP database clock (a wrong time zone or clock); the watermark stays at the clock, so they are re-read until the clock passes them.',
+  registers: [registry],
+});
+
 export const reconcileOrdersChecked = new Counter({
   name: 'ordersync_reconcile_orders_checked_total',
   help: 'Orders a reconcile run compared between the ERP and the target (re-checks included).',
@@ -159,6 +165,11 @@ export function countDroppedGaps(reason: 'expired', n: number): void {
   if (n > 0) pollGapsDropped.inc({ reason }, n);
 }
 
+/** Query-source rows read with a change marker ahead of the ERP's clock. */
+export function countFutureMarkers(n: number): void {
+  if (n > 0) erpFutureMarkers.inc(n);
+}
+
 /** Rows produced after their gap had been given up. */
 export function countLateRows(n: number): void {
   if (n > 0) pollLateRows.inc(n);
@@ -177,6 +188,7 @@ const WORKER_ONLY = [
   pollGaps,
   pollGapsDropped,
   pollLateRows,
+  erpFutureMarkers,
   reconcileOrdersChecked,
   reconcileDriftOrders,
   reconcileLastSuccess,

@@ -4,7 +4,8 @@ import { expectCleanRun } from '../support/chaos-checks';
 
 // The part of `npm run chaos` that fits in a few minutes: process kills at the
 // exact points that matter, a consumer fenced out of its group by a stall,
-// duplicate delivery, a poison order and the bad-input corpus. Server restarts
+// duplicate delivery, a poison order, the bad-input corpus and the query
+// source's late-committing ERP transaction (ERPNext fixture). Server restarts
 // and the 30 s MySQL outage run in the full `npm run chaos`.
 const SUBSET = [
   'consumer-kill-before-signal',
@@ -15,6 +16,7 @@ const SUBSET = [
   'duplicates',
   'poison',
   'bad-input',
+  'query-late-marker',
 ];
 
 describe('chaos subset', () => {

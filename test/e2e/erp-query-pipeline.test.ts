@@ -2,9 +2,11 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { ErpnextWriter } from '../../src/erp/fixtures/erpnext-writer';
+import type { FixtureWriter } from '../../src/erp/fixtures/fixture-order';
 import { OdooWriter } from '../../src/erp/fixtures/odoo-writer';
 import { MysqlSqlClient } from '../../src/erp/sql/mysql-client';
 import { PgSqlClient } from '../../src/erp/sql/pg-client';
+import { LedgerErpWriter } from '../fixtures/ledger-erp/writer';
 import { TestPipeline } from '../support/pipeline';
 import { runQueryPipeline } from '../support/query-pipeline';
 import { REPO, odooTestUrls } from '../support/query-source';
@@ -22,8 +24,13 @@ afterAll(async () => {
 });
 
 describe('the pipeline from a real ERP schema through the query source', () => {
-  it('ERPNext on MariaDB: orders, lines, totals with tax, invoices and credit notes', async () => {
-    const writer = new ErpnextWriter(p.writer);
+  /** The pipeline from a fixture on the MariaDB ERP database, read through `mapping`. */
+  async function onMariadb(
+    writer: FixtureWriter,
+    mapping: string,
+    prefix: string,
+    erpId?: (fixtureId: string) => string,
+  ) {
     await writer.init();
     const reader = MysqlSqlClient.fromUrl(p.cfg.ORDERSYNC_ERP_URL);
     try {
@@ -31,12 +38,24 @@ describe('the pipeline from a real ERP schema through the query source', () => {
         writer,
         reader,
         erpUrl: p.cfg.ORDERSYNC_ERP_URL,
-        mapping: path.join(REPO, 'mappings', 'erpnext'),
-        prefix: `SO-E2E-${p.runId}`,
+        mapping: path.join(REPO, mapping),
+        prefix,
+        ...(erpId ? { erpId } : {}),
       });
     } finally {
       await reader.close();
     }
+  }
+
+  it('ERPNext on MariaDB: orders, lines, totals with tax, invoices and credit notes', async () => {
+    await onMariadb(new ErpnextWriter(p.writer), 'mappings/erpnext', `SO-E2E-${p.runId}`);
+  }, 240_000);
+
+  it('a made-up ERP with composite keys and line stamps, on MariaDB', async () => {
+    const writer = new LedgerErpWriter(p.writer);
+    await onMariadb(writer, 'test/fixtures/ledger-erp/mapping', `L-E2E-${p.runId}`, (id) =>
+      writer.erpId(id),
+    );
   }, 240_000);
 
   it('Odoo on PostgreSQL: orders, lines, totals with tax, invoices and credit notes', async () => {

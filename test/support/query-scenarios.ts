@@ -12,9 +12,11 @@ import { checkMapping } from '../../src/erp/query/check-mapping';
 import { loadMapping } from '../../src/erp/query/mapping';
 import { MappingQueries } from '../../src/erp/query/mapping-queries';
 import type { ErpEvent } from '../../src/erp/source';
-import type { SqlClient } from '../../src/erp/sql/client';
+import type { SqlClient, SqlParams } from '../../src/erp/sql/client';
+import { markerMinus, wallClock } from '../../src/erp/query/marker';
+import type { Publish } from '../../src/erp/query/query-feed';
 import { testEnv } from './env';
-import { drain, historyOf, openAppPool, queryFeed } from './query-source';
+import { backfillFeed, drain, heldClient, historyOf, openAppPool, queryFeed } from './query-source';
 
 export interface ScenarioSetup {
   /** The fixture's writer (initialised and emptied) and the read-only reader, on the test databases. */
@@ -69,8 +71,18 @@ function queryScenarios(
   },
 ): void {
   const id = (o: { id: string }) => (s.erpId ? s.erpId(s.writer(), o.id) : o.id);
-  const feed = (name: string, lookbackMs?: number) =>
-    queryFeed(s.reader(), s.mapping, s.app(), `q-${s.runId}-${name}`, lookbackMs);
+  const feed = (name: string, lookbackMs?: number, publish?: Publish) =>
+    queryFeed(s.reader(), s.mapping, s.app(), `q-${s.runId}-${name}`, lookbackMs, publish);
+  const kinds = (events: readonly ErpEvent[]) => events.map((e) => `${e.type} v${e.erpVersion}`);
+  /** A new order, produced by a feed whose replays publish into `published` as the worker's producer would. */
+  const producedOrder = async (tag: string) => {
+    const [o] = fixtureOrders(1, `SO-${s.runId}-${tag}`);
+    await s.writer().createOrder(o!);
+    const published: ErpEvent[] = [];
+    const f = () => feed(tag, undefined, (events) => Promise.resolve(published.push(...events)));
+    await drain(f());
+    return { o: o!, published, f };
+  };
 
   it('numbers versions itself, produces only changes, and keeps invoices in order', async () => {
     const orders = fixtureOrders(6, `SO-${s.runId}`);
@@ -204,5 +216,75 @@ function queryScenarios(
     });
     // The Kafka Connect JDBC failure: a plain watermark never sees it.
     expect(historyOf(await drain(feed('nolb', 0)), id(late!))).toEqual([]);
+  });
+
+  it('replay: a snapshot changed since it was produced becomes the next version, published before it is returned', async () => {
+    const { o, published, f } = await producedOrder('rp');
+    o.lines[0]!.qty += 2;
+    await s.writer().updateLines(o);
+
+    const replay = await f().fetchOrderEvents(id(o), 1, 100);
+    expect(kinds(replay)).toEqual(['order_updation v2']);
+    expect(replay[0]!.data).toMatchObject({
+      lines: o.lines.map((l) => ({ sku: l.sku, qty: l.qty })),
+    });
+    expect(published.map((e) => e.eventId)).toEqual(replay.map((e) => e.eventId));
+    // Booked: the poll produces nothing for it, and never v2 with other content.
+    expect(historyOf(await drain(f()), id(o))).toEqual([]);
+    published.length = 0;
+    const again = await f().fetchOrderEvents(id(o), 1, 100);
+    expect(again.map((e) => e.eventId)).toEqual(replay.map((e) => e.eventId));
+    expect(published).toEqual([]);
+  });
+
+  it('replay: an invoice the books never saw is produced with the next version', async () => {
+    const { o, published, f } = await producedOrder('ri');
+    await s.writer().invoice(o, `INV-${s.runId}-ri`);
+
+    const replay = await f().fetchOrderEvents(id(o), 1, 100);
+    const touched = s.invoiceChangesOrder === true;
+    expect(kinds(replay)).toEqual(
+      touched
+        ? ['order_updation v2', 'invoice_creation v3']
+        : ['order_creation v1', 'invoice_creation v2'],
+    );
+    expect(replay.at(-1)!.data).toMatchObject({ invoiceId: `INV-${s.runId}-ri` });
+    expect(kinds(published)).toEqual(kinds(replay).slice(touched ? 0 : 1));
+    expect(historyOf(await drain(f()), id(o))).toEqual([]);
+  });
+
+  it('books a version once when a backfill runs in the middle of a poll page', async () => {
+    const [o] = fixtureOrders(1, `SO-${s.runId}-race`);
+    await s.writer().createOrder(o!);
+    const name = `q-${s.runId}-race`;
+    const mapping = loadMapping(s.mapping);
+    await drain(queryFeed(s.reader(), s.mapping, s.app(), name));
+    o!.lines[0]!.qty += 1;
+    await s.writer().updateLines(o!);
+    const since = markerMinus(wallClock(Date.now(), mapping.manifest.markerTimeZone), 60_000);
+    let backfilled: ErpEvent[] = [];
+    // The poll has read the books and this snapshot; before it books them, the
+    // order changes again and a backfill reads and books the newer snapshot.
+    const readsOrder = (sql: string, params: SqlParams) =>
+      sql === mapping.sql.orders &&
+      (params[mapping.manifest.parameters.orderIds] as string[]).includes(id(o!));
+    const held = heldClient(s.reader(), readsOrder, async () => {
+      o!.lines[0]!.qty += 1;
+      await s.writer().updateLines(o!);
+      backfilled = await drain(await backfillFeed(s.reader(), s.mapping, s.app(), name, since));
+    });
+    const polled = await drain(queryFeed(held, s.mapping, s.app(), name));
+
+    const mine = [...backfilled, ...polled].filter((e) => e.orderId === id(o!));
+    const idsOf = new Map<number, Set<string>>();
+    for (const e of mine)
+      idsOf.set(e.erpVersion, (idsOf.get(e.erpVersion) ?? new Set()).add(e.eventId));
+    expect([...idsOf].map(([v, ids]) => `v${v}: ${ids.size}`)).toEqual(['v2: 1']);
+    expect(historyOf(backfilled, id(o!))).toEqual(['order_updation v2']);
+    // The poll's older read lost the compare-and-set, read again and found v2 booked.
+    expect(historyOf(polled, id(o!))).toEqual([]);
+    expect(backfilled.find((e) => e.orderId === id(o!))!.data).toMatchObject({
+      lines: o!.lines.map((l) => ({ sku: l.sku, qty: l.qty })),
+    });
   });
 }

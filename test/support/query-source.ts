@@ -1,20 +1,19 @@
-import path from 'node:path';
 import type { Pool } from 'mysql2/promise';
 import { expect } from 'vitest';
-import { resolveEnv } from '../../src/config';
 import type { Config } from '../../src/config';
 import { orderEventSchema } from '../../src/contracts/events';
 import { migrate } from '../../src/db/migrate';
-import { createPool, withDatabase } from '../../src/db/pool';
+import { createPool } from '../../src/db/pool';
 import type { ErpFeed } from '../../src/erp/feed';
 import { loadMapping } from '../../src/erp/query/mapping';
 import { MappingQueries } from '../../src/erp/query/mapping-queries';
 import { QueryFeed } from '../../src/erp/query/query-feed';
+import type { Publish } from '../../src/erp/query/query-feed';
 import { QueryState } from '../../src/erp/query/query-state';
 import type { ErpEvent } from '../../src/erp/source';
-import type { SqlClient } from '../../src/erp/sql/client';
+import type { SqlClient, SqlParams } from '../../src/erp/sql/client';
 
-export const REPO = path.join(__dirname, '..', '..');
+export { REPO, odooTestUrls } from './erp-fixture-urls';
 
 /** The migrated app database of `cfg`, where the query source keeps its books. */
 export async function openAppPool(cfg: Config): Promise<Pool> {
@@ -31,12 +30,57 @@ export function queryFeed(
   app: Pool,
   name: string,
   lookbackMs = 15 * 60_000,
+  publish?: Publish,
 ): QueryFeed {
   return new QueryFeed(
     new MappingQueries(client, loadMapping(mappingDir)),
     new QueryState(app, name),
-    { lookbackMs },
+    { lookbackMs, ...(publish ? { publish } : {}) },
   );
+}
+
+/** A backfill feed over `client` (no look-back, its own keyset from `since`), its books under `name`. */
+export async function backfillFeed(
+  client: SqlClient,
+  mappingDir: string,
+  app: Pool,
+  name: string,
+  since: string,
+): Promise<QueryFeed> {
+  const state = new QueryState(app, name);
+  for (const scan of ['backfill-orders', 'backfill-invoices'])
+    await state.setWatermark(scan, { marker: since, id: '' });
+  return new QueryFeed(
+    new MappingQueries(client, loadMapping(mappingDir)),
+    state,
+    { lookbackMs: 0 },
+    'backfill-',
+  );
+}
+
+/**
+ * `client`, except that the first time `when` holds for a statement and its
+ * parameters, its rows are returned only after `hold` resolves: a read that
+ * happened, held back before its result is used.
+ */
+export function heldClient(
+  client: SqlClient,
+  when: (sql: string, params: SqlParams) => boolean,
+  hold: () => Promise<void>,
+): SqlClient {
+  let held = false;
+  return {
+    dialect: client.dialect,
+    query: async (sql, params = {}) => {
+      const rows = await client.query(sql, params);
+      if (!held && when(sql, params)) {
+        held = true;
+        await hold();
+      }
+      return rows;
+    },
+    close: () => Promise.resolve(),
+  };
 }
 
 /**
@@ -62,22 +106,4 @@ export async function drain(feed: ErpFeed, pageSize = 50): Promise<ErpEvent[]> {
 /** The events of one order, as `type vN`. */
 export function historyOf(events: readonly ErpEvent[], orderId: string): string[] {
   return events.filter((e) => e.orderId === orderId).map((e) => `${e.type} v${e.erpVersion}`);
-}
-
-/**
- * The Odoo fixture's test database on PostgreSQL (`odoo_test` + the test
- * suffix), as its writer and its read-only reader. Throws, never skips, when
- * the PostgreSQL ERP accounts are missing.
- */
-export function odooTestUrls(): { reader: string; writer: string } {
-  const env = resolveEnv();
-  const reader = env.ORDERSYNC_ODOO_URL;
-  const writer = env.ORDERSYNC_ODOO_WRITER_URL;
-  if (!reader || !writer) {
-    throw new Error(
-      'ORDERSYNC_ODOO_URL and ORDERSYNC_ODOO_WRITER_URL are not set: PostgreSQL is missing. Run `npm run infra -- up`, or scripts/infra/erp-postgres.ts with ORDERSYNC_POSTGRES_ADMIN_URL.',
-    );
-  }
-  const db = `odoo_test${process.env.ORDERSYNC_TEST_DB_SUFFIX ?? ''}`;
-  return { reader: withDatabase(reader, db), writer: withDatabase(writer, db) };
 }

@@ -10,7 +10,13 @@ import {
   snapshotHash,
 } from '../../src/erp/query/assemble';
 import { MappingError, loadMapping, manifestSchema } from '../../src/erp/query/mapping';
-import { laterMarker, markerMinus, markerToIso } from '../../src/erp/query/marker';
+import {
+  earlierMarker,
+  laterMarker,
+  markerMinus,
+  markerToIso,
+  zoneShiftMs,
+} from '../../src/erp/query/marker';
 import type { OrderBook } from '../../src/erp/query/query-state';
 import {
   creditNotesAfterTheirInvoices,
@@ -107,6 +113,17 @@ describe('markers', () => {
       '2026-07-15T10:00:00.123Z',
     );
     expect(markerToIso('2026-07-15 12:00:00', 'UTC')).toBe('2026-07-15T12:00:00.000Z');
+  });
+
+  it('knows which zones shift their clocks, and by how much', () => {
+    const at = Date.UTC(2026, 0, 1);
+    expect(zoneShiftMs('UTC', at)).toBe(0);
+    expect(zoneShiftMs('Asia/Kolkata', at)).toBe(0);
+    expect(zoneShiftMs('Europe/Berlin', at)).toBe(3_600_000);
+    expect(zoneShiftMs('Australia/Lord_Howe', at)).toBe(1_800_000);
+    expect(earlierMarker('2026-01-01 00:00:00.5', '2026-01-01 00:00:00.25')).toBe(
+      '2026-01-01 00:00:00.25',
+    );
   });
 });
 

@@ -1,7 +1,7 @@
 import type { SqlClient, SqlParams } from '../sql/client';
 import type { Row } from './assemble';
 import type { Keyset } from './marker';
-import { MARKER_ORIGIN, markerText } from './marker';
+import { MARKER_ORIGIN, markerText, wallClock, wallMs } from './marker';
 import type { Mapping } from './mapping';
 
 /**
@@ -40,6 +40,20 @@ export class MappingQueries {
       this.params(after, limit, []),
     );
     return rows.map((r) => ({ orderId: String(r.order_id), marker: markerText(r.marker) }));
+  }
+
+  /**
+   * The ERP database's own clock as a marker in the mapping's time zone: what
+   * no row committed so far can honestly be later than. Read in UTC and
+   * converted here, so the session's time zone does not matter.
+   */
+  async erpClock(): Promise<string> {
+    const sql =
+      this.client.dialect === 'postgres'
+        ? "SELECT CAST(clock_timestamp() AT TIME ZONE 'UTC' AS text) AS now"
+        : 'SELECT CAST(UTC_TIMESTAMP(6) AS CHAR) AS now';
+    const [row] = await this.client.query(sql);
+    return wallClock(wallMs(markerText(row?.now)), this.mapping.manifest.markerTimeZone);
   }
 
   /** The snapshot rows of `orderIds`: one row per line. */

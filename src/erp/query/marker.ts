@@ -86,3 +86,19 @@ export function wallClock(utcMs: number, timeZone: string): string {
   }).format(new Date(utcMs));
   return text.replace(',', '.');
 }
+
+/** The earlier of two markers. */
+export function earlierMarker(a: string, b: string): string {
+  return wallMs(b) < wallMs(a) ? b : a;
+}
+
+/**
+ * How far `timeZone`'s offset from UTC moves within a year of `fromMs` (its
+ * daylight-saving shift), in milliseconds; 0 for a fixed-offset zone.
+ */
+export function zoneShiftMs(timeZone: string, fromMs = Date.now()): number {
+  const offsets: number[] = [];
+  for (let day = 0; day <= 366; day += 7)
+    offsets.push(offsetMs(fromMs + day * 86_400_000, timeZone));
+  return Math.max(...offsets) - Math.min(...offsets);
+}

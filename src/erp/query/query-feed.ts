@@ -8,26 +8,45 @@
  * late carries a marker older than rows already read. Re-reading costs reads,
  * not events, since an unchanged snapshot hash produces nothing. A change that
  * commits later than the look-back after its marker is caught only by a
- * replay, a backfill or reconciliation.
+ * replay or a backfill. The watermark saved never passes the ERP's clock at
+ * the pass's start (see Pass.clock).
  */
 import { createLogger } from '../../log';
+import { countFutureMarkers } from '../../observability/metrics';
 import type { ErpFeed, FeedPage } from '../feed';
 import type { ErpEvent, OrderHistorySource } from '../source';
-import { assembleInvoice, assembleOrders, snapshotEventId, snapshotHash } from './assemble';
-import type { Row } from './assemble';
+import { assembleInvoice, assembleOrders } from './assemble';
+import type { AssembledOrder, Row } from './assemble';
 import type { MappingQueries } from './mapping-queries';
-import { MARKER_ORIGIN, laterMarker, markerMinus, markerText, markerToIso, wallMs } from './marker';
+import {
+  MARKER_ORIGIN,
+  earlierMarker,
+  laterMarker,
+  markerMinus,
+  markerText,
+  markerToIso,
+  wallMs,
+} from './marker';
 import type { Keyset } from './marker';
-import type { QueryState } from './query-state';
-import { emptyPlan, planInvoices, planSnapshots } from './versioning';
+import type { OrderBook, QueryState } from './query-state';
+import { emptyPlan, invoiceEvent, planInvoices, planSnapshots, snapshotEvent } from './versioning';
 import type { PlannedPage, ReadInvoice } from './versioning';
 
 const log = createLogger('query-source');
+
+/** Produces events to Kafka and resolves once Kafka acknowledged every one (the poll's producer). */
+export type Publish = (events: ErpEvent[]) => Promise<unknown>;
 
 export interface QueryFeedOptions {
   lookbackMs: number;
   /** Keep only orders of this channel (a backfill's `--channel`). */
   channel?: string;
+  /**
+   * Where a replay produces the versions it hands out (a changed snapshot, an
+   * invoice never booked) before it returns them, as the poll would: booked
+   * only after Kafka acknowledged. Without it such a replay fails.
+   */
+  publish?: Publish;
 }
 
 type ScanKind = 'orders' | 'invoices';
@@ -36,9 +55,22 @@ interface Pass {
   kind: ScanKind;
   /** Where the next read starts. */
   keyset: Keyset;
-  /** The highest marker read in this pass (or the saved watermark), saved as the watermark. */
+  /** The highest marker read in this pass (or the saved watermark). */
   high: string;
+  /**
+   * The ERP's clock when the pass began. The poll saves no watermark past
+   * it: a marker ahead of the ERP's clock (a wrong zone) must not carry the
+   * watermark over rows still to come, and the next pass's look-back is
+   * measured from this pass's start, however long the pass took.
+   */
+  clock: string;
+  startedMs: number;
 }
+
+/** Markers this far ahead of the ERP's clock count as future-dated (app servers' clocks drift a little). */
+const FUTURE_TOLERANCE_MS = 1_000;
+/** Attempts at booking one page before the poll gives up and retries later. */
+const RESERVE_ATTEMPTS = 5;
 
 /** Watermark rows per scan: `orders`, `invoices`, and a backfill's own pair. */
 export function scanName(kind: ScanKind, prefix = ''): string {
@@ -62,40 +94,43 @@ export class QueryFeed implements ErpFeed, OrderHistorySource {
 
   /** Starts a scan at the saved watermark minus the look-back (a backfill: at its own keyset). */
   private async startPass(kind: ScanKind): Promise<Pass> {
-    const saved = await this.state.watermark(scanName(kind, this.scanPrefix));
+    const [saved, clock] = await Promise.all([
+      this.state.watermark(scanName(kind, this.scanPrefix)),
+      this.queries.erpClock(),
+    ]);
     const at = saved ?? { marker: MARKER_ORIGIN, id: '' };
-    if (this.scanPrefix !== '') return { kind, keyset: at, high: at.marker };
-    return {
-      kind,
-      keyset: { marker: markerMinus(at.marker, this.opts.lookbackMs), id: '' },
-      high: at.marker,
-    };
+    const base = { kind, high: at.marker, clock, startedMs: Date.now() };
+    if (this.scanPrefix !== '') return { ...base, keyset: at };
+    return { ...base, keyset: { marker: markerMinus(at.marker, this.opts.lookbackMs), id: '' } };
   }
 
   async next(limit: number): Promise<FeedPage> {
     const pass = this.pass ?? (await this.startPass('orders'));
-    const plan = emptyPlan();
     let last: Keyset | undefined;
-    let count: number;
+    let markers: Array<{ id: string; marker: string }>;
+    let plan: PlannedPage;
     if (pass.kind === 'orders') {
       const changed = await this.queries.changedOrders(pass.keyset, limit);
-      count = changed.length;
-      const markers = new Map(changed.map((c) => [c.orderId, c.marker]));
-      await this.planOrders([...markers.keys()], markers, plan);
+      markers = changed.map((c) => ({ id: c.orderId, marker: c.marker }));
+      const byOrder = new Map(changed.map((c) => [c.orderId, c.marker]));
+      plan = await this.reserved((p) => this.planOrders([...byOrder.keys()], byOrder, p));
       const tail = changed.at(-1);
       if (tail) last = { marker: tail.marker, id: tail.orderId };
     } else {
       const rows = await this.queries.invoices(pass.keyset, limit);
-      count = rows.length;
-      await this.planInvoiceRows(rows, plan);
+      markers = rows.map((r) => ({ id: String(r.order_id), marker: markerText(r.marker) }));
+      plan = await this.reserved((p) => this.planInvoiceRows(rows, p));
       const tail = rows.at(-1);
       if (tail) last = { marker: markerText(tail.marker), id: String(tail.invoice_id) };
     }
-    await this.state.reserve(plan.reservation);
-    const done = count < limit;
+    this.reportFuture(pass, markers);
+    const done = markers.length < limit;
     const high = last ? laterMarker(pass.high, last.marker) : pass.high;
     // A backfill resumes exactly where it stopped; the poll re-reads its look-back anyway.
-    const saved: Keyset = this.scanPrefix !== '' ? (last ?? pass.keyset) : { marker: high, id: '' };
+    const saved: Keyset =
+      this.scanPrefix !== ''
+        ? (last ?? pass.keyset)
+        : { marker: earlierMarker(high, pass.clock), id: '' };
     const after: Pass | null = !done
       ? { ...pass, keyset: last ?? pass.keyset, high }
       : pass.kind === 'orders'
@@ -109,7 +144,7 @@ export class QueryFeed implements ErpFeed, OrderHistorySource {
       forgotten: [],
       full: after !== null,
       before: position(pass.high),
-      after: position(high),
+      after: position(saved.marker),
       commit: async () => {
         await this.state.acknowledge(plan.reservation, {
           scan: scanName(pass.kind, this.scanPrefix),
@@ -120,26 +155,71 @@ export class QueryFeed implements ErpFeed, OrderHistorySource {
     };
   }
 
-  /** Snapshots of `orderIds` planned into `plan`; returns the books, updated with the reservations. */
+  /**
+   * Plans a page with `planner` and books it. The books are read before the
+   * ERP, and the booking is a compare-and-set on them: when a concurrent
+   * poll, backfill or replay booked one of the orders in between, the page
+   * is planned again from fresh reads, so no version goes to two contents
+   * and no older read is booked after a newer one.
+   */
+  private async reserved(planner: (plan: PlannedPage) => Promise<unknown>): Promise<PlannedPage> {
+    for (let attempt = 1; ; attempt++) {
+      const plan = emptyPlan();
+      await planner(plan);
+      if (await this.state.reserve(plan.reservation)) return plan;
+      if (attempt >= RESERVE_ATTEMPTS) {
+        throw new Error(
+          `the query source's books kept changing under this read (${attempt} attempts); another poll, backfill or replay is booking the same orders`,
+        );
+      }
+      log.info(
+        'books changed under the read (a concurrent poll, backfill or replay); reading again',
+        {
+          attempt,
+        },
+      );
+    }
+  }
+
+  /** Rows whose marker is ahead of the ERP's clock: counted and logged by order id. */
+  private reportFuture(pass: Pass, rows: ReadonlyArray<{ id: string; marker: string }>): void {
+    const now = wallMs(pass.clock) + (Date.now() - pass.startedMs) + FUTURE_TOLERANCE_MS;
+    const ahead = rows.filter((r) => wallMs(r.marker) > now);
+    if (ahead.length === 0) return;
+    countFutureMarkers(ahead.length);
+    log.warn(
+      'change markers ahead of the ERP clock (is markerTimeZone right?); the watermark stays at the clock and these rows are read again until it passes them',
+      {
+        count: ahead.length,
+        erpClock: pass.clock,
+        orderIds: [...new Set(ahead.map((r) => r.id))].slice(0, 200),
+      },
+    );
+  }
+
+  /**
+   * Snapshots of `orderIds` planned into `plan`; returns the books, updated
+   * with the reservations. The books are read first, then the ERP: a
+   * concurrent booking in between fails this page's compare-and-set.
+   */
   private async planOrders(
     orderIds: readonly string[],
     markers: ReadonlyMap<string, string>,
     plan: PlannedPage,
+    occurredAt?: string,
   ) {
-    const [rows, books] = await Promise.all([
-      this.queries.orders(orderIds),
-      this.state.orders(orderIds),
-    ]);
+    const books = await this.state.orders(orderIds);
+    const rows = await this.queries.orders(orderIds);
     let orders = assembleOrders(rows, this.queries.mapping.manifest);
     if (this.opts.channel !== undefined)
       orders = orders.filter((o) => o.channel === this.opts.channel);
     planSnapshots(
       orders,
       books,
-      (id) => markerToIso(markers.get(id) ?? MARKER_ORIGIN, this.timeZone),
+      (id) => occurredAt ?? markerToIso(markers.get(id) ?? MARKER_ORIGIN, this.timeZone),
       plan,
     );
-    return books;
+    return { books, orders };
   }
 
   private async planInvoiceRows(rows: readonly Row[], plan: PlannedPage): Promise<void> {
@@ -155,7 +235,7 @@ export class QueryFeed implements ErpFeed, OrderHistorySource {
     const markers = new Map(
       first.waiting.map((i) => [i.orderId, markerText(rowOf(rows, i).marker)]),
     );
-    const books = await this.planOrders([...markers.keys()], markers, plan);
+    const { books } = await this.planOrders([...markers.keys()], markers, plan);
     for (const [id, book] of books) orderBooks.set(id, book);
     const second = planInvoices(first.waiting, invoiceBooks, orderBooks, plan);
     for (const inv of second.waiting) {
@@ -191,46 +271,46 @@ export class QueryFeed implements ErpFeed, OrderHistorySource {
 
   /**
    * A replay reads the order's current snapshot and its invoices: the ERP's
-   * current state is the only history it has. Versions are the ones ordersync
-   * handed out; an order it never produced has none yet (the poll or a
-   * backfill produces it first).
+   * current state is the only history it has. What the books already hold
+   * keeps its version; what they do not (a snapshot that changed since it was
+   * produced, an invoice never booked, an order never produced) is booked as
+   * the poll books it, produced to Kafka, acknowledged, and only then
+   * returned, with the version it was given: never an old version with new
+   * content.
    */
   async fetchOrderEvents(orderId: string, fromVersion: number, limit: number): Promise<ErpEvent[]> {
-    const book = (await this.state.orders([orderId])).get(orderId);
-    if (!book) return [];
     const now = new Date().toISOString();
-    const events: ErpEvent[] = [];
-    const order = assembleOrders(
-      await this.queries.orders([orderId]),
-      this.queries.mapping.manifest,
-    )[0];
-    if (order) {
-      const v = book.snapshotVersion;
-      events.push({
-        seq: 0,
-        eventId: snapshotEventId(orderId, v, snapshotHash(order)),
-        orderId,
-        channel: order.channel,
-        type: v === 1 ? 'order_creation' : 'order_updation',
-        erpVersion: v,
-        occurredAt: now,
-        data: order.data,
-      } as ErpEvent);
+    let current: { order?: AssembledOrder; invoices: ReadInvoice[]; books: Map<string, OrderBook> };
+    const invoiceVersions = new Map<string, number>();
+    const plan = await this.reserved(async (p) => {
+      invoiceVersions.clear();
+      const { books, orders } = await this.planOrders([orderId], new Map(), p, now);
+      const rows = (await this.queries.orderInvoices([orderId])) ?? [];
+      const invoices = rows.map((r) => this.readInvoice(r)).filter((i) => i.orderId === orderId);
+      const invoiceBooks = await this.state.invoices(invoices.map((i) => i.invoiceId));
+      for (const [id, b] of invoiceBooks) invoiceVersions.set(id, b.version);
+      planInvoices(invoices, invoiceBooks, books, p);
+      current = { order: orders.find((o) => o.orderId === orderId), invoices, books };
+    });
+    if (plan.events.length > 0) {
+      if (!this.opts.publish) {
+        throw new Error(
+          `replay of ${orderId} found content the books do not hold, and this query source has no producer to publish it`,
+        );
+      }
+      await this.opts.publish(plan.events);
+      await this.state.acknowledge(plan.reservation);
     }
-    const rows = (await this.queries.orderInvoices([orderId])) ?? [];
-    const versions = new Map(
-      (await this.state.invoicesOfOrder(orderId)).map((i) => [i.invoiceId, i.version]),
-    );
-    const plan = emptyPlan();
-    const known = rows.map((r) => this.readInvoice(r)).filter((i) => versions.has(i.invoiceId));
-    const books = new Map(
-      known.map((i) => [
-        i.invoiceId,
-        { orderId, version: versions.get(i.invoiceId)!, acked: false },
-      ]),
-    );
-    planInvoices(known, books, new Map([[orderId, book]]), plan);
-    return [...events, ...plan.events]
+    for (const i of plan.reservation.invoices) invoiceVersions.set(i.invoiceId, i.version);
+    const { order, invoices, books } = current!;
+    const book = books.get(orderId);
+    const events: ErpEvent[] = [];
+    if (order && book) events.push(snapshotEvent(order, book.snapshotVersion, book.hash, now));
+    for (const inv of invoices) {
+      const version = invoiceVersions.get(inv.invoiceId);
+      if (version !== undefined && book) events.push(invoiceEvent(inv, version, book.channel));
+    }
+    return events
       .filter((e) => e.erpVersion >= fromVersion)
       .sort((a, b) => a.erpVersion - b.erpVersion)
       .slice(0, limit);

@@ -1,4 +1,4 @@
-import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { inTransaction } from '../../db/transaction';
 import type { Keyset } from './marker';
 
@@ -17,19 +17,31 @@ export interface InvoiceBook {
   acked: boolean;
 }
 
-/** A version handed out before it is produced; acknowledged once Kafka has it. */
-export interface Reservation {
-  orders: Array<{
-    orderId: string;
-    channel: string;
-    lastVersion: number;
-    snapshotVersion: number;
-    hash: Buffer;
-  }>;
-  invoices: Array<{ invoiceId: string; orderId: string; version: number }>;
-  /** Orders whose `last_version` an invoice raised without a new snapshot. */
-  raised: Array<{ orderId: string; lastVersion: number }>;
+/** The part of a book a reservation compares with: a version never goes to two contents. */
+export type BookKey = Pick<OrderBook, 'lastVersion' | 'snapshotVersion' | 'hash'>;
+
+/** What a page does to one order's book, and the book it planned from. */
+export interface OrderReservation {
+  orderId: string;
+  /** The stored book the plan read (null: none yet); the reserve fails if it changed since. */
+  base: BookKey | null;
+  channel: string;
+  lastVersion: number;
+  snapshotVersion: number;
+  hash: Buffer;
+  /** A snapshot is (re)produced under `snapshotVersion`: unacknowledged until Kafka has it. */
+  snapshot: boolean;
 }
+
+/** Versions handed out before they are produced; acknowledged once Kafka has them. */
+export interface Reservation {
+  orders: OrderReservation[];
+  /** `fresh`: a version new to the books (an invoice not booked before). */
+  invoices: Array<{ invoiceId: string; orderId: string; version: number; fresh: boolean }>;
+}
+
+/** A reserve lost a race: another poll, backfill or replay booked the same order first. */
+class BookMoved extends Error {}
 
 const UPSERT_WATERMARK = `INSERT INTO erp_query_watermarks (source, scan, marker, marker_id, updated_at)
   VALUES (?, ?, ?, ?, UTC_TIMESTAMP(3))
@@ -99,46 +111,76 @@ export class QueryState {
     return rows.map((r) => ({ invoiceId: String(r.invoice_id), version: Number(r.version) }));
   }
 
-  /** Records versions as handed out but not yet acknowledged, in one transaction. */
-  async reserve(r: Reservation): Promise<void> {
-    if (r.orders.length + r.invoices.length + r.raised.length === 0) return;
-    await inTransaction(this.pool, async (conn) => {
-      for (const o of r.orders) {
-        await conn.query(
-          `INSERT INTO erp_query_orders
-             (source, order_id, channel, last_version, snapshot_version, snapshot_hash, snapshot_acked, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, 0, UTC_TIMESTAMP(3))
-           ON DUPLICATE KEY UPDATE channel = VALUES(channel), last_version = VALUES(last_version), snapshot_version = VALUES(snapshot_version),
-             snapshot_hash = VALUES(snapshot_hash), snapshot_acked = 0, updated_at = VALUES(updated_at)`,
-          [this.source, o.orderId, o.channel, o.lastVersion, o.snapshotVersion, o.hash],
-        );
-      }
-      for (const o of r.raised) {
-        await conn.query(
-          `UPDATE erp_query_orders SET last_version = GREATEST(last_version, ?), updated_at = UTC_TIMESTAMP(3)
-            WHERE source = ? AND order_id = ?`,
-          [o.lastVersion, this.source, o.orderId],
-        );
-      }
-      for (const i of r.invoices) {
-        await conn.query(
-          `INSERT INTO erp_query_invoices (source, invoice_id, order_id, version, acked, updated_at)
-           VALUES (?, ?, ?, ?, 0, UTC_TIMESTAMP(3))
-           ON DUPLICATE KEY UPDATE order_id = VALUES(order_id), version = VALUES(version), updated_at = VALUES(updated_at)`,
-          [this.source, i.invoiceId, i.orderId, i.version],
-        );
-      }
-    });
+  /**
+   * Records versions as handed out but not yet acknowledged, in one
+   * transaction, as a compare-and-set: each order's book must still be the
+   * one the plan read (its `base`), and a fresh invoice must not be booked
+   * yet. Returns false, writing nothing, when a concurrent poll, backfill or
+   * replay got there first; the caller reads the books and the ERP again.
+   */
+  async reserve(r: Reservation): Promise<boolean> {
+    if (r.orders.length + r.invoices.length === 0) return true;
+    try {
+      await inTransaction(this.pool, async (conn) => {
+        for (const o of r.orders) {
+          const values = [o.channel, o.lastVersion, o.snapshotVersion, o.hash];
+          if (o.base === null) {
+            await conn
+              .query(
+                `INSERT INTO erp_query_orders
+                   (source, order_id, channel, last_version, snapshot_version, snapshot_hash, snapshot_acked, updated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, 0, UTC_TIMESTAMP(3))`,
+                [this.source, o.orderId, ...values],
+              )
+              .catch(movedOnDuplicate);
+            continue;
+          }
+          // Matched rows, not changed ones (mysql2 connects with FOUND_ROWS).
+          const [res] = await conn.query<ResultSetHeader>(
+            `UPDATE erp_query_orders
+                SET channel = ?, last_version = ?, snapshot_version = ?, snapshot_hash = ?,
+                    snapshot_acked = IF(?, 0, snapshot_acked), updated_at = UTC_TIMESTAMP(3)
+              WHERE source = ? AND order_id = ?
+                AND last_version = ? AND snapshot_version = ? AND snapshot_hash = ?`,
+            [
+              ...values,
+              o.snapshot ? 1 : 0,
+              this.source,
+              o.orderId,
+              o.base.lastVersion,
+              o.base.snapshotVersion,
+              o.base.hash,
+            ],
+          );
+          if (res.affectedRows !== 1) throw new BookMoved();
+        }
+        for (const i of r.invoices) {
+          if (!i.fresh) continue;
+          await conn
+            .query(
+              `INSERT INTO erp_query_invoices (source, invoice_id, order_id, version, acked, updated_at)
+               VALUES (?, ?, ?, ?, 0, UTC_TIMESTAMP(3))`,
+              [this.source, i.invoiceId, i.orderId, i.version],
+            )
+            .catch(movedOnDuplicate);
+        }
+      });
+      return true;
+    } catch (err) {
+      if (err instanceof BookMoved) return false;
+      throw err;
+    }
   }
 
   /** Marks a page's versions acknowledged and moves a scan's watermark, in one transaction. */
   async acknowledge(r: Reservation, watermark?: { scan: string; at: Keyset }): Promise<void> {
     await inTransaction(this.pool, async (conn) => {
       for (const o of r.orders) {
+        if (!o.snapshot) continue;
         await conn.query(
           `UPDATE erp_query_orders SET snapshot_acked = 1, updated_at = UTC_TIMESTAMP(3)
-            WHERE source = ? AND order_id = ? AND snapshot_version = ?`,
-          [this.source, o.orderId, o.snapshotVersion],
+            WHERE source = ? AND order_id = ? AND snapshot_version = ? AND snapshot_hash = ?`,
+          [this.source, o.orderId, o.snapshotVersion, o.hash],
         );
       }
       for (const i of r.invoices) {
@@ -158,4 +200,9 @@ export class QueryState {
       }
     });
   }
+}
+
+function movedOnDuplicate(err: unknown): never {
+  if ((err as { code?: string }).code === 'ER_DUP_ENTRY') throw new BookMoved();
+  throw err;
 }

@@ -8,7 +8,7 @@
 import type { ErpEvent } from '../source';
 import { invoiceEventId, snapshotEventId, snapshotHash } from './assemble';
 import type { AssembledOrder } from './assemble';
-import type { InvoiceBook, OrderBook, Reservation } from './query-state';
+import type { InvoiceBook, OrderBook, OrderReservation, Reservation } from './query-state';
 
 export interface PlannedPage {
   events: ErpEvent[];
@@ -16,7 +16,47 @@ export interface PlannedPage {
 }
 
 export function emptyPlan(): PlannedPage {
-  return { events: [], reservation: { orders: [], invoices: [], raised: [] } };
+  return { events: [], reservation: { orders: [], invoices: [] } };
+}
+
+/**
+ * The page's reservation of `orderId`, created from `book` (the stored book
+ * the plan read, or none) the first time the page touches the order. Its
+ * `base` is what the reserve compares with, so a book changed by a concurrent
+ * poll, backfill or replay since it was read makes the reserve fail.
+ */
+function reservationOf(
+  plan: PlannedPage,
+  orderId: string,
+  book: OrderBook | undefined,
+): OrderReservation {
+  const found = plan.reservation.orders.find((o) => o.orderId === orderId);
+  if (found) return found;
+  const entry: OrderReservation = book
+    ? {
+        orderId,
+        base: {
+          lastVersion: book.lastVersion,
+          snapshotVersion: book.snapshotVersion,
+          hash: book.hash,
+        },
+        channel: book.channel,
+        lastVersion: book.lastVersion,
+        snapshotVersion: book.snapshotVersion,
+        hash: book.hash,
+        snapshot: false,
+      }
+    : {
+        orderId,
+        base: null,
+        channel: '',
+        lastVersion: 0,
+        snapshotVersion: 0,
+        hash: Buffer.alloc(0),
+        snapshot: false,
+      };
+  plan.reservation.orders.push(entry);
+  return entry;
 }
 
 /**
@@ -46,27 +86,43 @@ export function planSnapshots(
       version = book.lastVersion + 1;
       lastVersion = version;
     }
-    plan.events.push({
-      seq: 0,
-      eventId: snapshotEventId(o.orderId, version, hash),
-      orderId: o.orderId,
-      channel: o.channel,
-      type: version === 1 ? 'order_creation' : 'order_updation',
-      erpVersion: version,
-      occurredAt: occurredAt(o.orderId),
-      data: o.data,
-    } as ErpEvent);
-    const reserved = {
-      orderId: o.orderId,
+    plan.events.push(snapshotEvent(o, version, hash, occurredAt(o.orderId)));
+    const reserved = reservationOf(plan, o.orderId, book);
+    Object.assign(reserved, {
       channel: o.channel,
       lastVersion,
       snapshotVersion: version,
       hash,
-    };
-    plan.reservation.orders.push(reserved);
-    books.set(o.orderId, { ...reserved, acked: false });
+      snapshot: true,
+    });
+    books.set(o.orderId, {
+      channel: o.channel,
+      lastVersion,
+      snapshotVersion: version,
+      hash,
+      acked: false,
+    });
   }
   return plan;
+}
+
+/** The snapshot event of `o` under `version`; its id names the order, the version and the content. */
+export function snapshotEvent(
+  o: AssembledOrder,
+  version: number,
+  hash: Buffer,
+  occurredAt: string,
+): ErpEvent {
+  return {
+    seq: 0,
+    eventId: snapshotEventId(o.orderId, version, hash),
+    orderId: o.orderId,
+    channel: o.channel,
+    type: version === 1 ? 'order_creation' : 'order_updation',
+    erpVersion: version,
+    occurredAt,
+    data: o.data,
+  } as ErpEvent;
 }
 
 export interface ReadInvoice {
@@ -98,22 +154,32 @@ export function planInvoices(
     }
     const version = seen ? seen.version : order.lastVersion + 1;
     if (!seen) {
+      reservationOf(plan, inv.orderId, order).lastVersion = version;
       orderBooks.set(inv.orderId, { ...order, lastVersion: version });
-      plan.reservation.raised.push({ orderId: inv.orderId, lastVersion: version });
     }
-    plan.reservation.invoices.push({ invoiceId: inv.invoiceId, orderId: inv.orderId, version });
-    plan.events.push({
-      seq: 0,
-      eventId: invoiceEventId(inv.orderId, inv.invoiceId),
+    plan.reservation.invoices.push({
+      invoiceId: inv.invoiceId,
       orderId: inv.orderId,
-      channel: order.channel,
-      type: 'invoice_creation',
-      erpVersion: version,
-      occurredAt: inv.occurredAt,
-      data: inv.data,
-    } as ErpEvent);
+      version,
+      fresh: !seen,
+    });
+    plan.events.push(invoiceEvent(inv, version, order.channel));
   }
   return { plan, waiting };
+}
+
+/** The `invoice_creation` event of `inv` under `version`; its id depends on the invoice alone. */
+export function invoiceEvent(inv: ReadInvoice, version: number, channel: string): ErpEvent {
+  return {
+    seq: 0,
+    eventId: invoiceEventId(inv.orderId, inv.invoiceId),
+    orderId: inv.orderId,
+    channel,
+    type: 'invoice_creation',
+    erpVersion: version,
+    occurredAt: inv.occurredAt,
+    data: inv.data,
+  } as ErpEvent;
 }
 
 /**
