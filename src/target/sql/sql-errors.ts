@@ -48,6 +48,9 @@ const SCHEMA_ERRORS = new Set([
   'ER_NON_UNIQ_ERROR',
 ]);
 
+/** Whether a MySQL error code (`ER_…`) is one a mapping statement's data error carries. */
+export const isSqlDataErrorCode = (code: string): boolean => DATA_ERRORS.has(code);
+
 export const isSqlDataError = (err: unknown): boolean =>
   err instanceof RangeError || DATA_ERRORS.has(mysqlCode(err) ?? '');
 export const isSqlSchemaError = (err: unknown): boolean => SCHEMA_ERRORS.has(mysqlCode(err) ?? '');
