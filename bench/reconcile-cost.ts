@@ -18,6 +18,7 @@ import { migrate } from '../src/db/migrate';
 import { createPool } from '../src/db/pool';
 import { initErpSchema } from '../src/erp/simulator';
 import { BuiltinTargetSide } from '../src/reconcile/adapters/builtin-target';
+import { MysqlSqlClient } from '../src/erp/sql/mysql-client';
 import { OutboxErpSide } from '../src/reconcile/adapters/outbox-erp';
 import { checkNow } from '../src/reconcile/check-now';
 import { testEnv } from '../test/support/env';
@@ -71,7 +72,10 @@ async function main(): Promise<void> {
       (_, i) => `${prefix}${String(i).padStart(7, '0')}`,
     );
     await seed(writer, createApplyActivities({ pool: applyPool }).applyOrderEvents, ids);
-    const sides = { erp: new OutboxErpSide(reader), target: new BuiltinTargetSide(app) };
+    const sides = {
+      erp: new OutboxErpSide(new MysqlSqlClient(reader)),
+      target: new BuiltinTargetSide(app),
+    };
     const stop = meter({});
     const started = process.hrtime.bigint();
     const report = await checkNow(sides, {

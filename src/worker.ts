@@ -155,7 +155,7 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
       stopping: stopping.signal,
       totalRule: cfg.ORDERSYNC_TOTAL_RULE,
       reconcile: {
-        sides: { erp: reconcileErpSide(erp), target: reconcileTargetSide(target.kind, pool) },
+        sides: { erp: reconcileErpSide(erp), target: reconcileTargetSide(cfg, target, pool) },
         replay: (orderId, channel) => orders.replay(orderId, channel, {}),
         repairPerSecond: cfg.ORDERSYNC_RECONCILE_REPAIR_RATE,
         previousRun: (scheduleId) => previousScheduledRun(client, scheduleId),

@@ -8,6 +8,7 @@ import { reconcileErpSide } from '../reconcile/adapters/erp-side';
 import { checkNow } from '../reconcile/check-now';
 import { driftTable } from '../reconcile/kinds';
 import { repairByReplay } from '../reconcile/repair';
+import { createTarget } from '../target/create-target';
 import { durationArg } from './args';
 import { withTemporal } from './with-temporal';
 
@@ -61,7 +62,7 @@ export function registerReconcileCommand(program: Command, cfg: () => Config): v
       try {
         const sides = {
           erp: reconcileErpSide(erp),
-          target: reconcileTargetSide(c.ORDERSYNC_TARGET, targetPool),
+          target: reconcileTargetSide(c, createTarget(c), targetPool),
         };
         const report = await checkNow(sides, {
           ...(o.order !== undefined ? { orderIds: [o.order] } : {}),

@@ -5,6 +5,7 @@ import { CursorRepository } from '../../src/db/cursor-repository';
 import { jsonColumn } from '../../src/db/json-column';
 import { toSqlDateTime } from '../../src/db/time';
 import { BuiltinTargetSide } from '../../src/reconcile/adapters/builtin-target';
+import { MysqlSqlClient } from '../../src/erp/sql/mysql-client';
 import { OutboxErpSide } from '../../src/reconcile/adapters/outbox-erp';
 import { checkNow } from '../../src/reconcile/check-now';
 import type { DriftKind } from '../../src/reconcile/kinds';
@@ -95,7 +96,10 @@ beforeAll(async () => {
   p.start('worker');
   p.start('consumer');
   await p.schedule();
-  sides = { erp: new OutboxErpSide(p.reader), target: new BuiltinTargetSide(p.app) };
+  sides = {
+    erp: new OutboxErpSide(new MysqlSqlClient(p.reader)),
+    target: new BuiltinTargetSide(p.app),
+  };
   await upsertReconcileSchedule(p.client, {
     scheduleId: RECONCILE_ID(),
     taskQueue: p.cfg.ORDERSYNC_TASK_QUEUE,
