@@ -22,6 +22,8 @@ export interface OrderComparison {
   kinds: DriftKind[];
   /** What differs, by field name and invoice id only (never a value: they hold customer data). */
   fields: string[];
+  /** Ids of the ERP invoices the target lacks (kind `missing_invoice`). */
+  missingInvoices?: string[];
   /** The ERP's highest version at this read (0: not in the ERP), to see the order change before a re-check. */
   erpVersion: number;
   /**
@@ -36,9 +38,13 @@ export interface OrderComparison {
 }
 
 /** The field-by-field difference of two orders whose hashes differ, as kinds and field names. */
-function diff(e: CanonicalOrder, t: CanonicalOrder): { kinds: DriftKind[]; fields: string[] } {
+function diff(
+  e: CanonicalOrder,
+  t: CanonicalOrder,
+): { kinds: DriftKind[]; fields: string[]; missingInvoices?: string[] } {
   const kinds = new Set<DriftKind>();
   const fields: string[] = [];
+  const missingInvoices: string[] = [];
   if (t.snapshotVersion < e.snapshotVersion) {
     kinds.add('behind');
     fields.push('snapshotVersion');
@@ -55,6 +61,7 @@ function diff(e: CanonicalOrder, t: CanonicalOrder): { kinds: DriftKind[]; field
     if (other === undefined) {
       kinds.add('missing_invoice');
       fields.push(`invoice ${id} missing`);
+      missingInvoices.push(id);
     } else if (other !== inv) {
       kinds.add('differs');
       fields.push(`invoice ${id}`);
@@ -66,7 +73,11 @@ function diff(e: CanonicalOrder, t: CanonicalOrder): { kinds: DriftKind[]; field
       fields.push(`invoice ${id} extra`);
     }
   }
-  return { kinds: DRIFT_KINDS.filter((k) => kinds.has(k)), fields };
+  return {
+    kinds: DRIFT_KINDS.filter((k) => kinds.has(k)),
+    fields,
+    ...(missingInvoices.length > 0 ? { missingInvoices } : {}),
+  };
 }
 
 /** Both sides as they are compared: reduced to what the target keeps, invoices only where both list them. */

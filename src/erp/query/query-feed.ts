@@ -182,20 +182,26 @@ export class QueryFeed implements ErpFeed, OrderHistorySource {
 
   /**
    * A replay reads the order's current snapshot and its invoices: the ERP's
-   * current state is the only history it has. Versions are the ones ordersync
-   * handed out; an order it never produced has none yet (the poll or a
-   * backfill produces it first).
+   * current state is the only history it has. What ordersync produced before
+   * comes again with its own version and event id (the ledger drops what was
+   * applied). What it never produced (a change or an invoice the poll missed,
+   * an order it never saw) gets the next version, reserved and acknowledged
+   * here as the poll would, so the same content never gets two versions and
+   * the next poll finds nothing new.
    */
   async fetchOrderEvents(orderId: string, fromVersion: number, limit: number): Promise<ErpEvent[]> {
-    const book = (await this.state.orders([orderId])).get(orderId);
-    if (!book) return [];
+    const [rows, invoiceRows, books, booked] = await Promise.all([
+      this.queries.orders([orderId]),
+      this.queries.orderInvoices([orderId]),
+      this.state.orders([orderId]),
+      this.state.invoicesOfOrder(orderId),
+    ]);
+    const order = assembleOrders(rows, this.queries.mapping.manifest)[0];
     const now = new Date().toISOString();
+    const plan = emptyPlan();
+    const book = books.get(orderId);
     const events: ErpEvent[] = [];
-    const order = assembleOrders(
-      await this.queries.orders([orderId]),
-      this.queries.mapping.manifest,
-    )[0];
-    if (order) {
+    if (order && book?.hash.equals(snapshotHash(order)) && book.channel === order.channel) {
       const v = book.snapshotVersion;
       events.push({
         seq: 0,
@@ -207,20 +213,20 @@ export class QueryFeed implements ErpFeed, OrderHistorySource {
         occurredAt: now,
         data: order.data,
       } as ErpEvent);
-    }
-    const rows = (await this.queries.orderInvoices([orderId])) ?? [];
-    const versions = new Map(
-      (await this.state.invoicesOfOrder(orderId)).map((i) => [i.invoiceId, i.version]),
+    } else if (order) planSnapshots([order], books, () => now, plan);
+    // Booked invoices come again as they were (an unacknowledged book re-plans the same version).
+    const versions = new Map(booked.map((i) => [i.invoiceId, i.version]));
+    const invoiceBooks = new Map(
+      [...versions].map(([invoiceId, version]) => [invoiceId, { orderId, version, acked: false }]),
     );
-    const plan = emptyPlan();
-    const known = rows.map((r) => this.readInvoice(r)).filter((i) => versions.has(i.invoiceId));
-    const books = new Map(
-      known.map((i) => [
-        i.invoiceId,
-        { orderId, version: versions.get(i.invoiceId)!, acked: false },
-      ]),
-    );
-    planInvoices(known, books, new Map([[orderId, book]]), plan);
+    const invoices = (invoiceRows ?? []).map((r) => this.readInvoice(r));
+    planInvoices(invoices, invoiceBooks, books, plan);
+    const fresh = {
+      ...plan.reservation,
+      invoices: plan.reservation.invoices.filter((i) => !versions.has(i.invoiceId)),
+    };
+    await this.state.reserve(fresh);
+    await this.state.acknowledge(fresh);
     return [...events, ...plan.events]
       .filter((e) => e.erpVersion >= fromVersion)
       .sort((a, b) => a.erpVersion - b.erpVersion)
