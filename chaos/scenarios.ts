@@ -7,6 +7,7 @@
  */
 import { ChaosPipeline, log } from './harness';
 import type { Scenario, ScenarioResult } from './harness';
+import { reconcileCheck } from './reconcile-check';
 import { badInput } from './scenarios/bad-input';
 import { bulkErpTransaction } from './scenarios/bulk-transaction';
 import { channelChange } from './scenarios/channel-change';
@@ -62,7 +63,15 @@ export async function runScenario(name: string): Promise<ScenarioResult> {
   log(`--- ${name}`);
   const p = await ChaosPipeline.create(name);
   try {
-    return await scenario(p);
+    const r = await scenario(p);
+    const rc = await reconcileCheck(p, new Set(r.notInErp ?? []));
+    const drifted = Object.values(rc.counts).some((n) => n > 0);
+    return {
+      ...r,
+      reconcileDrift: rc.counts,
+      pass: r.pass && !drifted,
+      notes: [...r.notes, rc.note],
+    };
   } catch (err) {
     return {
       system: 'ordersync',

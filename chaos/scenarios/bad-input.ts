@@ -90,6 +90,7 @@ export const badInput: Scenario = async (p) => {
     (Date.now() - started) / 1000,
     {
       dlq: dlq.length,
+      notInErp: [...expectApplied, dupOrder],
       pass: reasonsMatch && appliedRows.length === expectApplied.length + 1 && dupOk && alive,
       notes: [
         `${cases.length} corpus cases: ${dlq.length} dead-lettered (${[...reasons].map(([r, n]) => `${r} ${n}`).join(', ')}), ${expectApplied.length} valid applied`,
