@@ -1,22 +1,29 @@
 /**
  * What reconciliation costs the pipeline: the burst (orders written
  * unthrottled, timed from the first write until every event is applied) on
- * the real worker and consumer, alternately alone and with reconciliation
- * running the whole time beside it (one-off checks over every order of the
- * bench, back to back: far more than a run every 10 minutes). Reports each
- * burst's events per second and the slowdown.
+ * the real worker and consumer, alternately alone and with a reconcile run
+ * forced at its start: a check over every order of the bench, the in-sync
+ * orders seeded first included (as a default run's 2-day recent sweep over
+ * that many orders). `--continuous` runs checks back to back for the whole
+ * burst instead, far more than a run every 10 minutes. Reports each burst's
+ * events per second and the slowdown.
  *
- *   node --import tsx bench/reconcile-burst.ts [--orders 300] [--rounds 2] [--warm-up 1000]
+ *   node --import tsx bench/reconcile-burst.ts [--orders 300] [--rounds 3] [--in-sync 10000] [--continuous]
  *
  * Needs the local servers.
  */
 import { Command } from 'commander';
+import { APPLY_POOL_OPTIONS, createApplyActivities } from '../activities/apply-order-events';
+import type { RowDataPacket } from 'mysql2/promise';
+import { CursorRepository } from '../src/db/cursor-repository';
+import { createPool } from '../src/db/pool';
 import { MysqlSqlClient } from '../src/erp/sql/mysql-client';
 import { BuiltinTargetSide } from '../src/reconcile/adapters/builtin-target';
 import { OutboxErpSide } from '../src/reconcile/adapters/outbox-erp';
 import { checkNow } from '../src/reconcile/check-now';
 import { TestPipeline } from '../test/support/pipeline';
 import { positiveInt } from './common';
+import { seedOutbox } from './reconcile-seed-outbox';
 
 interface Burst {
   withReconcile: boolean;
@@ -30,27 +37,37 @@ interface Burst {
 async function main(): Promise<void> {
   const o = new Command()
     .option('--orders <n>', 'orders per burst', positiveInt, 300)
-    .option('--rounds <n>', 'pairs of bursts (alone, with reconciliation)', positiveInt, 2)
-    .option(
-      '--warm-up <n>',
-      'in-sync orders written first, for reconciliation to check',
-      positiveInt,
-      1000,
-    )
+    .option('--rounds <n>', 'pairs of bursts (alone, with reconciliation)', positiveInt, 3)
+    .option('--in-sync <n>', 'in-sync orders seeded first, to reconcile', positiveInt, 10_000)
+    .option('--continuous', 'reconcile back to back for the whole burst, not once')
     .parse()
-    .opts<{ orders: number; rounds: number; warmUp: number }>();
+    .opts<{ orders: number; rounds: number; inSync: number; continuous?: boolean }>();
   const p = await TestPipeline.create('rcburst');
   const prefix = `RB-${p.runId}`;
-  p.start('worker');
-  p.start('consumer');
-  await p.schedule(1000);
   const sides = {
     erp: new OutboxErpSide(new MysqlSqlClient(p.reader)),
     target: new BuiltinTargetSide(p.app),
   };
   try {
-    await p.simulate({ orders: o.warmUp, prefix: `${prefix}-w`, concurrency: 8 });
-    await p.converge(`${prefix}-w`, 600_000, 'the warm-up to converge');
+    const applyPool = createPool(p.cfg.ORDERSYNC_MYSQL_URL, {
+      connectionLimit: 8,
+      ...APPLY_POOL_OPTIONS,
+    });
+    const ids = Array.from(
+      { length: o.inSync },
+      (_, i) => `${prefix}-s${String(i).padStart(6, '0')}`,
+    );
+    await seedOutbox(p.writer, createApplyActivities({ pool: applyPool }).applyOrderEvents, ids);
+    await applyPool.end();
+    // The seeded change log is already applied: the poll starts after it.
+    const [top] = await p.reader.query<RowDataPacket[]>('SELECT MAX(seq) AS s FROM order_events');
+    await new CursorRepository(p.app).save(p.cfg.ORDERSYNC_CURSOR_NAME, {
+      position: Number(top[0]!.s),
+      gaps: [],
+    });
+    p.start('worker');
+    p.start('consumer');
+    await p.schedule(1000);
     const bursts: Burst[] = [];
     for (let round = 0; round < o.rounds * 2; round++) {
       const withReconcile = round % 2 === 1;
@@ -58,7 +75,11 @@ async function main(): Promise<void> {
       let running = true;
       let reconciled = 0;
       const reconcile = (async () => {
-        while (withReconcile && running) {
+        for (
+          let first = true;
+          withReconcile && (first || (o.continuous && running));
+          first = false
+        ) {
           const r = await checkNow(sides, {
             scope: { idPrefix: prefix },
             pageSize: 500,
@@ -72,6 +93,7 @@ async function main(): Promise<void> {
       await p.converge(pfx, 600_000, `burst ${round} to converge`);
       const seconds = (Date.now() - started) / 1000;
       running = false;
+      // A run still going when the burst ended did not slow it any further.
       await reconcile;
       const events = await p.erpEvents(pfx);
       const b = {
@@ -97,6 +119,7 @@ async function main(): Promise<void> {
           aloneEventsPerSecond: Math.round(alone * 10) / 10,
           withReconcileEventsPerSecond: Math.round(beside * 10) / 10,
           slowdownPercent: Math.round((1 - beside / alone) * 1000) / 10,
+          mode: o.continuous ? 'reconcile back to back' : 'one run forced at the burst start',
         },
         null,
         2,

@@ -16,7 +16,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Command, Option } from 'commander';
-import type { Pool } from 'mysql2/promise';
 import { APPLY_POOL_OPTIONS, createApplyActivities } from '../activities/apply-order-events';
 import { migrate } from '../src/db/migrate';
 import { createPool } from '../src/db/pool';
@@ -26,33 +25,12 @@ import { MysqlSqlClient } from '../src/erp/sql/mysql-client';
 import { OutboxErpSide } from '../src/reconcile/adapters/outbox-erp';
 import { checkNow } from '../src/reconcile/check-now';
 import type { Sides } from '../src/reconcile/sweep';
+import { seedOutbox } from './reconcile-seed-outbox';
 import { seedQueryMagento } from './reconcile-seed-query';
 import type { QuerySeed } from './reconcile-seed-query';
 import { testEnv } from '../test/support/env';
-import { changeLogRow, orderHistory } from '../test/support/order-events';
 import { positiveInt } from './common';
 import { meter } from './metering';
-
-const BATCH = 1000;
-
-type ApplyFn = ReturnType<typeof createApplyActivities>['applyOrderEvents'];
-
-/** The ERP change log written directly; the target written by the real apply, one batch per order. */
-async function seed(writer: Pool, apply: ApplyFn, ids: string[]): Promise<void> {
-  for (let i = 0; i < ids.length; i += BATCH) {
-    const histories = ids.slice(i, i + BATCH).map((id) => orderHistory(id, 1));
-    await writer.query(
-      'INSERT INTO order_events (event_id, order_id, channel, type, version, occurred_at, payload) VALUES ?',
-      [histories.flat().map((e) => changeLogRow(e))],
-    );
-    const queue = [...histories];
-    const lane = async () => {
-      for (let h = queue.shift(); h; h = queue.shift())
-        await apply({ orderId: h[0]!.orderId, events: h });
-    };
-    await Promise.all(Array.from({ length: 8 }, lane));
-  }
-}
 
 async function main(): Promise<void> {
   const o = new Command()
@@ -91,7 +69,7 @@ async function main(): Promise<void> {
         { length: o.orders },
         (_, i) => `${prefix}${String(i).padStart(7, '0')}`,
       );
-      await seed(writer, createApplyActivities({ pool: applyPool }).applyOrderEvents, ids);
+      await seedOutbox(writer, createApplyActivities({ pool: applyPool }).applyOrderEvents, ids);
       sides = {
         erp: new OutboxErpSide(new MysqlSqlClient(reader)),
         target: new BuiltinTargetSide(app),
