@@ -52,6 +52,8 @@ export interface ReconcileDeps {
   replay(orderId: string, channel: Channel): Promise<void>;
   /** Replays per second at most. */
   repairPerSecond: number;
+  /** Makes lost invoices replayable before the replay (src/reconcile/restore-invoices.ts). */
+  restoreInvoices?(orderId: string, invoiceIds: readonly string[]): Promise<string[]>;
   /** The result of the newest completed run the Schedule `scheduleId` started, if any. */
   previousRun(scheduleId: string): Promise<unknown>;
 }
@@ -143,6 +145,16 @@ export function createReconcileActivities(deps: ReconcileDeps) {
       },
       sleep: (ms) => (ctx ? ctx.sleep(ms) : new Promise((res) => setTimeout(res, ms))),
       perSecond: deps.repairPerSecond,
+      ...(deps.restoreInvoices
+        ? {
+            restoreInvoices: async (orderId: string, invoiceIds: readonly string[]) => {
+              const forgotten = await deps.restoreInvoices!(orderId, invoiceIds);
+              if (forgotten.length > 0)
+                log.info('reconcile re-applies lost invoices', { orderId, invoices: forgotten });
+              return forgotten;
+            },
+          }
+        : {}),
     });
     return r;
   }

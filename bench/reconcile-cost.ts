@@ -6,52 +6,45 @@
  * of the MySQL server and of this process per order. The ERP and the target
  * are databases of one local server here, so the MySQL figure covers both.
  *
- *   node --import tsx bench/reconcile-cost.ts [--orders N]
+ *   node --import tsx bench/reconcile-cost.ts [--orders N] [--source query]
+ *
+ * With `--source query`, the ERP is the ERPNext fixture read through the
+ * query source and the target the Magento tables through the SQL mapping
+ * (bench/reconcile-seed-query.ts): both new adapters at once.
  *
  * Needs the local servers; writes to the test databases and removes its rows after.
  */
 import { randomUUID } from 'node:crypto';
-import { Command } from 'commander';
-import type { Pool } from 'mysql2/promise';
+import { Command, Option } from 'commander';
 import { APPLY_POOL_OPTIONS, createApplyActivities } from '../activities/apply-order-events';
 import { migrate } from '../src/db/migrate';
 import { createPool } from '../src/db/pool';
 import { initErpSchema } from '../src/erp/simulator';
 import { BuiltinTargetSide } from '../src/reconcile/adapters/builtin-target';
+import { MysqlSqlClient } from '../src/erp/sql/mysql-client';
 import { OutboxErpSide } from '../src/reconcile/adapters/outbox-erp';
 import { checkNow } from '../src/reconcile/check-now';
+import type { Sides } from '../src/reconcile/sweep';
+import { seedOutbox } from './reconcile-seed-outbox';
+import { seedQueryMagento } from './reconcile-seed-query';
+import type { QuerySeed } from './reconcile-seed-query';
 import { testEnv } from '../test/support/env';
-import { orderHistory } from '../test/support/order-events';
-import { changeLogRow } from '../test/support/poll-fixture';
 import { positiveInt } from './common';
 import { meter } from './metering';
-
-const BATCH = 1000;
-
-type ApplyFn = ReturnType<typeof createApplyActivities>['applyOrderEvents'];
-
-/** The ERP change log written directly; the target written by the real apply, one batch per order. */
-async function seed(writer: Pool, apply: ApplyFn, ids: string[]): Promise<void> {
-  for (let i = 0; i < ids.length; i += BATCH) {
-    const histories = ids.slice(i, i + BATCH).map((id) => orderHistory(id, 1));
-    await writer.query(
-      'INSERT INTO order_events (event_id, order_id, channel, type, version, occurred_at, payload) VALUES ?',
-      [histories.flat().map((e) => changeLogRow(e))],
-    );
-    const queue = [...histories];
-    const lane = async () => {
-      for (let h = queue.shift(); h; h = queue.shift())
-        await apply({ orderId: h[0]!.orderId, events: h });
-    };
-    await Promise.all(Array.from({ length: 8 }, lane));
-  }
-}
 
 async function main(): Promise<void> {
   const o = new Command()
     .option('--orders <n>', 'in-sync orders to reconcile', positiveInt, 10_000)
+    .addOption(
+      new Option(
+        '--source <kind>',
+        'outbox into the built-in tables, or query (ERPNext) into Magento',
+      )
+        .choices(['outbox', 'query'])
+        .default('outbox'),
+    )
     .parse()
-    .opts<{ orders: number }>();
+    .opts<{ orders: number; source: 'outbox' | 'query' }>();
   const { cfg } = testEnv('rccost');
   const migrator = createPool(cfg.ORDERSYNC_MYSQL_MIGRATE_URL!, { connectionLimit: 1 });
   await migrate(migrator);
@@ -64,14 +57,24 @@ async function main(): Promise<void> {
     ...APPLY_POOL_OPTIONS,
   });
   const prefix = `RCB-${randomUUID().slice(0, 8)}-`;
+  let query: QuerySeed | null = null;
   try {
-    await initErpSchema(writer);
-    const ids = Array.from(
-      { length: o.orders },
-      (_, i) => `${prefix}${String(i).padStart(7, '0')}`,
-    );
-    await seed(writer, createApplyActivities({ pool: applyPool }).applyOrderEvents, ids);
-    const sides = { erp: new OutboxErpSide(reader), target: new BuiltinTargetSide(app) };
+    let sides: Sides;
+    if (o.source === 'query') {
+      query = await seedQueryMagento(cfg, writer, app, prefix, o.orders);
+      sides = query.sides;
+    } else {
+      await initErpSchema(writer);
+      const ids = Array.from(
+        { length: o.orders },
+        (_, i) => `${prefix}${String(i).padStart(7, '0')}`,
+      );
+      await seedOutbox(writer, createApplyActivities({ pool: applyPool }).applyOrderEvents, ids);
+      sides = {
+        erp: new OutboxErpSide(new MysqlSqlClient(reader)),
+        target: new BuiltinTargetSide(app),
+      };
+    }
     const stop = meter({});
     const started = process.hrtime.bigint();
     const report = await checkNow(sides, {
@@ -94,6 +97,10 @@ async function main(): Promise<void> {
           ordersPerSecond: Math.round(report.checked / seconds),
           mysqlCpuMsPerOrder: per('mysql server'),
           reconcilerCpuMsPerOrder: per('bench (this process)'),
+          source:
+            o.source === 'query'
+              ? 'query source (ERPNext) → SQL mapping (Magento)'
+              : 'outbox → built-in tables',
           note: 'ERP and target share one MySQL server here: the MySQL figure covers both sides',
         },
         null,
@@ -102,6 +109,7 @@ async function main(): Promise<void> {
     );
     if (report.drift.length > 0 || report.checked !== o.orders) process.exitCode = 1;
   } finally {
+    await query?.cleanup();
     await writer.query('DELETE FROM order_events WHERE order_id LIKE ?', [`${prefix}%`]);
     await app.query('DELETE FROM invoices WHERE order_id LIKE ?', [`${prefix}%`]);
     for (const table of [

@@ -61,6 +61,10 @@ export interface ScenarioResult {
   recoverySeconds: number;
   pass: boolean;
   notes: string[];
+  /** The closing reconcile check's drift by kind (chaos/reconcile-check.ts); absent when it did not run. */
+  reconcileDrift?: Record<string, number>;
+  /** Orders the scenario sent straight to Kafka, not through the ERP (the reconcile check expects them as orphans). */
+  notInErp?: string[];
 }
 
 export const log = (msg: string) => process.stderr.write(`[chaos] ${msg}\n`);
@@ -212,6 +216,7 @@ export function result(
     duplicates: report.duplicates,
     recoverySeconds: Math.round(recoverySeconds * 10) / 10,
     pass,
+    ...(extra.notInErp ? { notInErp: extra.notInErp } : {}),
     notes: [
       ...(extra.notes ?? []),
       ...(report.orderingViolations > 0

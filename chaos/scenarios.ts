@@ -7,6 +7,7 @@
  */
 import { ChaosPipeline, log } from './harness';
 import type { ChaosOptions, Scenario, ScenarioResult } from './harness';
+import { reconcileCheck } from './reconcile-check';
 import { badInput } from './scenarios/bad-input';
 import { bulkErpTransaction } from './scenarios/bulk-transaction';
 import { channelChange } from './scenarios/channel-change';
@@ -81,7 +82,15 @@ export async function runScenario(
   log(`--- ${name}${opts.target && opts.target !== 'builtin' ? ` (target ${opts.target})` : ''}`);
   const p = await ChaosPipeline.create(name, opts);
   try {
-    return await scenario(p);
+    const r = await scenario(p);
+    const rc = await reconcileCheck(p, new Set(r.notInErp ?? []));
+    const drifted = Object.values(rc.counts).some((n) => n > 0);
+    return {
+      ...r,
+      reconcileDrift: rc.counts,
+      pass: r.pass && !drifted,
+      notes: [...r.notes, rc.note],
+    };
   } catch (err) {
     return {
       system: 'ordersync',

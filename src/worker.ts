@@ -21,6 +21,7 @@ import { createTarget } from './target/create-target';
 import { requireTargetReady } from './target/check';
 import { describeProblems, targetProblems } from './target/startup-check';
 import { reconcileErpSide } from './reconcile/adapters/erp-side';
+import { forgetLostInvoices } from './reconcile/restore-invoices';
 import { createTemporalClient, createWorkerConnection } from './temporal/connection';
 import { createDataConverter } from './temporal/data-converter';
 import { OrderWorkflowClient } from './temporal/order-workflow-client';
@@ -77,6 +78,10 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
   // The configured source (outbox or query, MySQL or PostgreSQL); its books live in `pool`.
   // A query-source replay that finds unbooked content produces it as the poll does.
   const erp = openErpSource(cfg, pool, { publish: (events) => producer.sendEvents(events) });
+  const reconcileSides = {
+    erp: reconcileErpSide(erp),
+    target: reconcileTargetSide(cfg, target, pool),
+  };
   // Before any task: the bookkeeping schema version and every table and column
   // the target writes. A mismatch is not transient; the worker refuses to start (exit 78).
   try {
@@ -167,8 +172,14 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
       stopping: stopping.signal,
       totalRule: cfg.ORDERSYNC_TOTAL_RULE,
       reconcile: {
-        sides: { erp: reconcileErpSide(erp), target: reconcileTargetSide(target.kind, pool) },
+        sides: reconcileSides,
         replay: (orderId, channel) => orders.replay(orderId, channel, {}),
+        restoreInvoices: (orderId, invoiceIds) =>
+          forgetLostInvoices(
+            { pool, target: reconcileSides.target, history: erp.history },
+            orderId,
+            invoiceIds,
+          ),
         repairPerSecond: cfg.ORDERSYNC_RECONCILE_REPAIR_RATE,
         previousRun: (scheduleId) => previousScheduledRun(temporal, scheduleId),
       },

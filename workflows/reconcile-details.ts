@@ -23,6 +23,8 @@ export interface RunFigures {
   cleared: number;
   overflow: number;
   repaired: number | null;
+  /** Repairable orders not replayed this run (replayed recently, or too often). */
+  heldBack?: number;
   /** Where the full sweep stands: orders this cycle, and complete cycles. */
   cycleSeen: number;
   cycles: number;
@@ -38,6 +40,9 @@ export function reconcileDetails(s: DriftSummary, f: RunFigures): string {
     ...(f.cleared > 0 ? [`- **Cleared on re-check:** ${f.cleared} (in flight or changing)`] : []),
     ...(f.overflow > 0 ? [`- **Not yet re-checked:** ${f.overflow} (too many for one run)`] : []),
     ...(f.repaired !== null ? [`- **Replayed:** ${f.repaired}`] : []),
+    ...(f.heldBack
+      ? [`- **Not replayed again yet:** ${f.heldBack} (replayed before, still drifted)`]
+      : []),
     `- **Full sweep:** ${f.cycleSeen} orders into this cycle, ${f.cycles} cycle(s) complete`,
   ].join('\n');
 }

@@ -11,6 +11,8 @@ import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { summariseDrift } from '../src/reconcile/kinds';
 import type { DriftKind } from '../src/reconcile/kinds';
+import { dueForRepair, recordRepairs, resumeRepairBackoff } from '../src/reconcile/repair-backoff';
+import type { RepairBackoff } from '../src/reconcile/repair-backoff';
 import { advanceFullSweep, ordersThisRun, resumeFullSweep } from '../src/reconcile/sweep-state';
 import type { FullSweepState } from '../src/reconcile/sweep-state';
 import {
@@ -47,6 +49,10 @@ export interface ReconcileRunResult {
   cleared: number;
   overflow: number;
   repaired: string[];
+  /** Repairable orders not replayed this run: replayed recently or too often (still reported). */
+  heldBack?: string[];
+  /** Replays per order, carried to the next run so an order a replay cannot fix is not replayed forever. */
+  repairBackoff?: RepairBackoff;
 }
 
 const RETRY: RetryPolicy = {
@@ -112,10 +118,21 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<Reconcil
   setCurrentDetails(reconcileDetails(summary, figures));
   await recordReconcileRun({ counts: summary.counts });
   let repaired: string[] = [];
-  if (input.repair === 'replay' && confirmed.length > 0) {
-    repaired = (await repairDrift({ drift: confirmed })).replayed;
-    setCurrentDetails(reconcileDetails(summary, { ...figures, repaired: repaired.length }));
+  const backoff = resumeRepairBackoff(previous);
+  const { due, held } = dueForRepair(confirmed, backoff, Date.now());
+  if (input.repair === 'replay' && due.length > 0) {
+    repaired = (await repairDrift({ drift: due })).replayed;
+    setCurrentDetails(
+      reconcileDetails(summary, { ...figures, repaired: repaired.length, heldBack: held.length }),
+    );
   }
+  const repairBackoff = recordRepairs(
+    backoff,
+    repaired,
+    new Set(confirmed.map((c) => c.orderId)),
+    Date.now(),
+    input.everyMs,
+  );
   return {
     fullSweep,
     checked: sweep.checked,
@@ -124,5 +141,7 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<Reconcil
     cleared,
     overflow: sweep.overflow,
     repaired,
+    heldBack: held.map((h) => h.orderId),
+    repairBackoff,
   };
 }

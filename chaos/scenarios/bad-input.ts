@@ -113,6 +113,7 @@ export const badInput: Scenario = async (p) => {
     (Date.now() - started) / 1000,
     {
       dlq: dlq.length,
+      notInErp: [...expectApplied, dupOrder],
       pass:
         reasonsMatch &&
         appliedRows.length + refusedByTarget.length === expectApplied.length + 1 &&

@@ -17,6 +17,12 @@ import { loadMapping } from '../target/sql/mapping';
 import { createSqlTarget } from '../target/sql/sql-target';
 import { verifyThroughTarget } from '../target/verify-target';
 import { verified, verify } from '../verify';
+import { MysqlSqlClient } from '../erp/sql/mysql-client';
+import { BuiltinTargetSide } from '../reconcile/adapters/builtin-target';
+import { OutboxErpSide } from '../reconcile/adapters/outbox-erp';
+import { SqlTargetSide } from '../reconcile/adapters/sql-target';
+import { checkNow } from '../reconcile/check-now';
+import { driftTable } from '../reconcile/kinds';
 import { positive } from './args';
 import { DEMO_ERPS, demoErp } from './demo-erp';
 import type { DemoErp } from './demo-erp';
@@ -195,6 +201,22 @@ async function demo(
         ? `verified: every order read back through ${o.target}'s read_order.sql equals the ERP`
         : 'verified: every order in MySQL equals the ERP',
     );
+    // The same check as `ordersync reconcile`: canonical hashes, drift by kind, a re-check.
+    const drift = await checkNow(
+      {
+        erp: new OutboxErpSide(new MysqlSqlClient(reader)),
+        target:
+          mapped && mappingDir
+            ? new SqlTargetSide(app, mapped, loadMapping(mappingDir))
+            : new BuiltinTargetSide(app),
+      },
+      { scope: { idPrefix: prefix }, pageSize: 500, recheckDelayMs: 2000 },
+    );
+    say(`reconcile: ${drift.checked} orders checked, ${drift.summary.drifted} drifted`);
+    if (drift.summary.drifted > 0) {
+      say(driftTable(drift.summary, drift.checked));
+      throw new Error('reconciliation found drift: the target does not equal the ERP');
+    }
     if (!o.once) {
       say(
         'the pipeline keeps running; run `ordersync erp simulate` in another shell to add traffic. Ctrl-C stops it.',

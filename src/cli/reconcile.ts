@@ -8,6 +8,8 @@ import { reconcileErpSide } from '../reconcile/adapters/erp-side';
 import { checkNow } from '../reconcile/check-now';
 import { driftTable } from '../reconcile/kinds';
 import { repairByReplay } from '../reconcile/repair';
+import { forgetLostInvoices } from '../reconcile/restore-invoices';
+import { createTarget } from '../target/create-target';
 import { durationArg } from './args';
 import { withTemporal } from './with-temporal';
 
@@ -56,12 +58,13 @@ export function registerReconcileCommand(program: Command, cfg: () => Config): v
       if (o.order !== undefined && o.since !== undefined)
         throw new InvalidArgumentError('give --order or --since, not both');
       const c = cfg();
-      const targetPool = createPool(c.ORDERSYNC_MYSQL_URL, { connectionLimit: 1 });
+      // Two: a repair holds the order's lock on one while it reads the target on the other.
+      const targetPool = createPool(c.ORDERSYNC_MYSQL_URL, { connectionLimit: 2 });
       const erp = openErpSource(c, targetPool);
       try {
         const sides = {
           erp: reconcileErpSide(erp),
-          target: reconcileTargetSide(c.ORDERSYNC_TARGET, targetPool),
+          target: reconcileTargetSide(c, createTarget(c), targetPool),
         };
         const report = await checkNow(sides, {
           ...(o.order !== undefined ? { orderIds: [o.order] } : {}),
@@ -75,6 +78,12 @@ export function registerReconcileCommand(program: Command, cfg: () => Config): v
           replayed = await withTemporal(c, async (orders) => {
             const r = await repairByReplay(report.drift, {
               replay: (orderId, channel) => orders.replay(orderId, channel, {}),
+              restoreInvoices: (orderId, invoiceIds) =>
+                forgetLostInvoices(
+                  { pool: targetPool, target: sides.target, history: erp.history },
+                  orderId,
+                  invoiceIds,
+                ),
               sleep: (ms) => new Promise((res) => setTimeout(res, ms)),
               perSecond: c.ORDERSYNC_RECONCILE_REPAIR_RATE,
             });

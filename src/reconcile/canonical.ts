@@ -23,6 +23,11 @@ export const AMOUNT_FIELDS: ReadonlySet<string> = new Set([
   'discountTotal',
   'roundingAdjustment',
 ]);
+/**
+ * Fields (at any depth) that hold a plain number: a quantity read back from a
+ * DECIMAL column (`2.0000`) is the same as the contract's `2`.
+ */
+export const NUMBER_FIELDS: ReadonlySet<string> = new Set(['qty']);
 /** Fields whose value, when it is the contract's default, means the same as no field at all. */
 const DEFAULTS: Readonly<Record<string, unknown>> = { kind: 'invoice' };
 /** Fields (at any depth) that hold an instant. */
@@ -61,6 +66,7 @@ function instant(value: unknown): string {
 function normalise(value: unknown, currency: unknown, key?: string): unknown {
   if (key !== undefined && AMOUNT_FIELDS.has(key))
     return amountAt(value, currencyExponent(currency));
+  if (key !== undefined && NUMBER_FIELDS.has(key)) return amountAt(value, 0);
   if (key !== undefined && DATE_FIELDS.has(key)) return instant(value);
   if (Array.isArray(value)) return value.map((v) => normalise(v, currency));
   if (value !== null && typeof value === 'object') {

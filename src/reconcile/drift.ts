@@ -3,7 +3,8 @@
  */
 import { canonicalOrder, orderHash } from './canonical';
 import type { CanonicalOrder } from './canonical';
-import type { OrderState } from './ports';
+import type { KeptFields, OrderState } from './ports';
+import { projectOrder } from './projection';
 
 import { DRIFT_KINDS } from './kinds';
 import type { DriftKind } from './kinds';
@@ -21,17 +22,29 @@ export interface OrderComparison {
   kinds: DriftKind[];
   /** What differs, by field name and invoice id only (never a value: they hold customer data). */
   fields: string[];
+  /** Ids of the ERP invoices the target lacks (kind `missing_invoice`). */
+  missingInvoices?: string[];
   /** The ERP's highest version at this read (0: not in the ERP), to see the order change before a re-check. */
   erpVersion: number;
+  /**
+   * The hash of the ERP's canonical form at this read ('' when not in the
+   * ERP): an ERP whose versions ordersync numbers (the query source) shows a
+   * change before it has a version.
+   */
+  erpHash: string;
   /** The target's highest version at this read (0: not in the target). */
   targetVersion: number;
   channel: string | null;
 }
 
 /** The field-by-field difference of two orders whose hashes differ, as kinds and field names. */
-function diff(e: CanonicalOrder, t: CanonicalOrder): { kinds: DriftKind[]; fields: string[] } {
+function diff(
+  e: CanonicalOrder,
+  t: CanonicalOrder,
+): { kinds: DriftKind[]; fields: string[]; missingInvoices?: string[] } {
   const kinds = new Set<DriftKind>();
   const fields: string[] = [];
+  const missingInvoices: string[] = [];
   if (t.snapshotVersion < e.snapshotVersion) {
     kinds.add('behind');
     fields.push('snapshotVersion');
@@ -48,6 +61,7 @@ function diff(e: CanonicalOrder, t: CanonicalOrder): { kinds: DriftKind[]; field
     if (other === undefined) {
       kinds.add('missing_invoice');
       fields.push(`invoice ${id} missing`);
+      missingInvoices.push(id);
     } else if (other !== inv) {
       kinds.add('differs');
       fields.push(`invoice ${id}`);
@@ -59,26 +73,48 @@ function diff(e: CanonicalOrder, t: CanonicalOrder): { kinds: DriftKind[]; field
       fields.push(`invoice ${id} extra`);
     }
   }
-  return { kinds: DRIFT_KINDS.filter((k) => kinds.has(k)), fields };
+  return {
+    kinds: DRIFT_KINDS.filter((k) => kinds.has(k)),
+    fields,
+    ...(missingInvoices.length > 0 ? { missingInvoices } : {}),
+  };
 }
 
-/** Compares one order's ERP state with its target state (either may be absent). */
+/** Both sides as they are compared: reduced to what the target keeps, invoices only where both list them. */
+function comparable(
+  erp: OrderState,
+  target: OrderState,
+  kept: KeptFields | null,
+): [CanonicalOrder, CanonicalOrder] {
+  let [e, t] = kept ? [projectOrder(erp, kept), projectOrder(target, kept)] : [erp, target];
+  if (e.invoicesUnknown || t.invoicesUnknown) {
+    e = { ...e, invoices: [] };
+    t = { ...t, invoices: [] };
+  }
+  return [canonicalOrder(e), canonicalOrder(t)];
+}
+
+/**
+ * Compares one order's ERP state with its target state (either may be
+ * absent), on the fields `kept` names when the target keeps only some.
+ */
 export function compareOrder(
   orderId: string,
   erp: OrderState | undefined,
   target: OrderState | undefined,
+  kept: KeptFields | null = null,
 ): OrderComparison {
   const base = {
     orderId,
     erpVersion: erp?.highestVersion ?? 0,
+    erpHash: erp ? orderHash(canonicalOrder(erp)) : '',
     targetVersion: target?.highestVersion ?? 0,
     channel: erp?.channel ?? target?.channel ?? null,
   };
   if (!erp && !target) return { ...base, kinds: [], fields: [] };
   if (!target) return { ...base, kinds: ['missing'], fields: [] };
   if (!erp) return { ...base, kinds: ['orphan'], fields: [] };
-  const e = canonicalOrder(erp);
-  const t = canonicalOrder(target);
+  const [e, t] = comparable(erp, target, kept);
   // The hash decides; only a mismatch pays for the field-by-field walk.
   if (orderHash(e) === orderHash(t)) return { ...base, kinds: [], fields: [] };
   return { ...base, ...diff(e, t) };
@@ -89,7 +125,7 @@ export function compareOrder(
  * again after a delay, because an ERP version newer than the target's may
  * just be in flight through Kafka and the order's workflow, and a target ahead
  * of the ERP read means the ERP changed between the two reads. Confirmed only
- * when it is still drift and the ERP did not change in between. An order that changed while it
+ * when it is still drift and the ERP did not change in between (same version, same content). An order that changed while it
  * was compared is not reported; the next run's recent sweep looks at it again.
  */
 export function confirmDrift(
@@ -97,7 +133,7 @@ export function confirmDrift(
   again: OrderComparison,
 ): OrderComparison | null {
   if (again.kinds.length === 0) return null;
-  if (again.erpVersion !== first.erpVersion) return null;
+  if (again.erpVersion !== first.erpVersion || again.erpHash !== first.erpHash) return null;
   return again;
 }
 

@@ -20,6 +20,25 @@ export interface OrderState {
   snapshot: Record<string, unknown>;
   /** The contract's invoice fields (`invoiceId`, `number`, `amount`, `tax`, `currency`, `issuedAt`, ...). */
   invoices: Array<Record<string, unknown>>;
+  /**
+   * The side cannot list the order's invoices (a query-source mapping without
+   * `order_invoices.sql`): invoices are then left out of the comparison.
+   */
+  invoicesUnknown?: boolean;
+}
+
+/**
+ * The contract paths a target keeps, when it keeps only some: `status`,
+ * `customer.email` (order fields), `sku` (line fields), `amount` (invoice
+ * fields). Both sides are reduced to them before they are compared, so a
+ * field the target never stores is never drift.
+ */
+export interface KeptFields {
+  order: ReadonlySet<string>;
+  line: ReadonlySet<string>;
+  invoice: ReadonlySet<string>;
+  /** Paths (`invoice.issuedAt`) the target keeps to the whole second only. */
+  wholeSeconds: ReadonlySet<string>;
 }
 
 /** Which orders a sweep looks at: every order, or only ids that start with `idPrefix`. */
@@ -55,4 +74,6 @@ export interface ReconcileTargetSide {
   readOrders(ids: readonly string[]): Promise<Map<string, OrderState>>;
   /** Every stored order id, one page after `afterId` in the side's own id order (finds orphans). */
   orderIdsAfter(afterId: string | null, limit: number, scope: IdScope): Promise<string[]>;
+  /** The fields the target keeps; absent or null: every contract field. */
+  keptFields?(): Promise<KeptFields | null>;
 }

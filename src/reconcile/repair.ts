@@ -17,6 +17,11 @@ export interface RepairDeps {
   /** Signals the order's workflow to replay it from the ERP (see OrderWorkflowClient.replay). */
   replay(orderId: string, channel: Channel): Promise<void>;
   sleep(ms: number): Promise<void>;
+  /**
+   * Makes the order's lost invoices replayable (see restore-invoices.ts);
+   * without it a hand-deleted invoice stays missing after the replay.
+   */
+  restoreInvoices?(orderId: string, invoiceIds: readonly string[]): Promise<string[]>;
   /** Replays per second at most. */
   perSecond: number;
 }
@@ -40,6 +45,8 @@ export async function repairByReplay(
   const replayed: string[] = [];
   for (const d of todo) {
     if (replayed.length > 0) await deps.sleep(1000 / deps.perSecond);
+    if (d.missingInvoices && deps.restoreInvoices)
+      await deps.restoreInvoices(d.orderId, d.missingInvoices);
     await deps.replay(d.orderId, d.channel as Channel);
     replayed.push(d.orderId);
   }

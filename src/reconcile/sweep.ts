@@ -34,12 +34,13 @@ export async function compareIds(
   onPage: (checked: number) => void = () => undefined,
 ): Promise<SweepResult> {
   const drift: OrderComparison[] = [];
+  const kept = ids.length > 0 ? ((await sides.target.keptFields?.()) ?? null) : null;
   for (let i = 0; i < ids.length; i += pageSize) {
     const page = ids.slice(i, i + pageSize);
     const erp = await sides.erp.readOrders(page);
     const target = await sides.target.readOrders(page);
     for (const id of page) {
-      const c = compareOrder(id, erp.get(id), target.get(id));
+      const c = compareOrder(id, erp.get(id), target.get(id), kept);
       if (c.kinds.length > 0) drift.push(c);
     }
     onPage(page.length);

@@ -5,6 +5,7 @@ import { CursorRepository } from '../../src/db/cursor-repository';
 import { jsonColumn } from '../../src/db/json-column';
 import { toSqlDateTime } from '../../src/db/time';
 import { BuiltinTargetSide } from '../../src/reconcile/adapters/builtin-target';
+import { MysqlSqlClient } from '../../src/erp/sql/mysql-client';
 import { OutboxErpSide } from '../../src/reconcile/adapters/outbox-erp';
 import { checkNow } from '../../src/reconcile/check-now';
 import type { DriftKind } from '../../src/reconcile/kinds';
@@ -14,9 +15,9 @@ import {
   upsertReconcileSchedule,
 } from '../../src/temporal/reconcile-schedule';
 import { waitForNoOpenRun } from '../../src/temporal/schedule';
-import type { ReconcileRunResult } from '../../workflows/reconcile';
 import { eventually } from '../support/env';
 import { runCli } from '../support/cli';
+import { driftCounts, reconcileRun as reconcileRunOf } from '../support/reconcile-run';
 import { TestPipeline } from '../support/pipeline';
 
 // Reconciliation on the real servers: a pipeline brought in sync, then drift of
@@ -31,36 +32,11 @@ const RECONCILE_ID = () => `reconcile-${p.runId}`;
 
 const cli = (...args: string[]) => runCli(p.env, ...args);
 
-/** Triggers the reconcile Schedule and returns the run's result. */
-async function reconcileRun(): Promise<ReconcileRunResult> {
-  const handle = p.client.schedule.getHandle(RECONCILE_ID());
-  // The Schedule hands a run's result to its next run once it has seen the run close.
-  expect(await waitForNoOpenRun(handle, 60_000)).toBe(true);
-  const before = (await handle.describe()).info.numActionsTaken;
-  await handle.trigger();
-  const workflowId = await eventually(
-    async () => {
-      const d = await handle.describe();
-      return d.info.numActionsTaken > before
-        ? d.info.recentActions.at(-1)!.action.workflow.workflowId
-        : undefined;
-    },
-    30_000,
-    'the reconcile Schedule to start a run',
-  );
-  return p.client.workflow.getHandle<() => Promise<ReconcileRunResult>>(workflowId).result();
-}
+const reconcileRun = () => reconcileRunOf(p, RECONCILE_ID());
 
 /** Drift counts with the kinds nobody repairs (one each here) and zero for the rest, unless given. */
-const counts = (c: Partial<Record<DriftKind, number>>) => ({
-  missing: 0,
-  behind: 0,
-  differs: 1,
-  missing_invoice: 0,
-  extra_invoice: 1,
-  orphan: 1,
-  ...c,
-});
+const counts = (c: Partial<Record<DriftKind, number>>) =>
+  driftCounts({ differs: 1, extra_invoice: 1, orphan: 1, ...c });
 
 async function rows(sql: string, params: unknown[] = []): Promise<RowDataPacket[]> {
   const [r] = await p.app.query<RowDataPacket[]>(sql, params);
@@ -95,7 +71,10 @@ beforeAll(async () => {
   p.start('worker');
   p.start('consumer');
   await p.schedule();
-  sides = { erp: new OutboxErpSide(p.reader), target: new BuiltinTargetSide(p.app) };
+  sides = {
+    erp: new OutboxErpSide(new MysqlSqlClient(p.reader)),
+    target: new BuiltinTargetSide(p.app),
+  };
   await upsertReconcileSchedule(p.client, {
     scheduleId: RECONCILE_ID(),
     taskQueue: p.cfg.ORDERSYNC_TASK_QUEUE,
@@ -135,14 +114,7 @@ describe('reconciliation, real servers', () => {
     expect(now.drift).toEqual([]);
     const r = await reconcileRun();
     expect(r.checked).toBe(12);
-    expect(r.counts).toEqual({
-      missing: 0,
-      behind: 0,
-      differs: 0,
-      missing_invoice: 0,
-      extra_invoice: 0,
-      orphan: 0,
-    });
+    expect(r.counts).toEqual(driftCounts({}));
   }, 180_000);
 
   it('finds every kind in one run, repairs missing, behind and missing_invoice, and the next run finds only the rest', async () => {
@@ -220,9 +192,9 @@ describe('reconciliation, real servers', () => {
     const replayable = [missing, behind, deletedInvoice, lostInvoice];
     expect([...r.repaired].sort()).toEqual(replayable.sort());
 
-    // The replays go through the orders' workflows. An invoice the ledger records
-    // as applied is not written again by a replay (the apply is idempotent by
-    // event id), so the hand-deleted invoice stays reported: a person restores it.
+    // The replays go through the orders' workflows. The hand-deleted invoice
+    // is re-applied too: its ledger row is forgotten once the target is read
+    // (under the order's lock) to still lack it.
     await eventually(
       async () => {
         const now = await checkNow(sides, {
@@ -231,14 +203,22 @@ describe('reconciliation, real servers', () => {
           recheckDelayMs: 0,
         });
         const c = now.summary.counts;
-        return c.missing + c.behind === 0 && c.missing_invoice === 1 ? now : undefined;
+        return c.missing + c.behind + c.missing_invoice === 0 ? now : undefined;
       },
       60_000,
-      'the replays to repair missing, behind and the lost invoice',
+      'the replays to repair missing, behind, the lost and the deleted invoice',
     );
+    const [restored] = await rows('SELECT COUNT(*) AS n FROM invoices WHERE order_id = ?', [
+      deletedInvoice,
+    ]);
+    const [issued] = await p.reader.query<RowDataPacket[]>(
+      "SELECT COUNT(*) AS n FROM order_events WHERE order_id = ? AND type = 'invoice_creation'",
+      [deletedInvoice],
+    );
+    expect(Number(restored!.n)).toBe(Number(issued[0]!.n));
+    expect(Number(restored!.n)).toBeGreaterThan(0);
     const next = await reconcileRun();
-    expect(next.counts).toEqual(counts({ missing_invoice: 1 }));
-    expect(next.first.missing_invoice).toEqual([deletedInvoice]);
+    expect(next.counts).toEqual(counts({}));
     // The full sweep's position travels from run to run through the Schedule.
     expect(next.fullSweep.cycles).toBe(r.fullSweep.cycles + 1);
     // Never overwritten: the manual edit is still there.

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { OrderEvent } from '../../src/contracts/events';
+import { toSqlDateTime } from '../../src/db/time';
 
 /** A valid, parsed-shape event sequence for one order: creation, `updates` updates, invoice. */
 export function orderHistory(
@@ -57,3 +58,9 @@ export function orderHistory(
 }
 
 export const uniqueOrderId = (prefix = 'T') => `${prefix}-${randomUUID().slice(0, 12)}`;
+
+/** `e` as a row of CHANGE_LOG_INSERT (poll-fixture.ts); `payload` stands in for its data. */
+export function changeLogRow(e: OrderEvent, payload: unknown = e.data): unknown[] {
+  const at = toSqlDateTime(e.occurredAt);
+  return [e.eventId, e.orderId, e.channel, e.type, e.erpVersion, at, JSON.stringify(payload)];
+}

@@ -2,11 +2,9 @@ import type { Admin, Kafka } from 'kafkajs';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { Config } from '../../src/config';
-import type { OrderEvent } from '../../src/contracts/events';
 import { CursorRepository } from '../../src/db/cursor-repository';
 import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
-import { toSqlDateTime } from '../../src/db/time';
 import { initErpSchema } from '../../src/erp/simulator';
 import { createKafka } from '../../src/kafka/client';
 import { EventProducer } from '../../src/kafka/producer';
@@ -58,11 +56,8 @@ export async function closePollFixture(
 export const CHANGE_LOG_INSERT = `INSERT INTO order_events
   (event_id, order_id, channel, type, version, occurred_at, payload) VALUES ?`;
 
-/** `e` as a row of CHANGE_LOG_INSERT; `payload` stands in for its data. */
-export function changeLogRow(e: OrderEvent, payload: unknown = e.data): unknown[] {
-  const at = toSqlDateTime(e.occurredAt);
-  return [e.eventId, e.orderId, e.channel, e.type, e.erpVersion, at, JSON.stringify(payload)];
-}
+// In order-events.ts, which benches import too: this file needs vitest.
+export { changeLogRow } from './order-events';
 
 /** Messages on the three channel topics together. */
 export async function messagesOnEventTopics(admin: Admin, cfg: Config): Promise<number> {

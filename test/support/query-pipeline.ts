@@ -33,17 +33,8 @@ export async function runQueryPipeline(
     erpId?: (fixtureId: string) => string;
   },
 ): Promise<void> {
-  // Start at the ERP's present: the fixture tables hold other runs' orders.
   const state = new QueryState(p.app, p.cfg.ORDERSYNC_CURSOR_NAME);
-  const now = wallClock(Date.now(), 'UTC');
-  for (const scan of ['orders', 'invoices'])
-    await state.setWatermark(scan, { marker: now, id: '' });
-  const env = {
-    ORDERSYNC_ERP_SOURCE: 'query',
-    ORDERSYNC_ERP_URL: opts.erpUrl,
-    ORDERSYNC_ERP_MAPPING: opts.mapping,
-    ORDERSYNC_ERP_LOOKBACK: '2m',
-  };
+  const env = await queryEnvAtPresent(p, state, opts.mapping, opts.erpUrl);
   const children: ChildProcess[] = [p.start('worker', env), p.start('consumer', env)];
   try {
     await p.schedule();
@@ -51,6 +42,28 @@ export async function runQueryPipeline(
   } finally {
     for (const c of children) await p.stop(c);
   }
+}
+
+/**
+ * The environment of worker and consumer processes reading `mapping` through
+ * the query source, its watermarks set to the ERP's present first: the
+ * fixture tables hold other runs' orders.
+ */
+export async function queryEnvAtPresent(
+  p: TestPipeline,
+  state: QueryState,
+  mapping: string,
+  erpUrl = p.cfg.ORDERSYNC_ERP_URL,
+): Promise<Record<string, string>> {
+  const now = wallClock(Date.now(), 'UTC');
+  for (const scan of ['orders', 'invoices'])
+    await state.setWatermark(scan, { marker: now, id: '' });
+  return {
+    ORDERSYNC_ERP_SOURCE: 'query',
+    ORDERSYNC_ERP_URL: erpUrl,
+    ORDERSYNC_ERP_MAPPING: mapping,
+    ORDERSYNC_ERP_LOOKBACK: '2m',
+  };
 }
 
 async function writeAndConverge(

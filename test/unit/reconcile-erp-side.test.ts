@@ -1,38 +1,58 @@
-import { ApplicationFailure } from '@temporalio/common';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createPool } from '../../src/db/pool';
-import { MysqlSqlClient } from '../../src/erp/sql/mysql-client';
+import { loadMapping } from '../../src/erp/query/mapping';
+import { MappingQueries } from '../../src/erp/query/mapping-queries';
+import type { OrderBook, QueryState } from '../../src/erp/query/query-state';
 import type { SqlClient } from '../../src/erp/sql/client';
+import { reconcileErpSide } from '../../src/reconcile/adapters/erp-side';
 import { OutboxErpSide } from '../../src/reconcile/adapters/outbox-erp';
-import { RECONCILE_UNSUPPORTED_ERP, reconcileErpSide } from '../../src/reconcile/adapters/erp-side';
+import { QueryErpSide, currentVersion } from '../../src/reconcile/adapters/query-erp';
 
-const pgClient: SqlClient = {
-  dialect: 'postgres',
+const client = (dialect: SqlClient['dialect']): SqlClient => ({
+  dialect,
   query: () => Promise.reject(new Error('must not be queried')),
   close: () => Promise.resolve(),
-};
+});
+
+const book = (over: Partial<OrderBook> = {}): OrderBook => ({
+  channel: 'online',
+  lastVersion: 5,
+  snapshotVersion: 4,
+  hash: Buffer.alloc(32, 1),
+  acked: true,
+  ...over,
+});
 
 describe('the ERP side reconciliation reads', () => {
-  it('is the outbox adapter over the pool for the outbox on MySQL', async () => {
-    // mysql2 connects on the first query, so no server is needed here.
-    const pool = createPool('mysql://u:p@127.0.0.1:1/erp', { connectionLimit: 1 });
-    try {
-      const side = reconcileErpSide({ kind: 'outbox', client: new MysqlSqlClient(pool) });
-      expect(side).toBeInstanceOf(OutboxErpSide);
-    } finally {
-      await pool.end();
-    }
+  it.each(['mysql', 'postgres'] as const)('is the outbox adapter for the outbox on %s', (d) => {
+    expect(reconcileErpSide({ kind: 'outbox', client: client(d) })).toBeInstanceOf(OutboxErpSide);
   });
 
-  it.each(['outbox', 'query'] as const)(
-    'refuses every read, not retried, naming the source, for %s on PostgreSQL',
-    async (kind) => {
-      const side = reconcileErpSide({ kind, client: pgClient });
-      const err = await side.readOrders(['A-1']).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(ApplicationFailure);
-      expect(err).toMatchObject({ type: RECONCILE_UNSUPPORTED_ERP, nonRetryable: true });
-      expect((err as Error).message).toContain(`ORDERSYNC_ERP_SOURCE=${kind}`);
-      await expect(side.orderIdsAfter(null, 10, {})).rejects.toBeInstanceOf(ApplicationFailure);
-    },
-  );
+  it('is the query adapter for the query source', () => {
+    const queries = new MappingQueries(
+      client('mysql'),
+      loadMapping(path.join(__dirname, '..', '..', 'mappings', 'erpnext')),
+    );
+    const side = reconcileErpSide({
+      kind: 'query',
+      client: client('mysql'),
+      query: { queries, state: {} as QueryState, feed: {} as never },
+    });
+    expect(side).toBeInstanceOf(QueryErpSide);
+  });
+});
+
+describe('the query source: the version the ERP state has', () => {
+  it('is the booked snapshot version when the snapshot hashes as booked', () => {
+    expect(currentVersion(book(), Buffer.alloc(32, 1), 'online')).toBe(4);
+  });
+
+  it('is the next version when the snapshot or its channel changed since (the target cannot hold it yet: behind)', () => {
+    expect(currentVersion(book(), Buffer.alloc(32, 2), 'online')).toBe(6);
+    expect(currentVersion(book(), Buffer.alloc(32, 1), 'store')).toBe(6);
+  });
+
+  it('is 1 for an order ordersync never produced', () => {
+    expect(currentVersion(undefined, Buffer.alloc(32, 1), 'online')).toBe(1);
+  });
 });

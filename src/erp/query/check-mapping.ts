@@ -73,6 +73,9 @@ export async function checkMapping(queries: MappingQueries, samples = 3): Promis
   if (queries.mapping.sql.orderInvoices) {
     await run('order_invoices', async () => (await queries.orderInvoices(ids.slice(0, 5))) ?? []);
   }
+  if (queries.mapping.sql.allOrders) {
+    await run('all_orders', async () => (await queries.allOrderIds('', SAMPLE)) ?? []);
+  }
   const orders = assembleOrders(orderRows, manifest);
   const unmapped = (kind: string, values: Iterable<string>, known: readonly string[]) => {
     const missing = [...new Set(values)].filter((v) => !known.includes(v));

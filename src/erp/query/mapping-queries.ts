@@ -67,6 +67,16 @@ export class MappingQueries {
     return this.client.query(this.mapping.sql.invoices, this.params(after, limit, []));
   }
 
+  /** Order ids after `afterId` in the ERP's id order, at most `limit`; null without an `allOrders` query. */
+  async allOrderIds(afterId: string, limit: number): Promise<string[] | null> {
+    if (!this.mapping.sql.allOrders) return null;
+    const rows = await this.client.query(
+      this.mapping.sql.allOrders,
+      this.params({ marker: MARKER_ORIGIN, id: afterId }, limit, []),
+    );
+    return rows.map((r) => String(r.order_id));
+  }
+
   /** The invoices of `orderIds`, when the mapping has a query for them. */
   async orderInvoices(orderIds: readonly string[]): Promise<Row[] | null> {
     if (!this.mapping.sql.orderInvoices) return null;

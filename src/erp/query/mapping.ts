@@ -27,6 +27,11 @@ export const manifestSchema = z.strictObject({
       invoices: z.string().min(1).default('invoices.sql'),
       /** Invoices of given orders (`:order_ids`), for a replay; without it a replay re-reads the snapshot only. */
       orderInvoices: z.string().min(1).optional(),
+      /**
+       * Every order id after `:after_id`, by id, at most `:limit`: reconciliation's
+       * full sweep. Without it the sweep pages over the orders ordersync has produced.
+       */
+      allOrders: z.string().min(1).optional(),
     })
     .default({
       changedOrders: 'changed_orders.sql',
@@ -61,7 +66,13 @@ export type Manifest = z.infer<typeof manifestSchema>;
 export interface Mapping {
   dir: string;
   manifest: Manifest;
-  sql: { changedOrders: string; orders: string; invoices: string; orderInvoices?: string };
+  sql: {
+    changedOrders: string;
+    orders: string;
+    invoices: string;
+    orderInvoices?: string;
+    allOrders?: string;
+  };
 }
 
 /** Thrown when a mapping directory is missing a file or its manifest is invalid. */
@@ -100,6 +111,7 @@ export function loadMapping(dir: string): Mapping {
       ...(manifest.queries.orderInvoices
         ? { orderInvoices: read(manifest.queries.orderInvoices) }
         : {}),
+      ...(manifest.queries.allOrders ? { allOrders: read(manifest.queries.allOrders) } : {}),
     },
   };
 }

@@ -247,16 +247,7 @@ export class QueryFeed implements ErpFeed, OrderHistorySource {
   }
 
   private readInvoice(r: Row): ReadInvoice {
-    const issued = String(r.issued_at);
-    const issuedMarker = /^\d{4}-\d\d-\d\d$/.test(issued)
-      ? `${issued} 00:00:00`
-      : markerText(r.issued_at);
-    return {
-      invoiceId: String(r.invoice_id),
-      orderId: String(r.order_id),
-      data: assembleInvoice(r, markerToIso(issuedMarker, this.timeZone)),
-      occurredAt: markerToIso(markerText(r.marker), this.timeZone),
-    };
+    return readInvoiceRow(r, this.timeZone);
   }
 
   /** Orders changed after the saved watermark (up to 500), for the lag gauge. */
@@ -315,6 +306,20 @@ export class QueryFeed implements ErpFeed, OrderHistorySource {
       .sort((a, b) => a.erpVersion - b.erpVersion)
       .slice(0, limit);
   }
+}
+
+/** One `invoices.sql` / `order_invoices.sql` row, its dates read in the ERP's time zone. */
+export function readInvoiceRow(r: Row, timeZone: string): ReadInvoice {
+  const issued = String(r.issued_at);
+  const issuedMarker = /^\d{4}-\d\d-\d\d$/.test(issued)
+    ? `${issued} 00:00:00`
+    : markerText(r.issued_at);
+  return {
+    invoiceId: String(r.invoice_id),
+    orderId: String(r.order_id),
+    data: assembleInvoice(r, markerToIso(issuedMarker, timeZone)),
+    occurredAt: markerToIso(markerText(r.marker), timeZone),
+  };
 }
 
 function rowOf(rows: readonly Row[], inv: ReadInvoice): Row {

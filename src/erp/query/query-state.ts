@@ -102,13 +102,14 @@ export class QueryState {
     );
   }
 
-  /** One order's invoices with their versions, for a replay. */
-  async invoicesOfOrder(orderId: string): Promise<Array<{ invoiceId: string; version: number }>> {
+  /** Ids of the orders this source has produced, after `afterId` by id (LIKE `pattern` when given). */
+  async orderIdsAfter(afterId: string, limit: number, pattern?: string): Promise<string[]> {
     const [rows] = await this.pool.query<RowDataPacket[]>(
-      'SELECT invoice_id, version FROM erp_query_invoices WHERE source = ? AND order_id = ? ORDER BY version',
-      [this.source, orderId],
+      `SELECT order_id FROM erp_query_orders WHERE source = ? AND order_id > ?
+         ${pattern !== undefined ? 'AND order_id LIKE ?' : ''} ORDER BY order_id LIMIT ?`,
+      [this.source, afterId, ...(pattern !== undefined ? [pattern] : []), limit],
     );
-    return rows.map((r) => ({ invoiceId: String(r.invoice_id), version: Number(r.version) }));
+    return rows.map((r) => String(r.order_id));
   }
 
   /**

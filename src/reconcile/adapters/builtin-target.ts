@@ -5,7 +5,7 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { jsonColumn } from '../../db/json-column';
 import { fromSqlDateTime } from '../../db/time';
-import { idsAfterFilter } from './id-filter';
+import { orderIdsOf } from './id-filter';
 import type { IdScope, OrderState, ReconcileTargetSide } from '../ports';
 
 export class BuiltinTargetSide implements ReconcileTargetSide {
@@ -79,12 +79,7 @@ export class BuiltinTargetSide implements ReconcileTargetSide {
     return out;
   }
 
-  async orderIdsAfter(afterId: string | null, limit: number, scope: IdScope): Promise<string[]> {
-    const { where, params } = idsAfterFilter(afterId, scope);
-    const [rows] = await this.pool.query<RowDataPacket[]>(
-      `SELECT order_id FROM orders ${where} ORDER BY order_id LIMIT ?`,
-      [...params, limit],
-    );
-    return rows.map((r) => String(r.order_id));
+  orderIdsAfter(afterId: string | null, limit: number, scope: IdScope): Promise<string[]> {
+    return orderIdsOf(this.pool, 'orders', afterId, limit, scope);
   }
 }

@@ -1,29 +1,18 @@
-import { ApplicationFailure } from '@temporalio/common';
 import type { ErpConnection } from '../../erp/open-source';
-import { MysqlSqlClient } from '../../erp/sql/mysql-client';
 import type { ReconcileErpSide } from '../ports';
 import { OutboxErpSide } from './outbox-erp';
-
-/** The failure type a reconciliation throws for an ERP source it cannot read yet. */
-export const RECONCILE_UNSUPPORTED_ERP = 'ReconcileUnsupportedErp';
+import { QueryErpSide } from './query-erp';
 
 /**
- * The ERP side reconciliation reads for the configured source. Only the outbox
- * on MySQL or MariaDB has an adapter; for any other source every read fails,
- * not retried, with the reason, so a reconcile run shows it instead of
- * reporting every order as drifted.
+ * The ERP side reconciliation reads for the configured source: the outbox
+ * (MySQL, MariaDB or PostgreSQL) or the query source's mapping.
  */
-export function reconcileErpSide(erp: Pick<ErpConnection, 'kind' | 'client'>): ReconcileErpSide {
-  if (erp.kind === 'outbox' && erp.client instanceof MysqlSqlClient)
-    return new OutboxErpSide(erp.client.pool);
-  const reason = `reconciliation reads the outbox on MySQL or MariaDB only; this ERP is ORDERSYNC_ERP_SOURCE=${erp.kind} on ${erp.client.dialect}`;
-  const refuse = (): Promise<never> =>
-    Promise.reject(
-      ApplicationFailure.create({
-        type: RECONCILE_UNSUPPORTED_ERP,
-        nonRetryable: true,
-        message: reason,
-      }),
-    );
-  return { readOrders: refuse, changedSince: refuse, orderIdsAfter: refuse };
+export function reconcileErpSide(
+  erp: Pick<ErpConnection, 'kind' | 'client' | 'query'>,
+): ReconcileErpSide {
+  if (erp.kind === 'query') {
+    if (!erp.query) throw new Error('the query source was opened without its mapping queries');
+    return new QueryErpSide(erp.query.queries, erp.query.state);
+  }
+  return new OutboxErpSide(erp.client);
 }

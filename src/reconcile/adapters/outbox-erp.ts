@@ -1,21 +1,14 @@
 /**
- * The ERP side of reconciliation over the outbox (`order_events`): an order's
- * current state is its newest snapshot event plus all its invoice events.
- * The change marker is the event's `occurred_at`, read newest `seq` first.
+ * The ERP side of reconciliation over the outbox (`order_events`) on MySQL,
+ * MariaDB or PostgreSQL: an order's current state is its newest snapshot
+ * event plus all its invoice events. The change marker is the event's
+ * `occurred_at`, read newest `seq` first.
  */
-import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { jsonColumn } from '../../db/json-column';
-import { fromSqlDateTime } from '../../db/time';
+import { occurredAtIso } from '../../erp/outbox/outbox-source';
+import type { SqlClient, SqlRow } from '../../erp/sql/client';
 import { idsAfterFilter, likePrefix } from './id-filter';
 import type { IdPage, IdScope, OrderState, ReconcileErpSide } from '../ports';
-
-interface EventRow extends RowDataPacket {
-  order_id: string;
-  channel: string;
-  type: string;
-  version: number;
-  payload: unknown;
-}
 
 const SNAPSHOT_TYPES = ['order_creation', 'order_updation'];
 
@@ -24,26 +17,27 @@ const READ_ORDERS = `
 SELECT e.order_id, e.channel, e.type, e.version, e.payload
   FROM order_events e
   JOIN (SELECT order_id, MAX(version) AS v FROM order_events
-         WHERE order_id IN (?) AND type IN (?) GROUP BY order_id) s
+         WHERE order_id IN (:ids) AND type IN (:types) GROUP BY order_id) s
     ON s.order_id = e.order_id AND s.v = e.version
 UNION ALL
 SELECT order_id, channel, type, version, payload FROM order_events
- WHERE order_id IN (?) AND type = 'invoice_creation'`;
+ WHERE order_id IN (:ids) AND type = 'invoice_creation'`;
 
 export class OutboxErpSide implements ReconcileErpSide {
-  constructor(private readonly pool: Pool) {}
+  constructor(private readonly client: SqlClient) {}
 
   async readOrders(ids: readonly string[]): Promise<Map<string, OrderState>> {
     const out = new Map<string, OrderState>();
     if (ids.length === 0) return out;
     const wanted = new Set(ids);
-    const [rows] = await this.pool.query<EventRow[]>(READ_ORDERS, [ids, SNAPSHOT_TYPES, ids]);
+    const rows = await this.client.query(READ_ORDERS, { ids, types: SNAPSHOT_TYPES });
     // Byte for byte: the ERP's collation may match ids that differ in case.
-    for (const r of rows.filter((row) => wanted.has(row.order_id))) {
+    for (const r of rows.filter((row) => wanted.has(String(row.order_id)))) {
+      const orderId = String(r.order_id);
       const version = Number(r.version);
-      const s = out.get(r.order_id) ?? {
-        orderId: r.order_id,
-        channel: r.channel,
+      const s = out.get(orderId) ?? {
+        orderId,
+        channel: String(r.channel),
         snapshotVersion: 0,
         highestVersion: 0,
         snapshot: {},
@@ -54,10 +48,10 @@ export class OutboxErpSide implements ReconcileErpSide {
       else {
         s.snapshot = data;
         s.snapshotVersion = version;
-        s.channel = r.channel;
+        s.channel = String(r.channel);
       }
       s.highestVersion = Math.max(s.highestVersion, version);
-      out.set(r.order_id, s);
+      out.set(orderId, s);
     }
     return out;
   }
@@ -68,18 +62,22 @@ export class OutboxErpSide implements ReconcileErpSide {
     limit: number,
     scope: IdScope,
   ): Promise<IdPage> {
-    const where = ['seq < ?'];
-    const params: unknown[] = [position ?? '18446744073709551615'];
-    if (scope.idPrefix !== undefined) {
-      where.push('order_id LIKE ?');
-      params.push(likePrefix(scope.idPrefix));
+    const where: string[] = [];
+    const params: Record<string, string | number> = { limit };
+    if (position !== null) {
+      where.push('seq < :position');
+      params.position = Number(position);
     }
-    const [rows] = await this.pool.query<RowDataPacket[]>(
-      `SELECT seq, order_id, occurred_at FROM order_events WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`,
-      [...params, limit],
+    if (scope.idPrefix !== undefined) {
+      where.push('order_id LIKE :prefix');
+      params.prefix = likePrefix(scope.idPrefix);
+    }
+    const rows = await this.client.query(
+      `SELECT seq, order_id, occurred_at FROM order_events ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT :limit`,
+      params,
     );
     const recent = rows.filter(
-      (r) => new Date(fromSqlDateTime(String(r.occurred_at))).getTime() >= since.getTime(),
+      (r: SqlRow) => new Date(occurredAtIso(r.occurred_at)).getTime() >= since.getTime(),
     );
     // Commits arrive a little out of time order, so the walk stops only at a
     // page that is wholly older than `since`, not at the first older row.
@@ -91,10 +89,10 @@ export class OutboxErpSide implements ReconcileErpSide {
   }
 
   async orderIdsAfter(afterId: string | null, limit: number, scope: IdScope): Promise<string[]> {
-    const { where, params } = idsAfterFilter(afterId, scope);
-    const [rows] = await this.pool.query<RowDataPacket[]>(
-      `SELECT DISTINCT order_id FROM order_events ${where} ORDER BY order_id LIMIT ?`,
-      [...params, limit],
+    const { where, params } = idsAfterFilter(afterId, scope, 'named');
+    const rows = await this.client.query(
+      `SELECT DISTINCT order_id FROM order_events ${where} ORDER BY order_id LIMIT :limit`,
+      { ...params, limit },
     );
     return rows.map((r) => String(r.order_id));
   }

@@ -1,0 +1,243 @@
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import type { RowDataPacket } from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErpnextWriter } from '../../src/erp/fixtures/erpnext-writer';
+import { fixtureOrders } from '../../src/erp/fixtures/fixture-order';
+import type { FixtureOrder } from '../../src/erp/fixtures/fixture-order';
+import { writeFixtureTraffic } from '../../src/erp/fixtures/fixture-traffic';
+import { loadMapping } from '../../src/erp/query/mapping';
+import { MappingQueries } from '../../src/erp/query/mapping-queries';
+import { wallClock } from '../../src/erp/query/marker';
+import { QueryState } from '../../src/erp/query/query-state';
+import { MysqlSqlClient } from '../../src/erp/sql/mysql-client';
+import { QueryErpSide } from '../../src/reconcile/adapters/query-erp';
+import { SqlTargetSide } from '../../src/reconcile/adapters/sql-target';
+import { checkNow } from '../../src/reconcile/check-now';
+import type { Sides } from '../../src/reconcile/sweep';
+import { loadMapping as loadTargetMapping } from '../../src/target/sql/mapping';
+import { createSqlTarget } from '../../src/target/sql/sql-target';
+import {
+  reconcileInputFromConfig,
+  upsertReconcileSchedule,
+} from '../../src/temporal/reconcile-schedule';
+import { waitForNoOpenRun } from '../../src/temporal/schedule';
+import { eventually } from '../support/env';
+import { TestPipeline } from '../support/pipeline';
+import { REPO } from '../support/query-source';
+import { driftCounts, reconcileRun } from '../support/reconcile-run';
+import { MAGENTO_MAPPING, installTargetFixture } from '../support/target-fixture';
+
+// Reconciliation with both new adapters at once, on the real servers: the
+// ERPNext fixture on MariaDB read through the query source (versions numbered
+// by ordersync), and the Magento tables written and read through the SQL
+// mapping. Brought in sync, then drift of every kind injected by hand.
+const ERPNEXT = path.join(REPO, 'mappings', 'erpnext');
+let p: TestPipeline;
+let prefix: string;
+let sides: Sides;
+let orders: FixtureOrder[];
+let writer: ErpnextWriter;
+let reader: MysqlSqlClient;
+const children: ChildProcess[] = [];
+const RECONCILE_ID = () => `reconcile-qm-${p.runId}`;
+const run = () => reconcileRun(p, RECONCILE_ID());
+
+async function inSync(): Promise<void> {
+  await eventually(
+    async () => {
+      for (const c of children)
+        if (c.exitCode !== null) throw new Error(`a process exited with ${c.exitCode}`);
+      const r = await checkNow(sides, {
+        scope: { idPrefix: prefix },
+        pageSize: 50,
+        recheckDelayMs: 0,
+      });
+      return r.drift.length === 0 ? r : undefined;
+    },
+    150_000,
+    'the Magento tables to equal the ERPNext fixture',
+    1000,
+  );
+}
+
+/** Pauses the poll and waits until no poll run is open: ERP changes made now are not read. */
+async function pausePoll() {
+  const poll = p.client.schedule.getHandle(p.cfg.ORDERSYNC_SCHEDULE_ID);
+  await poll.pause('reconcile test');
+  expect(await waitForNoOpenRun(poll, 60_000)).toBe(true);
+  return poll;
+}
+
+beforeAll(async () => {
+  p = await TestPipeline.create('rcqm');
+  prefix = `SO-RQ-${p.runId}`;
+  writer = new ErpnextWriter(p.writer);
+  await writer.init();
+  await installTargetFixture(p.cfg, MAGENTO_MAPPING);
+  reader = MysqlSqlClient.fromUrl(p.cfg.ORDERSYNC_ERP_URL);
+  const state = new QueryState(p.app, p.cfg.ORDERSYNC_CURSOR_NAME);
+  // Start at the ERP's present: the fixture tables hold other runs' orders.
+  const now = wallClock(Date.now(), 'UTC');
+  for (const scan of ['orders', 'invoices'])
+    await state.setWatermark(scan, { marker: now, id: '' });
+  const env = {
+    ORDERSYNC_ERP_SOURCE: 'query',
+    ORDERSYNC_ERP_URL: p.cfg.ORDERSYNC_ERP_URL,
+    ORDERSYNC_ERP_MAPPING: ERPNEXT,
+    ORDERSYNC_ERP_LOOKBACK: '2m',
+    ORDERSYNC_TARGET: 'sql',
+    ORDERSYNC_TARGET_MAPPING: MAGENTO_MAPPING,
+  };
+  children.push(p.start('worker', env), p.start('consumer', env));
+  await p.schedule();
+  sides = {
+    erp: new QueryErpSide(new MappingQueries(reader, loadMapping(ERPNEXT)), state),
+    target: new SqlTargetSide(
+      p.app,
+      createSqlTarget(loadTargetMapping(MAGENTO_MAPPING)),
+      loadTargetMapping(MAGENTO_MAPPING),
+    ),
+  };
+  await upsertReconcileSchedule(p.client, {
+    scheduleId: RECONCILE_ID(),
+    taskQueue: p.cfg.ORDERSYNC_TASK_QUEUE,
+    input: {
+      ...reconcileInputFromConfig(p.cfg, 3_600_000),
+      recheckDelayMs: 3000,
+      idPrefix: prefix,
+    },
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await p?.client.schedule
+    .getHandle(RECONCILE_ID())
+    .delete()
+    .catch(() => undefined);
+  await reader?.close();
+  await p?.close();
+});
+
+describe('reconciliation, query source (ERPNext) into the Magento mapping, real servers', () => {
+  it('reports zero drift once the pipeline is in sync, on every field the mapping keeps', async () => {
+    orders = await writeFixtureTraffic(writer, 12, prefix);
+    await inSync();
+    const r = await run();
+    expect(r.checked).toBeGreaterThanOrEqual(12);
+    expect(r.counts).toEqual(driftCounts({}));
+  }, 240_000);
+
+  it('clears an order that changes while it is compared, and never reports it', async () => {
+    const moving = orders[4]!;
+    const poll = await pausePoll();
+    moving.lines[0]!.qty += 1;
+    await writer.updateLines(moving);
+    // First pass: the target is behind the ERP. During the re-check delay the
+    // pipeline catches up, so the re-check finds the order in sync.
+    const caughtUp = await checkNow(sides, {
+      orderIds: [moving.id],
+      scope: {},
+      pageSize: 10,
+      recheckDelayMs: 0,
+      sleep: async () => {
+        await poll.unpause('reconcile test');
+        await inSync();
+      },
+    });
+    expect(caughtUp).toMatchObject({ checked: 1, cleared: 1, drift: [] });
+    // The ERP changes again between the two reads: not reported either.
+    await pausePoll();
+    moving.lines[0]!.qty += 1;
+    await writer.updateLines(moving);
+    const changing = await checkNow(sides, {
+      orderIds: [moving.id],
+      scope: {},
+      pageSize: 10,
+      recheckDelayMs: 0,
+      sleep: async () => {
+        moving.lines[0]!.qty += 1;
+        await writer.updateLines(moving);
+      },
+    });
+    expect(changing).toMatchObject({ checked: 1, cleared: 1, drift: [] });
+    await poll.unpause('reconcile test');
+    await inSync();
+  }, 240_000);
+
+  it('finds every kind in one run, repairs missing, behind and both lost invoices, and the next run finds only the rest', async () => {
+    const edited = orders[2]!.id;
+    const deletedInvoice = orders[5]!.id; // invoiced, no credit note
+    const deletedInErp = orders[3]!.id; // no invoice
+    const behind = orders[6]!;
+    // Not invoiced before; ERPNext's invoice also moves the order's status, so it is behind too.
+    const lostInvoice = orders[10]!;
+    const missing = fixtureOrders(1, `${prefix}-lost`)[0]!;
+    // A manual edit and a deleted invoice in the Magento tables.
+    await p.app.query("UPDATE sales_order SET status = 'returned' WHERE increment_id = ?", [
+      edited,
+    ]);
+    await p.app.query(
+      'DELETE v FROM sales_invoice v JOIN sales_order o ON o.entity_id = v.order_id WHERE o.increment_id = ?',
+      [deletedInvoice],
+    );
+    // An order deleted in the ERP.
+    await p.writer.query('DELETE FROM `tabSales Order Item` WHERE parent = ?', [deletedInErp]);
+    await p.writer.query('DELETE FROM `tabSales Order` WHERE name = ?', [deletedInErp]);
+    // Changes lost before Kafka: made while the poll is paused, then the
+    // watermarks moved past them (beyond the look-back), as a change that
+    // commits later than the look-back after its marker is lost.
+    const poll = await pausePoll();
+    behind.lines[0]!.qty += 3;
+    await writer.updateLines(behind);
+    await writer.invoice(lostInvoice, `INV-${lostInvoice.id}`);
+    await writer.createOrder(missing);
+    const state = new QueryState(p.app, p.cfg.ORDERSYNC_CURSOR_NAME);
+    const later = wallClock(Date.now() + 10 * 60_000, 'UTC');
+    for (const scan of ['orders', 'invoices'])
+      await state.setWatermark(scan, { marker: later, id: '' });
+    await poll.unpause('reconcile test: changes lost');
+
+    const r = await run();
+    expect(r.counts).toEqual(
+      driftCounts({ missing: 1, behind: 2, differs: 1, missing_invoice: 2, orphan: 1 }),
+    );
+    expect(r.first).toMatchObject({
+      missing: [missing.id],
+      differs: [edited],
+      orphan: [deletedInErp],
+    });
+    expect([...r.first.behind].sort()).toEqual([behind.id, lostInvoice.id].sort());
+    expect([...r.first.missing_invoice].sort()).toEqual([deletedInvoice, lostInvoice.id].sort());
+    expect([...r.repaired].sort()).toEqual(
+      [missing.id, behind.id, deletedInvoice, lostInvoice.id].sort(),
+    );
+
+    await eventually(
+      async () => {
+        const now = await checkNow(sides, {
+          scope: { idPrefix: prefix },
+          pageSize: 50,
+          recheckDelayMs: 0,
+        });
+        const c = now.summary.counts;
+        return c.missing + c.behind + c.missing_invoice === 0 ? now : undefined;
+      },
+      90_000,
+      'the replays to repair missing, behind and both invoices',
+    );
+    const [restored] = await p.app.query<RowDataPacket[]>(
+      'SELECT COUNT(*) AS n FROM sales_invoice v JOIN sales_order o ON o.entity_id = v.order_id WHERE o.increment_id = ?',
+      [deletedInvoice],
+    );
+    expect(Number(restored[0]!.n)).toBe(1);
+    const next = await run();
+    expect(next.counts).toEqual(driftCounts({ differs: 1, orphan: 1 }));
+    // Never overwritten: the manual edit is still there.
+    const [status] = await p.app.query<RowDataPacket[]>(
+      'SELECT status FROM sales_order WHERE increment_id = ?',
+      [edited],
+    );
+    expect(status[0]!.status).toBe('returned');
+  }, 300_000);
+});
