@@ -123,6 +123,12 @@ export interface FloorRound {
 
 export type Profile = 'burst' | 'spread';
 
+/** `--erp`: the mapping the query source reads and the ERP fixture whose tables it reads. */
+export interface ErpSourceOption {
+  mapping: string;
+  fixture: 'erpnext' | 'odoo';
+}
+
 export interface BenchOptions {
   orders: number;
   updates: number;
@@ -143,6 +149,12 @@ export interface BenchOptions {
   rounds: number;
   cpuProf?: string;
   systems: string[];
+  /** Read an ERP fixture's tables through this mapping (the query source) instead of the simulator's change log. */
+  erp?: ErpSourceOption;
+  /** ORDERSYNC_ERP_LOOKBACK for the --erp run (the product default when absent). */
+  erpLookback?: string;
+  /** Write through this target mapping directory (the sql target) instead of the built-in tables. */
+  target?: string;
   /** production: the run refuses to start unless three brokers and Temporal's own server answer. */
   topology: 'dev' | 'production';
 }

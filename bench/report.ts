@@ -16,7 +16,16 @@ import type { PipelineFloorResult } from './systems/pipeline-floor';
 
 export interface BenchResults {
   /** `topology`: the servers the run measured, e.g. "3 Kafka brokers, Temporal on postgres12". */
-  machine: { cpus: number; node: string; orders: number; topology?: string };
+  machine: {
+    cpus: number;
+    node: string;
+    orders: number;
+    topology?: string;
+    /** Where ordersync read the ERP: the simulator's change log, or a mapping through the query source. */
+    source?: string;
+    /** Where ordersync wrote: the built-in tables, or a target mapping. */
+    target?: string;
+  };
   /** The burst phase. */
   ordersync: OrdersyncResult | null;
   steady: SteadyResult | null;
@@ -61,6 +70,7 @@ const fmtCpu = (c: CpuMsPerEvent) =>
 
 export function printTable(r: BenchResults) {
   if (r.machine.topology) console.log(`topology: ${r.machine.topology}`);
+  if (r.machine.source) console.log(`source: ${r.machine.source}; target: ${r.machine.target}`);
   const cols = [
     'events',
     'wall s',
@@ -112,6 +122,14 @@ export function printTable(r: BenchResults) {
             `${x.round}: ${x.ordersyncEventsPerSec}/${x.floorEventsPerSec} = ${x.vsFloor}${x.vsPipelineFloor === undefined ? '' : ` (pipeline floor ${x.pipelineFloorEventsPerSec}: ${x.vsPipelineFloor})`}, ordersync ${x.violations}/${x.lost}/${x.duplicates} (ordersync idle during the floor: ${x.ordersyncIdleCpuSeconds} CPU s, ${Math.round(x.idleShareOfFloorCpu * 100)}% of the floor's)`,
         )
         .join('; ')}`,
+    );
+  }
+  const poll = r.ordersync?.cpuMsPerEvent.poll;
+  if (poll !== undefined) {
+    const own = (r.ordersync!.cpuMsPerEvent.worker ?? 0) + poll;
+    const floorWorker = r.pipelineFloor?.cpuMsPerEvent.worker;
+    console.log(
+      `poll (the query source in its own process): ${poll} ms CPU per event; worker + poll ${Math.round(own * 100) / 100}${floorWorker === undefined ? '' : ` against the pipeline floor's worker ${floorWorker} (its poll reads the copied change log)`}`,
     );
   }
   if (r.ordersync) {
