@@ -69,6 +69,14 @@ export interface SpreadResult {
   violations: number;
   lost: number;
   duplicates: number;
+  /** The pipeline floor on the same events, produced as the ERP wrote them (the spread shape). */
+  pipelineFloor?: {
+    eventsPerSec: number;
+    actionsPerEvent: number | null;
+    actionsByKind: ActionBreakdown;
+    eventsPerHandover: number | null;
+    cpuMsPerEvent: CpuMsPerEvent;
+  };
 }
 
 export interface OpenWorkflowsResult {

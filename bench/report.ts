@@ -104,6 +104,7 @@ export function printTable(r: BenchResults) {
     ['ordersync burst', r.ordersync],
     ['ordersync steady', r.steady ? { ...r.steady, wallSeconds: r.steady.durationS } : null],
     ['ordersync spread', r.spread],
+    ['pf spread shape', r.spread?.pipelineFloor ?? null],
     ['baseline', r.baseline],
     ['floor', r.floor],
     ['floor (update)', r.floorUpdate],
@@ -147,6 +148,13 @@ export function printTable(r: BenchResults) {
       `spread: ${r.spread.eventGapMs} ms between an order's events, offered up to ${r.spread.offeredRate} events/s; ${r.spread.eventsPerHandover ?? '-'} events per hand-over; actions by kind: ${fmtCpu(r.spread.actionsByKind)}`,
     );
   }
+  const spf = r.spread?.pipelineFloor;
+  if (r.spread && spf) {
+    const w = (c: CpuMsPerEvent) => c.worker ?? '-';
+    console.log(
+      `spread against the pipeline floor in spread shape: actions/event ${r.spread.actionsPerEvent ?? '-'} against ${spf.actionsPerEvent ?? '-'}, worker CPU ms/event ${w(r.spread.cpuMsPerEvent)} against ${w(spf.cpuMsPerEvent)}, events per hand-over ${r.spread.eventsPerHandover ?? '-'} against ${spf.eventsPerHandover ?? '-'}; pipeline floor actions by kind: ${fmtCpu(spf.actionsByKind)}`,
+    );
+  }
   if (r.openWorkflows) {
     const o = r.openWorkflows;
     console.log(
@@ -158,6 +166,7 @@ export function printTable(r: BenchResults) {
     ['ordersync burst', r.ordersync],
     ['ordersync steady', r.steady],
     ['ordersync spread', r.spread],
+    ['pipeline floor, spread shape', r.spread?.pipelineFloor ?? null],
     ['baseline', r.baseline],
     ['floor', r.floor],
     ['floor (update)', r.floorUpdate],

@@ -224,10 +224,11 @@ async function main() {
             runFloor(p, { prefix: pfx, eventsPerHandover: n, background, cpuProf: opts.cpuProf })
         : undefined,
       opts.systems.includes('pipeline-floor')
-        ? (pfx, background) =>
+        ? (pfx, background, shape) =>
             runPipelineFloor(p, {
               prefix: pfx,
               background,
+              paced: shape?.paced,
               timeoutMs: opts.timeoutMs,
               cpuProf: opts.cpuProf,
             })
@@ -304,6 +305,8 @@ async function main() {
         vsFloor: '>= 0.8',
         vsPipelineFloor: '>= 0.9',
         actionsPerEvent: '<= 1.0',
+        spreadActionsPerEvent: "<= the pipeline floor's in spread shape + 0.1",
+        spreadWorkerCpuMsPerEvent: "<= 1.1x the pipeline floor's worker in spread shape",
         cpuMsPerEventOwn: 'worker + consumer <= 2.5',
         cpuMsPerEventTemporal: '<= 3',
         steadyP99LagMs: `<= pollIntervalMs + 1000`,

@@ -75,6 +75,7 @@ export type FloorRunner = (
 export type PipelineFloorRunner = (
   prefix: string,
   background: Record<string, ChildProcess>,
+  shape?: { paced?: boolean },
 ) => Promise<PipelineFloorResult>;
 
 interface Phase {
@@ -340,6 +341,22 @@ export async function runOrdersync(
     };
   };
 
+  /** Runs `work` with ordersync's poll Schedule paused and its open poll run finished. */
+  const whilePaused = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
+    const schedule = client.schedule.getHandle(p.cfg.ORDERSYNC_SCHEDULE_ID);
+    await schedule.pause(`bench: ${what} runs`);
+    try {
+      // The open poll run's reads are not the floor's.
+      await waitForNoOpenRun(schedule, 60_000);
+      return await work();
+    } finally {
+      // The Schedule is deleted when the run ends anyway: a failed unpause must not hide why the round failed.
+      await schedule
+        .unpause(`bench: ${what} ended`)
+        .catch((err: unknown) => log(`could not unpause the poll Schedule: ${String(err)}`));
+    }
+  };
+
   /**
    * The floor on one burst's events. ordersync's processes stay up (restarting
    * them would cost a warm-up per round) with its poll Schedule paused; the CPU
@@ -351,27 +368,18 @@ export async function runOrdersync(
     b: OrdersyncResult,
     run: FloorRunner,
   ): Promise<{ round: FloorRound; floor: FloorResult; pipeline: PipelineFloorResult | null }> => {
-    const schedule = client.schedule.getHandle(p.cfg.ORDERSYNC_SCHEDULE_ID);
-    await schedule.pause('bench: a floor round runs');
-    let f: FloorResult;
-    let pf: PipelineFloorResult | null = null;
-    try {
-      // The open poll run's reads are not the floor's.
-      await waitForNoOpenRun(schedule, 60_000);
+    const { f, pf } = await whilePaused('a floor round', async () => {
       log(
         `floor round ${r}/${opts.rounds}: the same events, ${b.eventsPerHandover ?? 1} per hand-over`,
       );
-      f = await run(pfx, b.eventsPerHandover ?? 1, children);
+      const f = await run(pfx, b.eventsPerHandover ?? 1, children);
+      let pf: PipelineFloorResult | null = null;
       if (pipelineFloor) {
         log(`pipeline floor round ${r}/${opts.rounds}: the same events, ERP to MySQL`);
         pf = await pipelineFloor(pfx, children);
       }
-    } finally {
-      // The Schedule is deleted when the run ends anyway: a failed unpause must not hide why the round failed.
-      await schedule
-        .unpause('bench: the floor round ended')
-        .catch((err: unknown) => log(`could not unpause the poll Schedule: ${String(err)}`));
-    }
+      return { f, pf };
+    });
     const floorCpu = f.processes
       .filter((x) => x.name !== 'bench (this process)')
       .reduce((sum, x) => sum + x.cpuSeconds, 0);
@@ -509,6 +517,19 @@ export async function runOrdersync(
         lost: s.lost,
         duplicates: s.duplicates,
       };
+      if (pipelineFloor) {
+        const pf = await whilePaused('the spread pipeline floor', () => {
+          log('pipeline floor, spread shape: the same events, produced as the ERP wrote them');
+          return pipelineFloor(`${prefix}P`, children, { paced: true });
+        });
+        out.spread.pipelineFloor = {
+          eventsPerSec: pf.eventsPerSec,
+          actionsPerEvent: pf.actionsPerEvent ?? null,
+          actionsByKind: pf.actionsByKind ?? {},
+          eventsPerHandover: pf.eventsPerHandover ?? null,
+          cpuMsPerEvent: pf.cpuMsPerEvent,
+        };
+      }
     }
 
     if (!fixture && opts.openWorkflows > 0 && out.burst) {

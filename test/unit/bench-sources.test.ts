@@ -7,6 +7,7 @@ import {
   resolveErpBench,
   retryDeadlock,
 } from '../../bench/erp-fixture';
+import { pacedSlices } from '../../bench/systems/pipeline-floor';
 import { resolveTargetMapping } from '../../bench/target-mapping';
 
 const REPO = path.join(__dirname, '..', '..');
@@ -126,5 +127,29 @@ describe('bench --target', () => {
       path.join(REPO, 'mappings', 'targets', 'magento'),
     );
     expect(() => resolveTargetMapping('shopify')).toThrow(/no upsert_order.sql/);
+  });
+});
+
+describe('bench: the pipeline floor in spread shape', () => {
+  it('cuts the rows, in seq order, into one seq range per time slice of their ERP write time', () => {
+    expect(
+      pacedSlices(
+        [
+          { seq: 10, at: 5_000 },
+          { seq: 11, at: 5_050 },
+          { seq: 14, at: 5_120 },
+          { seq: 15, at: 5_100 },
+          { seq: 16, at: 7_000 },
+          // committed after seq 16 but written a little before: it goes with the slice it follows
+          { seq: 17, at: 6_990 },
+        ],
+        100,
+      ),
+    ).toEqual([
+      [0, 10, 11],
+      [100, 14, 15],
+      [2000, 16, 17],
+    ]);
+    expect(pacedSlices([])).toEqual([]);
   });
 });
