@@ -181,21 +181,21 @@ export async function runOrdersync(
   };
 
   /**
-   * --erp: writes `orders` orders' lives through the fixture writer and waits
-   * until the ledger stops growing and the target equals the ERP as the mapping
-   * reads it; the CPU is the meter's reading when the ledger last grew. Then
-   * copies the produced events into the change log, where the floors and the
-   * lag figures read them.
+   * --erp: writes `orders` orders' lives through the fixture writer with the
+   * poll paused, then lets the poll read them and waits until the ledger stops
+   * growing and the target equals the ERP as the mapping reads it. The fixture
+   * writer is far slower than the simulator: read while it wrote, the phase
+   * would measure the writer, where the floors read a backlog. Metered from the
+   * poll's resumption to when the ledger last grew. Then copies the produced
+   * events into the change log, where the floors and the lag figures read them.
    */
-  const fixturePhase = async (
-    name: string,
-    pfx: string,
-    orders: number,
-    timeoutMs: number,
-    stop: () => ProcUsage[],
-  ) => {
-    const { orderIds, changes } = await writeFixtureBurst(fixture!.writer, orders, pfx);
-    log(`${name}: ${changes} ERP transactions written for ${orders} orders`);
+  const fixturePhase = async (name: string, pfx: string, orders: number, timeoutMs: number) => {
+    const { orderIds, changes } = await whilePaused(`${name}: the ERP writing`, () =>
+      writeFixtureBurst(fixture!.writer, orders, pfx),
+    );
+    log(`${name}: ${changes} ERP transactions written for ${orders} orders; the poll reads them`);
+    const resumed = Date.now();
+    const stop = meter(children);
     let last = -1;
     let lastChange = Date.now();
     let processes = stop();
@@ -223,6 +223,7 @@ export async function runOrdersync(
     const ledger = await ledgerCount(name, pfx);
     const faults = await ledgerChecks(app, pfx);
     return {
+      resumed,
       written: { events: copied, orderIds },
       processes,
       // Produced events without a ledger row (the target already equals the ERP).
@@ -237,11 +238,11 @@ export async function runOrdersync(
     sim: Partial<SimulateOptions>,
     timeoutMs: number,
   ): Promise<Phase> => {
-    const stop = meter(children);
     if (fixture) {
-      const f = await fixturePhase(name, pfx, sim.orders ?? opts.orders, timeoutMs, stop);
-      return measured(pfx, f.written, f.processes, f.report);
+      const f = await fixturePhase(name, pfx, sim.orders ?? opts.orders, timeoutMs);
+      return measured(pfx, f.written, f.processes, f.report, f.resumed);
     }
+    const stop = meter(children);
     const written = await p.simulate({
       concurrency: 4,
       updateProbability: opts.updates,
@@ -282,6 +283,8 @@ export async function runOrdersync(
     written: { events: number; orderIds: string[] },
     processes: ProcUsage[],
     report: { violations: number; lost: number; duplicates: number },
+    /** When the phase's reading began (epoch ms), if not at the first ERP write. */
+    from?: number,
   ): Promise<Phase> => {
     const erpTimes = await rows(
       reader,
@@ -297,7 +300,7 @@ export async function runOrdersync(
     const lags = applied
       .map((r) => ms(String(r.applied_at)) - (occurred.get(String(r.event_id)) ?? 0))
       .sort((a, b) => a - b);
-    const first = Math.min(...occurred.values());
+    const first = from ?? Math.min(...occurred.values());
     const last = Math.max(...applied.map((r) => ms(String(r.applied_at))));
     const wall = (last - first) / 1000;
     const perOrder = new Map<string, number>();
