@@ -142,16 +142,18 @@ export async function runPipelineFloor(
       }
     }
     const expected = list.length;
+    // eventually() retries through a thrown error: a process that died must end the wait at once.
+    let dead = false;
     await eventually(
       async () => {
-        const dead = children.find((c) => c.exitCode !== null);
-        if (dead) throw new Error('a pipeline floor process exited');
-        return (await written(t)) >= expected;
+        if (children.some((c) => c.exitCode !== null)) dead = true;
+        return dead || (await written(t)) >= expected;
       },
       opts.timeoutMs,
       `the pipeline floor to write ${expected} events (${t})`,
       100,
     );
+    if (dead) throw new Error(`a pipeline floor process exited (${t})`);
   };
   try {
     children.push(
