@@ -69,6 +69,14 @@ export interface SpreadResult {
   violations: number;
   lost: number;
   duplicates: number;
+  /** The pipeline floor on the same events, produced as the ERP wrote them (the spread shape). */
+  pipelineFloor?: {
+    eventsPerSec: number;
+    actionsPerEvent: number | null;
+    actionsByKind: ActionBreakdown;
+    eventsPerHandover: number | null;
+    cpuMsPerEvent: CpuMsPerEvent;
+  };
 }
 
 export interface OpenWorkflowsResult {
@@ -123,6 +131,12 @@ export interface FloorRound {
 
 export type Profile = 'burst' | 'spread';
 
+/** `--erp`: the mapping the query source reads and the ERP fixture whose tables it reads. */
+export interface ErpSourceOption {
+  mapping: string;
+  fixture: 'erpnext' | 'odoo';
+}
+
 export interface BenchOptions {
   orders: number;
   updates: number;
@@ -143,6 +157,12 @@ export interface BenchOptions {
   rounds: number;
   cpuProf?: string;
   systems: string[];
+  /** Read an ERP fixture's tables through this mapping (the query source) instead of the simulator's change log. */
+  erp?: ErpSourceOption;
+  /** ORDERSYNC_ERP_LOOKBACK for the --erp run (the product default when absent). */
+  erpLookback?: string;
+  /** Write through this target mapping directory (the sql target) instead of the built-in tables. */
+  target?: string;
   /** production: the run refuses to start unless three brokers and Temporal's own server answer. */
   topology: 'dev' | 'production';
 }

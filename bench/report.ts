@@ -16,7 +16,16 @@ import type { PipelineFloorResult } from './systems/pipeline-floor';
 
 export interface BenchResults {
   /** `topology`: the servers the run measured, e.g. "3 Kafka brokers, Temporal on postgres12". */
-  machine: { cpus: number; node: string; orders: number; topology?: string };
+  machine: {
+    cpus: number;
+    node: string;
+    orders: number;
+    topology?: string;
+    /** Where ordersync read the ERP: the simulator's change log, or a mapping through the query source. */
+    source?: string;
+    /** Where ordersync wrote: the built-in tables, or a target mapping. */
+    target?: string;
+  };
   /** The burst phase. */
   ordersync: OrdersyncResult | null;
   steady: SteadyResult | null;
@@ -61,6 +70,7 @@ const fmtCpu = (c: CpuMsPerEvent) =>
 
 export function printTable(r: BenchResults) {
   if (r.machine.topology) console.log(`topology: ${r.machine.topology}`);
+  if (r.machine.source) console.log(`source: ${r.machine.source}; target: ${r.machine.target}`);
   const cols = [
     'events',
     'wall s',
@@ -94,6 +104,7 @@ export function printTable(r: BenchResults) {
     ['ordersync burst', r.ordersync],
     ['ordersync steady', r.steady ? { ...r.steady, wallSeconds: r.steady.durationS } : null],
     ['ordersync spread', r.spread],
+    ['pf spread shape', r.spread?.pipelineFloor ?? null],
     ['baseline', r.baseline],
     ['floor', r.floor],
     ['floor (update)', r.floorUpdate],
@@ -114,6 +125,14 @@ export function printTable(r: BenchResults) {
         .join('; ')}`,
     );
   }
+  const poll = r.ordersync?.cpuMsPerEvent.poll;
+  if (poll !== undefined) {
+    const own = (r.ordersync!.cpuMsPerEvent.worker ?? 0) + poll;
+    const floorWorker = r.pipelineFloor?.cpuMsPerEvent.worker;
+    console.log(
+      `poll (the query source in its own process): ${poll} ms CPU per event; worker + poll ${Math.round(own * 100) / 100}${floorWorker === undefined ? '' : ` against the pipeline floor's worker ${floorWorker} (its poll reads the copied change log)`}`,
+    );
+  }
   if (r.ordersync) {
     console.log(
       `burst actions per event by kind: ${fmtCpu(r.ordersync.actionsByKind)}; events per hand-over ${r.ordersync.eventsPerHandover ?? '-'}`,
@@ -129,6 +148,13 @@ export function printTable(r: BenchResults) {
       `spread: ${r.spread.eventGapMs} ms between an order's events, offered up to ${r.spread.offeredRate} events/s; ${r.spread.eventsPerHandover ?? '-'} events per hand-over; actions by kind: ${fmtCpu(r.spread.actionsByKind)}`,
     );
   }
+  const spf = r.spread?.pipelineFloor;
+  if (r.spread && spf) {
+    const w = (c: CpuMsPerEvent) => c.worker ?? '-';
+    console.log(
+      `spread against the pipeline floor in spread shape: actions/event ${r.spread.actionsPerEvent ?? '-'} against ${spf.actionsPerEvent ?? '-'}, worker CPU ms/event ${w(r.spread.cpuMsPerEvent)} against ${w(spf.cpuMsPerEvent)}, events per hand-over ${r.spread.eventsPerHandover ?? '-'} against ${spf.eventsPerHandover ?? '-'}; pipeline floor actions by kind: ${fmtCpu(spf.actionsByKind)}`,
+    );
+  }
   if (r.openWorkflows) {
     const o = r.openWorkflows;
     console.log(
@@ -140,6 +166,7 @@ export function printTable(r: BenchResults) {
     ['ordersync burst', r.ordersync],
     ['ordersync steady', r.steady],
     ['ordersync spread', r.spread],
+    ['pipeline floor, spread shape', r.spread?.pipelineFloor ?? null],
     ['baseline', r.baseline],
     ['floor', r.floor],
     ['floor (update)', r.floorUpdate],

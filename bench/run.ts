@@ -8,6 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { describeTopology, parseTopology, requireProductionTopology } from '../chaos/topology';
 import { TestPipeline } from '../test/support/pipeline';
@@ -20,6 +21,8 @@ import { runCeiling } from './systems/ceiling';
 import { runFloor } from './systems/floor';
 import { runPipelineFloor } from './systems/pipeline-floor';
 import { runOrdersync } from './systems/ordersync';
+import { FIXTURES, resolveErpBench } from './erp-fixture';
+import { resolveTargetMapping } from './target-mapping';
 
 const SYSTEMS = ['baseline', 'ceiling', 'floor', 'pipeline-floor', 'floor-update'] as const;
 const DEFAULT_SYSTEMS = ['baseline', 'ceiling', 'floor', 'pipeline-floor'];
@@ -108,6 +111,24 @@ function parseOptions(): BenchOptions {
       "dev (default: the servers as they are) or production: three Kafka brokers and Temporal's own server on PostgreSQL, started by scripts/ensure.sh and checked here",
       'dev',
     )
+    .option(
+      '--erp <mapping>',
+      "read an ERP fixture's own tables through the query source: erpnext, odoo or a mapping directory (its fixture: --erp-fixture, else by its dialect); the burst only, the poll in its own process, the floors fed the events it produced",
+    )
+    .addOption(
+      new Option(
+        '--erp-fixture <name>',
+        'whose tables the fixture writer fills for a mapping directory',
+      ).choices(FIXTURES),
+    )
+    .option(
+      '--erp-lookback <duration>',
+      "the query source's look-back (ORDERSYNC_ERP_LOOKBACK) for --erp; the product default when absent",
+    )
+    .option(
+      '--target <mapping>',
+      'write through a target mapping (the sql target): magento or a mapping directory; its fixture/schema.sql, if any, is installed first, and the oracle reads back through read_order.sql',
+    )
     .option('--json <file>', 'write results as JSON')
     .option('--chart <file>', 'write an SVG chart')
     .option('--quick', 'a small run for iteration (300 orders, 15 s steady, about 4 minutes)')
@@ -129,12 +150,32 @@ function parseOptions(): BenchOptions {
     chart?: string;
     quick?: boolean;
     topology: string;
+    erp?: string;
+    erpFixture?: string;
+    erpLookback?: string;
+    target?: string;
   }>();
   const systems = o.systems === 'none' ? [] : o.systems.split(',').map((s) => s.trim());
   for (const s of systems)
     if (!(SYSTEMS as readonly string[]).includes(s)) program.error(`unknown system ${s}`);
   if (systems.includes('pipeline-floor') && !systems.includes('floor'))
     program.error('pipeline-floor runs in the floor rounds: add floor to --systems');
+  if (o.erp && o.target) program.error('--erp and --target: one at a time');
+  const userSystems = program.getOptionValueSource('systems') !== 'default';
+  // The fixture's events exist only once ordersync produced them; the floors are fed those.
+  if (o.erp && !userSystems) systems.splice(0, systems.length, 'floor', 'pipeline-floor');
+  const fromMapping = o.erp ? ['floor', 'pipeline-floor'] : SYSTEMS;
+  for (const s of systems)
+    if (!(fromMapping as readonly string[]).includes(s))
+      program.error(`--erp runs the floor and the pipeline floor only, not ${s}`);
+  let erp: BenchOptions['erp'];
+  let target: string | undefined;
+  try {
+    erp = o.erp === undefined ? undefined : resolveErpBench(o.erp, o.erpFixture);
+    target = o.target === undefined ? undefined : resolveTargetMapping(o.target);
+  } catch (err) {
+    program.error((err as Error).message);
+  }
   return {
     orders: o.orders ?? (o.quick ? 300 : 2000),
     updates: o.updates,
@@ -153,6 +194,9 @@ function parseOptions(): BenchOptions {
     quick: o.quick,
     timeoutMs: o.quick ? 150_000 : 600_000,
     topology: parseTopology(o.topology),
+    ...(erp && { erp }),
+    ...(o.erpLookback && { erpLookback: o.erpLookback }),
+    ...(target && { target }),
   };
 }
 
@@ -180,10 +224,11 @@ async function main() {
             runFloor(p, { prefix: pfx, eventsPerHandover: n, background, cpuProf: opts.cpuProf })
         : undefined,
       opts.systems.includes('pipeline-floor')
-        ? (pfx, background) =>
+        ? (pfx, background, shape) =>
             runPipelineFloor(p, {
               prefix: pfx,
               background,
+              paced: shape?.paced,
               timeoutMs: opts.timeoutMs,
               cpuProf: opts.cpuProf,
             })
@@ -227,7 +272,18 @@ async function main() {
       r.vsPipelineFloor === undefined ? [] : [r.vsPipelineFloor],
     );
     const results: BenchResults = {
-      machine: { cpus: cpus().length, node: process.version, orders: opts.orders, topology },
+      machine: {
+        cpus: cpus().length,
+        node: process.version,
+        orders: opts.orders,
+        topology,
+        source: opts.erp
+          ? `query source: ${path.relative(process.cwd(), opts.erp.mapping) || opts.erp.mapping} on the ${opts.erp.fixture} fixture`
+          : 'outbox: the simulator change log',
+        target: opts.target
+          ? `sql target: ${path.relative(process.cwd(), opts.target) || opts.target}`
+          : 'builtin',
+      },
       ordersync: burst,
       steady: os.steady,
       spread: os.spread,
@@ -249,6 +305,8 @@ async function main() {
         vsFloor: '>= 0.8',
         vsPipelineFloor: '>= 0.9',
         actionsPerEvent: '<= 1.0',
+        spreadActionsPerEvent: "<= the pipeline floor's in spread shape + 0.1",
+        spreadWorkerCpuMsPerEvent: "<= 1.1x the pipeline floor's worker in spread shape",
         cpuMsPerEventOwn: 'worker + consumer <= 2.5',
         cpuMsPerEventTemporal: '<= 3',
         steadyP99LagMs: `<= pollIntervalMs + 1000`,

@@ -44,7 +44,16 @@ export interface WorkerOptions {
   maxCachedWorkflows: number;
   /** Overrides ORDERSYNC_METRICS_ADDRESS (`host:port` or `off`). */
   metricsAddress?: string;
+  /**
+   * The task queues this process serves: both (default), only the order
+   * workflows and their activities, or only the poll workflow and its activity
+   * (the poll in its own process, so its CPU and memory are its own).
+   */
+  queues?: WorkerQueues;
 }
+
+export const WORKER_QUEUES = ['all', 'orders', 'poll'] as const;
+export type WorkerQueues = (typeof WORKER_QUEUES)[number];
 
 /**
  * Runs the Temporal worker (per-order workflows, the poll workflow and their
@@ -96,6 +105,8 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
     throw err;
   }
   const workers: Worker[] = [];
+  const queues = opts.queues ?? 'all';
+  const expectedWorkers = queues === 'all' ? 2 : 1;
   // Set once the Temporal client exists; a scrape before then skips the blocked-orders count.
   const late: { refreshBlocked?: () => Promise<void> } = {};
   exportOnlyMetricsOf('worker');
@@ -104,9 +115,10 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
     log,
     readiness: {
       temporalWorker: () => {
-        // Two workers: the general one and the poll activity's own (see below).
+        // Up to two workers: the general one and the poll activity's own (see below).
         const states = [...new Set(workers.map((w) => w.getState()))];
-        const ok = workers.length === 2 && states.length === 1 && states[0] === 'RUNNING';
+        const ok =
+          workers.length === expectedWorkers && states.length === 1 && states[0] === 'RUNNING';
         return { ok, detail: states.length > 0 ? states.join(',') : 'STARTING' };
       },
       mysql: async () => {
@@ -190,29 +202,34 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
       dataConverter: createDataConverter(cfg),
       shutdownGraceTime: '10s' as const,
     };
-    workers.push(
-      await Worker.create({
-        ...common,
-        taskQueue: cfg.ORDERSYNC_TASK_QUEUE,
-        workflowBundle,
-        activities,
-        maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities,
-        maxCachedWorkflows: opts.maxCachedWorkflows,
-      }),
-      // The poll workflow's and activity's own queue and slots: replays, applies
-      // and a backlog of order workflow tasks cannot starve it.
-      await Worker.create({
-        ...common,
-        taskQueue: pollTaskQueue(cfg.ORDERSYNC_TASK_QUEUE),
-        workflowBundle,
-        activities: { pollErpToKafka: activities.pollErpToKafka },
-        maxConcurrentActivityTaskExecutions: 1,
-        maxConcurrentWorkflowTaskExecutions: 2,
-        maxCachedWorkflows: 10,
-      }),
-    );
+    if (queues !== 'poll')
+      workers.push(
+        await Worker.create({
+          ...common,
+          taskQueue: cfg.ORDERSYNC_TASK_QUEUE,
+          workflowBundle,
+          activities,
+          maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities,
+          maxCachedWorkflows: opts.maxCachedWorkflows,
+        }),
+      );
+    // The poll workflow's and activity's own queue and slots: replays, applies
+    // and a backlog of order workflow tasks cannot starve it.
+    if (queues !== 'orders')
+      workers.push(
+        await Worker.create({
+          ...common,
+          taskQueue: pollTaskQueue(cfg.ORDERSYNC_TASK_QUEUE),
+          workflowBundle,
+          activities: { pollErpToKafka: activities.pollErpToKafka },
+          maxConcurrentActivityTaskExecutions: 1,
+          maxConcurrentWorkflowTaskExecutions: 2,
+          maxCachedWorkflows: 10,
+        }),
+      );
     log.info('worker running', {
       taskQueue: cfg.ORDERSYNC_TASK_QUEUE,
+      queues,
       temporal: cfg.ORDERSYNC_TEMPORAL_ADDRESS,
       mysql: redactUrl(cfg.ORDERSYNC_MYSQL_URL),
       buildId: buildId.slice(0, 12),

@@ -32,7 +32,13 @@ async function main(): Promise<void> {
     connection: await Connection.connect({ address: cfg.ORDERSYNC_TEMPORAL_ADDRESS }),
     namespace: cfg.ORDERSYNC_TEMPORAL_NAMESPACE,
   });
-  const consumer = createKafka(cfg, '-pipeline-floor').consumer({ groupId: group });
+  // Fenced out of the group on a loaded machine (a session timeout), kafkajs gives up on a
+  // non-retriable error unless told to restart; offsets are committed after each hand-over,
+  // so a restart re-delivers at most a batch, which the upsert by event id absorbs.
+  const consumer = createKafka(cfg, '-pipeline-floor').consumer({
+    groupId: group,
+    retry: { restartOnFailure: () => Promise.resolve(true) },
+  });
   const lanes = cfg.ORDERSYNC_SIGNAL_CONCURRENCY;
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });

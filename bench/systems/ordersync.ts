@@ -26,6 +26,20 @@ import { cpuMsPerEvent, log, ms, percentile, round, rows, warmUpOrders } from '.
 import type { ProcUsage } from '../metering';
 import type { PipelineFloorResult } from './pipeline-floor';
 import { meter } from '../metering';
+import { startProcess } from '../../src/cli/processes';
+import { targetDiffsFromErp } from '../../src/erp/query/compare-target';
+import { createTarget } from '../../src/target/create-target';
+import { verifyThroughTarget } from '../../src/target/verify-target';
+import type { VerifyReport } from '../../src/verify';
+import type { OpenFixture } from '../erp-fixture';
+import { installTargetTables } from '../target-mapping';
+import {
+  copyProducedEvents,
+  ledgerChecks,
+  openFixture,
+  startAtPresent,
+  writeFixtureBurst,
+} from '../erp-fixture';
 
 /** The bench's poll Schedule interval; the steady phase's latency goal is relative to it. */
 export const POLL_INTERVAL_MS = 1000;
@@ -61,6 +75,7 @@ export type FloorRunner = (
 export type PipelineFloorRunner = (
   prefix: string,
   background: Record<string, ChildProcess>,
+  shape?: { paced?: boolean },
 ) => Promise<PipelineFloorResult>;
 
 interface Phase {
@@ -98,18 +113,123 @@ export async function runOrdersync(
   // One directory of profiles per process (one file per thread), e.g. <dir>/worker-1.
   const profiling = (name: string) =>
     opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opts.cpuProf, name)}`] : [];
+  // --erp: the query source reads the fixture's tables, and the poll runs in its own
+  // process so its CPU is its own. --target: the apply writes through the mapping.
+  const fixture: OpenFixture | null = opts.erp ? await openFixture(p, opts.erp) : null;
+  const sourceEnv: NodeJS.ProcessEnv = {
+    ...(opts.erp && {
+      ORDERSYNC_ERP_SOURCE: 'query',
+      ORDERSYNC_ERP_URL: fixture!.readerUrl,
+      ORDERSYNC_ERP_MAPPING: opts.erp.mapping,
+      ...(opts.erpLookback && { ORDERSYNC_ERP_LOOKBACK: opts.erpLookback }),
+    }),
+    ...(opts.target && { ORDERSYNC_TARGET: 'sql', ORDERSYNC_TARGET_MAPPING: opts.target }),
+  };
+  const target = opts.target
+    ? createTarget({ ...p.cfg, ORDERSYNC_TARGET: 'sql', ORDERSYNC_TARGET_MAPPING: opts.target })
+    : null;
+  if (fixture) await startAtPresent(app, p.cfg.ORDERSYNC_CURSOR_NAME, opts.erp!);
+  if (opts.target && (await installTargetTables(p.cfg.ORDERSYNC_MYSQL_MIGRATE_URL!, opts.target)))
+    log(`target: ${opts.target}: its fixture tables installed`);
+  const queues = opts.erp ? ['--queues', 'orders'] : [];
   for (let i = 1; i <= opts.workers; i++)
-    children[`worker ${i}`] = p.start(
+    children[`worker ${i}`] = startProcess(
       'worker',
-      metrics(`worker ${i}`, 9470 + i),
+      queues,
+      { ...p.env, ...sourceEnv, ...metrics(`worker ${i}`, 9470 + i) },
       profiling(`worker-${i}`),
+    );
+  if (opts.erp)
+    children['poll'] = startProcess(
+      'worker',
+      ['--queues', 'poll'],
+      { ...p.env, ...sourceEnv, ...metrics('poll', 9479) },
+      profiling('poll'),
     );
   for (let i = 1; i <= opts.consumers; i++)
     children[`consumer ${i}`] = p.start(
       'consumer',
-      metrics(`consumer ${i}`, 9480 + i),
+      { ...sourceEnv, ...metrics(`consumer ${i}`, 9480 + i) },
       profiling(`consumer-${i}`),
     );
+
+  /** The oracle for one prefix: through the target mapping's read_order.sql with --target. */
+  const converge = (pfx: string, timeoutMs: number, what: string): Promise<VerifyReport> =>
+    target
+      ? eventually(
+          async () => {
+            for (const c of Object.values(children))
+              if (c.exitCode !== null) throw new Error(`${what}: a child process exited`);
+            const r = await verifyThroughTarget(reader, app, pfx, target);
+            return r.unaccounted === 0 && r.mismatched.length === 0 ? r : undefined;
+          },
+          timeoutMs,
+          what,
+        )
+      : p.converge(pfx, timeoutMs, what, { alive: Object.values(children) });
+
+  /** Ledger rows (applied or skipped) of a prefix; fails once a child process exited. */
+  const ledgerCount = async (name: string, pfx: string): Promise<number> => {
+    for (const c of Object.values(children))
+      if (c.exitCode !== null) throw new Error(`${name}: a child process exited`);
+    const [r] = await rows(
+      app,
+      'SELECT COUNT(*) AS n FROM ordersync_applied_events WHERE order_id LIKE ?',
+      [`${pfx}-%`],
+    );
+    return Number(r?.n ?? 0);
+  };
+
+  /**
+   * --erp: writes `orders` orders' lives through the fixture writer with the
+   * poll paused, then lets the poll read them and waits until the ledger stops
+   * growing and the target equals the ERP as the mapping reads it. The fixture
+   * writer is far slower than the simulator: read while it wrote, the phase
+   * would measure the writer, where the floors read a backlog. Metered from the
+   * poll's resumption to when the ledger last grew. Then copies the produced
+   * events into the change log, where the floors and the lag figures read them.
+   */
+  const fixturePhase = async (name: string, pfx: string, orders: number, timeoutMs: number) => {
+    const { orderIds, changes } = await whilePaused(`${name}: the ERP writing`, () =>
+      writeFixtureBurst(fixture!.writer, orders, pfx),
+    );
+    log(`${name}: ${changes} ERP transactions written for ${orders} orders; the poll reads them`);
+    const resumed = Date.now();
+    const stop = meter(children);
+    let last = -1;
+    let lastChange = Date.now();
+    let processes = stop();
+    let diffs: string[] = [];
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const n = await ledgerCount(name, pfx);
+      if (n !== last) {
+        if (Math.floor(n / 1000) !== Math.floor(last / 1000)) log(`${name}: applied+skipped ${n}`);
+        last = n;
+        lastChange = Date.now();
+        processes = stop();
+      } else if (n > 0 && Date.now() - lastChange >= 3 * POLL_INTERVAL_MS) {
+        diffs = await targetDiffsFromErp(fixture!.queries, app, orderIds);
+        if (diffs.length === 0) break;
+        lastChange = Date.now();
+      }
+      if (Date.now() > deadline)
+        throw new Error(
+          `${name}: the target does not equal the ERP after ${timeoutMs / 1000} s; still: ${diffs.slice(0, 5).join('; ')}`,
+        );
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+    const copied = await copyProducedEvents(p, pfx);
+    const ledger = await ledgerCount(name, pfx);
+    const faults = await ledgerChecks(app, pfx);
+    return {
+      resumed,
+      written: { events: copied, orderIds },
+      processes,
+      // Produced events without a ledger row (the target already equals the ERP).
+      report: { ...faults, lost: Math.max(0, copied - ledger) },
+    };
+  };
 
   /** Writes one load, waits until every event is applied and measures it. */
   const phase = async (
@@ -118,6 +238,10 @@ export async function runOrdersync(
     sim: Partial<SimulateOptions>,
     timeoutMs: number,
   ): Promise<Phase> => {
+    if (fixture) {
+      const f = await fixturePhase(name, pfx, sim.orders ?? opts.orders, timeoutMs);
+      return measured(pfx, f.written, f.processes, f.report, f.resumed);
+    }
     const stop = meter(children);
     const written = await p.simulate({
       concurrency: 4,
@@ -133,14 +257,7 @@ export async function runOrdersync(
     let lastLog = 0;
     await eventually(
       async () => {
-        for (const c of Object.values(children))
-          if (c.exitCode !== null) throw new Error(`${name}: a child process exited`);
-        const [r] = await rows(
-          app,
-          'SELECT COUNT(*) AS n FROM ordersync_applied_events WHERE order_id LIKE ?',
-          [`${pfx}-%`],
-        );
-        const done = Number(r?.n ?? 0);
+        const done = await ledgerCount(name, pfx);
         if (Date.now() - lastLog > 5000) {
           lastLog = Date.now();
           log(`${name}: applied+skipped ${done}/${written.events}`);
@@ -152,9 +269,23 @@ export async function runOrdersync(
       1000,
     );
     const processes = stop();
-    const report = await p.converge(pfx, timeoutMs, `${name}: ordersync to apply every event`, {
-      alive: Object.values(children),
+    const report = await converge(pfx, timeoutMs, `${name}: ordersync to apply every event`);
+    return measured(pfx, written, processes, {
+      violations: report.orderingViolations,
+      lost: report.unaccounted,
+      duplicates: report.duplicates,
     });
+  };
+
+  /** A phase's figures from the change log and the ledger, once every event was applied. */
+  const measured = async (
+    pfx: string,
+    written: { events: number; orderIds: string[] },
+    processes: ProcUsage[],
+    report: { violations: number; lost: number; duplicates: number },
+    /** When the phase's reading began (epoch ms), if not at the first ERP write. */
+    from?: number,
+  ): Promise<Phase> => {
     const erpTimes = await rows(
       reader,
       'SELECT event_id, order_id, occurred_at FROM order_events WHERE order_id LIKE ?',
@@ -169,7 +300,7 @@ export async function runOrdersync(
     const lags = applied
       .map((r) => ms(String(r.applied_at)) - (occurred.get(String(r.event_id)) ?? 0))
       .sort((a, b) => a - b);
-    const first = Math.min(...occurred.values());
+    const first = from ?? Math.min(...occurred.values());
     const last = Math.max(...applied.map((r) => ms(String(r.applied_at))));
     const wall = (last - first) / 1000;
     const perOrder = new Map<string, number>();
@@ -183,9 +314,7 @@ export async function runOrdersync(
       processes,
       orderIds: written.orderIds,
       perOrder,
-      violations: report.orderingViolations,
-      lost: report.unaccounted,
-      duplicates: report.duplicates,
+      ...report,
     };
   };
   const actionsOf = (ph: Phase) =>
@@ -215,6 +344,22 @@ export async function runOrdersync(
     };
   };
 
+  /** Runs `work` with ordersync's poll Schedule paused and its open poll run finished. */
+  const whilePaused = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
+    const schedule = client.schedule.getHandle(p.cfg.ORDERSYNC_SCHEDULE_ID);
+    await schedule.pause(`bench: ${what} runs`);
+    try {
+      // The open poll run's reads are not the floor's.
+      await waitForNoOpenRun(schedule, 60_000);
+      return await work();
+    } finally {
+      // The Schedule is deleted when the run ends anyway: a failed unpause must not hide why the round failed.
+      await schedule
+        .unpause(`bench: ${what} ended`)
+        .catch((err: unknown) => log(`could not unpause the poll Schedule: ${String(err)}`));
+    }
+  };
+
   /**
    * The floor on one burst's events. ordersync's processes stay up (restarting
    * them would cost a warm-up per round) with its poll Schedule paused; the CPU
@@ -226,27 +371,18 @@ export async function runOrdersync(
     b: OrdersyncResult,
     run: FloorRunner,
   ): Promise<{ round: FloorRound; floor: FloorResult; pipeline: PipelineFloorResult | null }> => {
-    const schedule = client.schedule.getHandle(p.cfg.ORDERSYNC_SCHEDULE_ID);
-    await schedule.pause('bench: a floor round runs');
-    let f: FloorResult;
-    let pf: PipelineFloorResult | null = null;
-    try {
-      // The open poll run's reads are not the floor's.
-      await waitForNoOpenRun(schedule, 60_000);
+    const { f, pf } = await whilePaused('a floor round', async () => {
       log(
         `floor round ${r}/${opts.rounds}: the same events, ${b.eventsPerHandover ?? 1} per hand-over`,
       );
-      f = await run(pfx, b.eventsPerHandover ?? 1, children);
+      const f = await run(pfx, b.eventsPerHandover ?? 1, children);
+      let pf: PipelineFloorResult | null = null;
       if (pipelineFloor) {
         log(`pipeline floor round ${r}/${opts.rounds}: the same events, ERP to MySQL`);
         pf = await pipelineFloor(pfx, children);
       }
-    } finally {
-      // The Schedule is deleted when the run ends anyway: a failed unpause must not hide why the round failed.
-      await schedule
-        .unpause('bench: the floor round ended')
-        .catch((err: unknown) => log(`could not unpause the poll Schedule: ${String(err)}`));
-    }
+      return { f, pf };
+    });
     const floorCpu = f.processes
       .filter((x) => x.name !== 'bench (this process)')
       .reduce((sum, x) => sum + x.cpuSeconds, 0);
@@ -287,13 +423,23 @@ export async function runOrdersync(
   try {
     await p.schedule(POLL_INTERVAL_MS);
     // Warm-up: worker start, consumer group join, first workflows.
-    const warm = await p.simulate({
-      orders: warmUpOrders(opts.orders),
-      prefix: `${prefix}W`,
-      concurrency: 4,
-    });
-    await p.converge(`${prefix}W`, 180_000, 'warm-up', { alive: Object.values(children) });
-    log(`warm-up done (${warm.events} events)`);
+    if (fixture) {
+      const warm = await phase(
+        'warm-up',
+        `${prefix}W`,
+        { orders: warmUpOrders(opts.orders) },
+        180_000,
+      );
+      log(`warm-up done (${warm.events} events)`);
+    } else {
+      const warm = await p.simulate({
+        orders: warmUpOrders(opts.orders),
+        prefix: `${prefix}W`,
+        concurrency: 4,
+      });
+      await converge(`${prefix}W`, 180_000, 'warm-up');
+      log(`warm-up done (${warm.events} events)`);
+    }
 
     if (opts.profile !== 'spread') {
       log(`burst: ${opts.orders} orders written unthrottled`);
@@ -319,7 +465,10 @@ export async function runOrdersync(
 
     const peak = out.burst?.eventsPerSec;
     const rate = opts.rate ?? (peak !== undefined ? round(peak / 2) : undefined);
-    if (opts.duration > 0 && rate !== undefined) {
+    // The fixture writer has no rate or spacing: from an ERP mapping, the burst only.
+    if (fixture && (opts.duration > 0 || opts.profile !== 'burst'))
+      log('--erp: the steady and spread phases need the simulator; only the burst runs');
+    if (!fixture && opts.duration > 0 && rate !== undefined) {
       const orders = Math.max(1, Math.round((rate * opts.duration) / eventsPerOrder(opts.updates)));
       log(`steady: ${rate} events/s for about ${opts.duration} s (${orders} orders)`);
       const s = await phase('steady', `${prefix}S`, { orders, rate }, opts.timeoutMs);
@@ -340,7 +489,7 @@ export async function runOrdersync(
       };
     }
 
-    if (opts.profile !== 'burst') {
+    if (!fixture && opts.profile !== 'burst') {
       // Offered as fast as the burst went (or --rate), with enough orders in
       // flight that each order's events lie eventGapMs apart.
       const offered = opts.rate ?? peak ?? 50;
@@ -371,9 +520,22 @@ export async function runOrdersync(
         lost: s.lost,
         duplicates: s.duplicates,
       };
+      if (pipelineFloor) {
+        const pf = await whilePaused('the spread pipeline floor', () => {
+          log('pipeline floor, spread shape: the same events, produced as the ERP wrote them');
+          return pipelineFloor(`${prefix}P`, children, { paced: true });
+        });
+        out.spread.pipelineFloor = {
+          eventsPerSec: pf.eventsPerSec,
+          actionsPerEvent: pf.actionsPerEvent ?? null,
+          actionsByKind: pf.actionsByKind ?? {},
+          eventsPerHandover: pf.eventsPerHandover ?? null,
+          cpuMsPerEvent: pf.cpuMsPerEvent,
+        };
+      }
     }
 
-    if (opts.openWorkflows > 0 && out.burst) {
+    if (!fixture && opts.openWorkflows > 0 && out.burst) {
       out.openWorkflows = await openThenBurst(p, opts, prefix, phase, out.burst);
     }
     return out;
@@ -383,6 +545,7 @@ export async function runOrdersync(
       .delete()
       .catch(() => undefined);
     await Promise.all(Object.values(children).map((c) => p.stop(c)));
+    await fixture?.close();
   }
 }
 

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Config } from '../config';
 import { runConsumer } from '../consumer';
-import { DEFAULT_WORKER_SIZING, runWorker } from '../worker';
+import { DEFAULT_WORKER_SIZING, WORKER_QUEUES, runWorker } from '../worker';
+import type { WorkerQueues } from '../worker';
 import { int } from './args';
 import { metricsAddressOption } from './metrics-option';
 
@@ -28,12 +29,26 @@ export function registerRunCommands(program: Command, cfg: () => Config): void {
         .env('ORDERSYNC_MAX_CACHED_WORKFLOWS')
         .default(DEFAULT_WORKER_SIZING.maxCachedWorkflows),
     )
+    .addOption(
+      new Option(
+        '--queues <which>',
+        'task queues to serve: all, orders (order workflows and their activities) or poll (the ERP poll only, e.g. in its own process)',
+      )
+        .choices(WORKER_QUEUES)
+        .default('all'),
+    )
     .addOption(metricsAddressOption())
     .action(
-      async (o: { maxActivities: number; maxCachedWorkflows: number; metricsAddress?: string }) => {
+      async (o: {
+        maxActivities: number;
+        maxCachedWorkflows: number;
+        queues: WorkerQueues;
+        metricsAddress?: string;
+      }) => {
         await runWorker(cfg(), {
           maxConcurrentActivities: o.maxActivities,
           maxCachedWorkflows: o.maxCachedWorkflows,
+          queues: o.queues,
           metricsAddress: o.metricsAddress,
         });
       },
