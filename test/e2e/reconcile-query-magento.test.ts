@@ -184,18 +184,26 @@ describe('reconciliation, query source (ERPNext) into the Magento mapping, real 
     // An order deleted in the ERP.
     await p.writer.query('DELETE FROM `tabSales Order Item` WHERE parent = ?', [deletedInErp]);
     await p.writer.query('DELETE FROM `tabSales Order` WHERE name = ?', [deletedInErp]);
-    // Changes lost before Kafka: made while the poll is paused, then the
-    // watermarks moved past them (beyond the look-back), as a change that
-    // commits later than the look-back after its marker is lost.
+    // Changes lost before Kafka: made while the poll is paused, their markers
+    // then set ten minutes back, past the watermark and its 2-minute look-back:
+    // a transaction that committed later than the look-back after its marker,
+    // the one loss the query source documents.
     const poll = await pausePoll();
     behind.lines[0]!.qty += 3;
     await writer.updateLines(behind);
     await writer.invoice(lostInvoice, `INV-${lostInvoice.id}`);
     await writer.createOrder(missing);
-    const state = new QueryState(p.app, p.cfg.ORDERSYNC_CURSOR_NAME);
-    const later = wallClock(Date.now() + 10 * 60_000, 'UTC');
-    for (const scan of ['orders', 'invoices'])
-      await state.setWatermark(scan, { marker: later, id: '' });
+    const lost = [behind.id, lostInvoice.id, missing.id];
+    await p.writer.query(
+      'UPDATE `tabSales Order` SET modified = modified - INTERVAL 10 MINUTE WHERE name IN (?)',
+      [lost],
+    );
+    await p.writer.query(
+      `UPDATE \`tabSales Invoice\` si JOIN \`tabSales Invoice Item\` sii ON sii.parent = si.name
+          SET si.modified = si.modified - INTERVAL 10 MINUTE
+        WHERE sii.sales_order = ?`,
+      [lostInvoice.id],
+    );
     await poll.unpause('reconcile test: changes lost');
 
     const r = await run();
