@@ -161,14 +161,19 @@ describe('reconciliation, real servers', () => {
       { ...snap, status: 'delivered' },
     );
     await undeliveredEvent(missing, 'order_creation', 1, 'store', snap);
+    // The order may hold a credit note after its invoice: the lost one follows the highest version.
     const [inv] = await p.reader.query<RowDataPacket[]>(
-      "SELECT channel, version, payload FROM order_events WHERE order_id = ? AND type = 'invoice_creation'",
+      "SELECT channel, version, payload FROM order_events WHERE order_id = ? AND type = 'invoice_creation' ORDER BY version",
+      [lostInvoice],
+    );
+    const [invTop] = await p.reader.query<RowDataPacket[]>(
+      'SELECT MAX(version) AS v FROM order_events WHERE order_id = ?',
       [lostInvoice],
     );
     await undeliveredEvent(
       lostInvoice,
       'invoice_creation',
-      Number(inv[0]!.version) + 1,
+      Number(invTop[0]!.v) + 1,
       String(inv[0]!.channel),
       { ...jsonColumn<Record<string, unknown>>(inv[0]!.payload), invoiceId: `${lostInvoice}-2` },
     );
