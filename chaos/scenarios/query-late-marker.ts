@@ -18,9 +18,11 @@ import { MysqlSqlClient } from '../../src/erp/sql/mysql-client';
 import { OdooWriter } from '../../src/erp/fixtures/odoo-writer';
 import { PgSqlClient } from '../../src/erp/sql/pg-client';
 import { countOrderingViolations } from '../../src/verify';
+import { QueryErpSide } from '../../src/reconcile/adapters/query-erp';
 import { eventually } from '../../test/support/env';
 import { REPO, odooTestUrls } from '../../test/support/erp-fixture-urls';
 import { log } from '../harness';
+import { reconcileCheck } from '../reconcile-check';
 import type { ChaosPipeline, Scenario, ScenarioResult } from '../harness';
 
 type Fixture = 'erpnext' | 'odoo';
@@ -156,7 +158,25 @@ async function run(
   ).catch(() => undefined);
   const recovery = (Date.now() - committed) / 1000;
   await readTsOnly();
-  return judge(p, { ids, diffs, recovery, cursor, lateId: late.id, openMs: committed - opened });
+  const verdict = await judge(p, {
+    ids,
+    diffs,
+    recovery,
+    cursor,
+    lateId: late.id,
+    openMs: committed - opened,
+  });
+  // Reconciliation over the fixture's own tables, as the worker's reconcile reads them.
+  const rc = await reconcileCheck(p, new Set(), {
+    erp: new QueryErpSide(queries, books),
+    idPrefix: `SO-${p.prefix}`,
+  });
+  return {
+    ...verdict,
+    reconcileDrift: rc.counts,
+    pass: verdict.pass && rc.pass,
+    notes: [...verdict.notes, rc.note],
+  };
 }
 
 /**
