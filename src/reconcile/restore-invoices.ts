@@ -24,8 +24,26 @@ export interface RestoreDeps {
 /** The most events one order's history read returns here. */
 const HISTORY_LIMIT = 10_000;
 
+/**
+ * One restore at a time per process: a restore holds one connection of the
+ * pool (the lock) while it reads the target on another, so two at once (a
+ * retried repair beside the attempt it replaces) could each hold one and wait
+ * for the other forever on a two-connection pool.
+ */
+let running: Promise<unknown> = Promise.resolve();
+
 /** Forgets the applied events of `invoiceIds` the target lacks; returns the invoice ids forgotten. */
-export async function forgetLostInvoices(
+export function forgetLostInvoices(
+  deps: RestoreDeps,
+  orderId: string,
+  invoiceIds: readonly string[],
+): Promise<string[]> {
+  const next = running.then(() => forget(deps, orderId, invoiceIds));
+  running = next.catch(() => undefined);
+  return next;
+}
+
+async function forget(
   deps: RestoreDeps,
   orderId: string,
   invoiceIds: readonly string[],
@@ -42,19 +60,22 @@ export async function forgetLostInvoices(
     if (!stored) return [];
     const present = new Set(stored.invoices.map((i) => String(i.invoiceId)));
     const lost = invoiceIds.filter((id) => !present.has(id));
-    const eventIds = events.flatMap((e) =>
-      e.type === 'invoice_creation' && lost.includes(e.data.invoiceId) ? [e.eventId] : [],
+    const found = events.filter(
+      (e) => e.type === 'invoice_creation' && lost.includes(e.data.invoiceId),
     );
-    if (eventIds.length === 0) return [];
+    if (found.length === 0) return [];
+    // Only invoices whose event the history still holds: another keeps its
+    // ledger row and its ownership (the guard against another order reusing its id).
+    const restorable = [...new Set(found.map((e) => (e.data as { invoiceId: string }).invoiceId))];
     await conn.query(
       `DELETE FROM ordersync_applied_events
         WHERE order_id = ? AND type = 'invoice_creation' AND event_id IN (?)`,
-      [orderId, eventIds],
+      [orderId, found.map((e) => e.eventId)],
     );
     await conn.query(
       'DELETE FROM ordersync_invoice_owners WHERE order_id = ? AND invoice_id IN (?)',
-      [orderId, lost],
+      [orderId, restorable],
     );
-    return lost;
+    return restorable;
   });
 }
