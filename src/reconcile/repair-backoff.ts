@@ -11,10 +11,21 @@ export const MAX_REPAIR_ATTEMPTS = 5;
 /** Orders remembered at most; the oldest attempts are forgotten first. */
 export const MAX_REMEMBERED = 2000;
 
+/**
+ * How long an order is remembered after a run last found it drifted. A run
+ * checks recent changes and one slice of the full sweep, so an order it did
+ * not find drifted may simply not have been looked at: it is kept for longer
+ * than the default full sweep (7 days), or an unrepairable order that never
+ * changes would start again at attempt 1 on every sweep cycle.
+ */
+export const REMEMBER_MS = 8 * 24 * 3_600_000;
+
 export interface RepairAttempt {
   attempts: number;
   /** When the order may be replayed again (ms since the epoch). */
   nextMs: number;
+  /** When a run last found it drifted (absent in results of an earlier release). */
+  seenMs?: number;
 }
 
 export type RepairBackoff = Record<string, RepairAttempt>;
@@ -44,8 +55,8 @@ export function dueForRepair<T extends { orderId: string }>(
 
 /**
  * The backoff after a run: each replayed order's attempt counted (the next
- * waits `everyMs` × 2^attempts), orders the run found in sync forgotten, and
- * the oldest dropped past MAX_REMEMBERED.
+ * waits `everyMs` × 2^attempts), orders no run has found drifted for
+ * REMEMBER_MS forgotten, and the oldest dropped past MAX_REMEMBERED.
  */
 export function recordRepairs(
   backoff: RepairBackoff,
@@ -55,10 +66,13 @@ export function recordRepairs(
   everyMs: number,
 ): RepairBackoff {
   const next: RepairBackoff = {};
-  for (const [id, a] of Object.entries(backoff)) if (stillDrifted.has(id)) next[id] = a;
+  for (const [id, a] of Object.entries(backoff)) {
+    if (stillDrifted.has(id)) next[id] = { ...a, seenMs: nowMs };
+    else if (nowMs - (a.seenMs ?? nowMs) < REMEMBER_MS) next[id] = a;
+  }
   for (const id of replayed) {
     const attempts = (next[id]?.attempts ?? 0) + 1;
-    next[id] = { attempts, nextMs: nowMs + everyMs * 2 ** attempts };
+    next[id] = { attempts, nextMs: nowMs + everyMs * 2 ** attempts, seenMs: nowMs };
   }
   const ids = Object.keys(next);
   if (ids.length <= MAX_REMEMBERED) return next;

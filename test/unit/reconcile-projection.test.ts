@@ -5,6 +5,7 @@ import {
   MAX_REPAIR_ATTEMPTS,
   dueForRepair,
   recordRepairs,
+  REMEMBER_MS,
 } from '../../src/reconcile/repair-backoff';
 import { repairByReplay } from '../../src/reconcile/repair';
 import { order } from '../support/reconcile-orders';
@@ -128,9 +129,23 @@ describe('repair backoff', () => {
     expect(replays).toEqual([0, 2, 6, 14, 30].slice(0, MAX_REPAIR_ATTEMPTS));
   });
 
-  it('forgets an order the run found in sync', () => {
+  it('remembers an order a run did not find drifted (it may not have looked) until REMEMBER_MS after it was last seen drifted', () => {
     const b = recordRepairs({}, ['A', 'B'], new Set(), 0, every);
-    expect(Object.keys(recordRepairs(b, [], new Set(['B']), every, every))).toEqual(['B']);
+    const later = recordRepairs(b, [], new Set(['B']), every, every);
+    expect(Object.keys(later).sort()).toEqual(['A', 'B']);
+    expect(later.A!.attempts).toBe(1);
+    // A, unseen since its replay at 0, is forgotten once REMEMBER_MS has passed; B was seen at `every`.
+    const gone = recordRepairs(later, [], new Set(), REMEMBER_MS, every);
+    expect(Object.keys(gone)).toEqual(['B']);
+    expect(Object.keys(recordRepairs(gone, [], new Set(), every + REMEMBER_MS, every))).toEqual([]);
+  });
+
+  it('counts on across sweep cycles for an unrepairable order seen only by the full sweep', () => {
+    const week = 7 * 24 * 3_600_000;
+    let b = recordRepairs({}, ['A'], new Set(['A']), 0, every);
+    b = recordRepairs(b, [], new Set(), every, every);
+    b = recordRepairs(b, ['A'], new Set(['A']), week, every);
+    expect(b.A!.attempts).toBe(2);
   });
 });
 
