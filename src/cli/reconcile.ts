@@ -3,6 +3,9 @@ import { InvalidArgumentError, Option } from 'commander';
 import type { Config } from '../config';
 import { createPool } from '../db/pool';
 import { openErpSource } from '../erp/open-source';
+import { createKafka } from '../kafka/client';
+import { EventProducer } from '../kafka/producer';
+import { topicsFromConfig } from '../kafka/topics';
 import { reconcileTargetSide } from '../reconcile/adapters/target-side';
 import { reconcileErpSide } from '../reconcile/adapters/erp-side';
 import { checkNow } from '../reconcile/check-now';
@@ -60,7 +63,12 @@ export function registerReconcileCommand(program: Command, cfg: () => Config): v
       const c = cfg();
       // Two: a repair holds the order's lock on one while it reads the target on the other.
       const targetPool = createPool(c.ORDERSYNC_MYSQL_URL, { connectionLimit: 2 });
-      const erp = openErpSource(c, targetPool);
+      // A query-source repair books and produces what the poll missed before
+      // replaying it, as the worker does; Kafka is reached only if it must.
+      const producer = new EventProducer(createKafka(c, '-reconcile'), topicsFromConfig(c), {});
+      const erp = openErpSource(c, targetPool, {
+        publish: (events) => producer.sendEvents(events),
+      });
       try {
         const sides = {
           erp: reconcileErpSide(erp),
@@ -105,7 +113,7 @@ export function registerReconcileCommand(program: Command, cfg: () => Config): v
         }
         if (report.drift.length > 0) process.exitCode = EXIT_DRIFT;
       } finally {
-        await Promise.all([erp.close(), targetPool.end()]);
+        await Promise.all([erp.close(), targetPool.end(), producer.disconnect()]);
       }
     });
 }
