@@ -163,6 +163,10 @@ export function createSqlTarget(mapping: Mapping): Target {
     async checkSchema(pool): Promise<TargetProblem[]> {
       const problems: TargetProblem[] = [];
       const conn = await pool.getConnection();
+      // Inside a transaction that is rolled back: EXPLAIN fires no trigger, but
+      // the optimizer may evaluate a constant stored-function call while
+      // planning, and whatever such a function writes must not stay.
+      await conn.beginTransaction();
       try {
         for (const list of Object.values(mapping.statements))
           for (const st of list) {
@@ -170,6 +174,7 @@ export function createSqlTarget(mapping: Mapping): Target {
             if (problem) problems.push({ where: `${st.file}:${st.line}`, message: problem });
           }
       } finally {
+        await conn.rollback().catch(() => undefined);
         conn.release();
       }
       return problems;
@@ -184,7 +189,8 @@ const EXPLAINABLE = /^\W*(select|insert|update|delete|replace|with)\b/i;
  * What is wrong with one statement against the live schema, or null.
  * PREPARE resolves most names without running anything, but MariaDB resolves
  * an INSERT … SELECT's column list only when it runs: EXPLAIN of the statement
- * (every parameter NULL) resolves it too, and still runs and writes nothing.
+ * (every parameter NULL) resolves it too without running the statement; the
+ * caller holds a transaction it rolls back.
  */
 async function statementProblem(conn: PoolConnection, st: MappedStatement): Promise<string | null> {
   try {
