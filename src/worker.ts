@@ -86,14 +86,18 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
   });
   // The configured source (outbox or query, MySQL or PostgreSQL); its books live in `pool`.
   // A query-source replay that finds unbooked content produces it as the poll does.
-  const erp = openErpSource(cfg, pool, { publish: (events) => producer.sendEvents(events) });
-  const reconcileSides = {
-    erp: reconcileErpSide(erp),
-    target: reconcileTargetSide(cfg, target, pool),
-  };
+  const erp = await orClose(
+    () => openErpSource(cfg, pool, { publish: (events) => producer.sendEvents(events) }),
+    [pool, applyPool],
+  );
   // Before any task: the bookkeeping schema version and every table and column
   // the target writes. A mismatch is not transient; the worker refuses to start (exit 78).
+  let reconcileSides;
   try {
+    reconcileSides = {
+      erp: reconcileErpSide(erp),
+      target: reconcileTargetSide(cfg, target, pool),
+    };
     const failed = (await requireTargetReady(pool, target)).filter((s) => !s.ok);
     for (const s of failed)
       log.warn('target check: the sample order was refused as data', {
@@ -110,35 +114,39 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
   // Set once the Temporal client exists; a scrape before then skips the blocked-orders count.
   const late: { refreshBlocked?: () => Promise<void> } = {};
   exportOnlyMetricsOf('worker');
-  const http = await startObservabilityServer({
-    address: metricsAddress,
-    log,
-    readiness: {
-      temporalWorker: () => {
-        // Up to two workers: the general one and the poll activity's own (see below).
-        const states = [...new Set(workers.map((w) => w.getState()))];
-        const ok =
-          workers.length === expectedWorkers && states.length === 1 && states[0] === 'RUNNING';
-        return { ok, detail: states.length > 0 ? states.join(',') : 'STARTING' };
-      },
-      mysql: async () => {
-        await pool.query('SELECT 1');
-        return { ok: true };
-      },
-      // The schema can change under a running worker: say so rather than retry in silence.
-      target: async () => {
-        const problems = await targetProblems(pool, target);
-        return problems.length === 0
-          ? { ok: true, detail: target.kind }
-          : { ok: false, detail: describeProblems(problems) };
-      },
-    },
-    beforeScrape: [
-      pollCursorRefresher({ backlog: () => erp.feed.backlog() }),
-      () => late.refreshBlocked?.() ?? Promise.resolve(),
-    ],
-    ...(sdkMetrics ? { extraMetrics: sdkMetrics } : {}),
-  });
+  const http = await orClose(
+    () =>
+      startObservabilityServer({
+        address: metricsAddress,
+        log,
+        readiness: {
+          temporalWorker: () => {
+            // Up to two workers: the general one and the poll activity's own (see below).
+            const states = [...new Set(workers.map((w) => w.getState()))];
+            const ok =
+              workers.length === expectedWorkers && states.length === 1 && states[0] === 'RUNNING';
+            return { ok, detail: states.length > 0 ? states.join(',') : 'STARTING' };
+          },
+          mysql: async () => {
+            await pool.query('SELECT 1');
+            return { ok: true };
+          },
+          // The schema can change under a running worker: say so rather than retry in silence.
+          target: async () => {
+            const problems = await targetProblems(pool, target);
+            return problems.length === 0
+              ? { ok: true, detail: target.kind }
+              : { ok: false, detail: describeProblems(problems) };
+          },
+        },
+        beforeScrape: [
+          pollCursorRefresher({ backlog: () => erp.feed.backlog() }),
+          () => late.refreshBlocked?.() ?? Promise.resolve(),
+        ],
+        ...(sdkMetrics ? { extraMetrics: sdkMetrics } : {}),
+      }),
+    [pool, applyPool, erp],
+  );
   // The SDK's Runtime drains a running worker on these signals; this listener only flips
   // the probes. Before the workers exist there is nothing to drain, and a listener
   // would otherwise swallow the signal, so exit as the default handler would.
@@ -255,6 +263,25 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
     await applyPool.end().catch(() => undefined);
     await erp.close().catch(() => undefined);
     await http?.close();
+  }
+}
+
+/**
+ * Runs one start-up step; when it fails, closes what was opened before it
+ * (pools, the ERP source), so the process ends with the error instead of
+ * hanging on open handles.
+ */
+async function orClose<T>(
+  step: () => T | Promise<T>,
+  opened: ReadonlyArray<{ end?: () => Promise<void>; close?: () => Promise<void> }>,
+): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    await Promise.all(opened.map((o) => (o.end ?? o.close)?.call(o) ?? Promise.resolve())).catch(
+      () => undefined,
+    );
+    throw err;
   }
 }
 
