@@ -458,7 +458,12 @@ describe('orderSyncWorkflow', () => {
     const events = orderHistory(orderId, 8);
     // Regular activities, whose three history events per apply reach the cap within 8 updates.
     const overrides = { maxHistoryEvents: 30, localApply: false };
-    for (const e of events) await deliver(orderId, [e], overrides);
+    // One apply per event: signals that arrive before the first workflow task
+    // would be applied as one batch, too few history events to continue as new.
+    for (const e of events) {
+      await deliver(orderId, [e], overrides);
+      await statusWhen(orderId, (st) => st.erpVersion >= e.erpVersion, `v${e.erpVersion} applied`);
+    }
     await eventually(async () => (await status(orderId)).state === 'invoiced', 60_000, 'invoiced');
     const runs: string[] = [];
     for await (const wf of client.workflow.list({ query: `WorkflowId = "${orderId}"` }))
