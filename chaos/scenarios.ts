@@ -58,6 +58,16 @@ export const PRODUCTION_SCENARIOS: Record<string, Scenario> = {
   'postgres-restart': postgresRestart,
 };
 
+/**
+ * Scenarios whose oracle compares an ERP fixture with the built-in tables
+ * (src/erp/query/compare-target.ts): they test the query source's reading,
+ * not the target, and run without --target only.
+ */
+export const BUILTIN_TARGET_ONLY: ReadonlySet<string> = new Set([
+  'query-late-marker',
+  'query-late-marker-odoo',
+]);
+
 /** Faults that only a target mapping has (its own constraints); they run with `--target magento`. */
 export const MAPPING_SCENARIOS: Record<string, Scenario> = {
   'foreign-key-poison': foreignKeyPoison,
