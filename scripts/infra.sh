@@ -408,7 +408,10 @@ kafka_cluster_id() {
     cat "$file"
     return
   fi
-  id=$(node -e "const b=require('crypto').randomBytes(16);b[6]=(b[6]&0x0f)|0x40;b[8]=(b[8]&0x3f)|0x80;process.stdout.write(b.toString('base64url'))")
+  # A version-4 UUID in URL-safe base64, as Kafka's own tool makes them. One that
+  # begins with "-" would be read as an option by the format command (1 id in
+  # 64, and CI met one), so draw again until it does not.
+  id=$(node -e "const c=require('crypto');let s;do{const b=c.randomBytes(16);b[6]=(b[6]&0x0f)|0x40;b[8]=(b[8]&0x3f)|0x80;s=b.toString('base64url')}while(s.startsWith('-'));process.stdout.write(s)")
   [[ $KAFKA_NODES == 1 ]] || echo "$id" >"$file"
   echo "$id"
 }
@@ -422,8 +425,10 @@ format_kafka_storage() {
   [[ $KAFKA_LINE == 3 || $KAFKA_NODES != 1 ]] || mode=(--standalone)
   kafka_java
   "${KAFKA_JAVA[@]}" kafka.tools.StorageTool format "${mode[@]}" -t "$cluster_id" \
-    -c "$KAFKA_DIR/server.properties" >"$DATA_DIR/logs/kafka-format.log" 2>&1 ||
-    die "formatting Kafka storage failed; see $DATA_DIR/logs/kafka-format.log"
+    -c "$KAFKA_DIR/server.properties" >"$DATA_DIR/logs/kafka-format.log" 2>&1 || {
+    tail -n 20 "$DATA_DIR/logs/kafka-format.log" | sed 's/^/[infra]   kafka-format: /' >&2
+    die "formatting Kafka storage failed (cluster id $cluster_id); see $DATA_DIR/logs/kafka-format.log"
+  }
 }
 
 start_kafka_node() {

@@ -84,7 +84,7 @@ async function cliError(args: string[]): Promise<string | undefined> {
   }
 }
 
-/** Shell words (quotes kept together); placeholders such as `<orderId>` stand for a value. */
+/** Shell words (quotes kept together); angle-bracket words such as `<orderId>` stand for a value. */
 function words(line: string): string[] {
   const text = line
     .replace(/<[^>]+>/g, 'x')

@@ -1,8 +1,8 @@
 /**
  * The one thing every ERP adapter needs from a database: run a statement with
  * named parameters and get rows back as plain objects. Values are always bound,
- * never spliced into the SQL text; an array parameter becomes a list of bound
- * placeholders (for `IN (:ids)`).
+ * never spliced into the SQL text; an array parameter becomes a list of
+ * bind markers (for `IN (:ids)`).
  */
 export type SqlValue = string | number | bigint | null | Date;
 export type SqlParams = Readonly<Record<string, SqlValue | readonly SqlValue[]>>;
@@ -25,7 +25,7 @@ export class MissingSqlParameterError extends Error {
 }
 
 /**
- * Rewrites `:name` placeholders to the dialect's positional ones and lists the
+ * Rewrites `:name` parameters to the dialect's positional bind markers and lists the
  * values in order. Quoted strings, quoted identifiers (`"x"`, `` `x` ``),
  * comments and PostgreSQL's `::type` casts are left alone. An empty list binds
  * one NULL, so `IN (:ids)` matches nothing instead of being a syntax error.
@@ -36,7 +36,7 @@ export function bindNamed(
   dialect: SqlDialect,
 ): { text: string; values: SqlValue[] } {
   const values: SqlValue[] = [];
-  const placeholder = (v: SqlValue) => {
+  const bindMarker = (v: SqlValue) => {
     values.push(v);
     return dialect === 'postgres' ? `$${values.length}` : '?';
   };
@@ -60,9 +60,8 @@ export function bindNamed(
       const name = m[1]!;
       if (!Object.hasOwn(params, name)) throw new MissingSqlParameterError(name);
       const v = params[name]!;
-      if (Array.isArray(v))
-        out += v.length === 0 ? placeholder(null) : v.map(placeholder).join(', ');
-      else out += placeholder(v as SqlValue);
+      if (Array.isArray(v)) out += v.length === 0 ? bindMarker(null) : v.map(bindMarker).join(', ');
+      else out += bindMarker(v as SqlValue);
       i += m[0].length;
       continue;
     }

@@ -31,7 +31,7 @@ export class PgSqlClient implements SqlClient {
       const res = await this.pool.query(text, values);
       return res.rows as SqlRow[];
     } catch (err) {
-      // Tagged with its statement (placeholders only) as mysql2 does, so
+      // Tagged with its statement (bind markers only) as mysql2 does, so
       // `sendingSql` names it and cuts quoted values out of the message.
       if (err instanceof Error && !('sql' in err)) Object.assign(err, { sql: text });
       throw err;

@@ -8,7 +8,7 @@ export function likePrefix(prefix: string): string {
 
 /**
  * The WHERE clause (possibly empty) and its bound values for ids after
- * `afterId` within `scope`, on an `order_id` column: `?` placeholders for
+ * `afterId` within `scope`, on an `order_id` column: `?` bind markers for
  * mysql2, or `:afterId` and `:prefix` for a SqlClient. Values are bound, never spliced.
  */
 export function idsAfterFilter(
