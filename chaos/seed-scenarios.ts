@@ -11,7 +11,12 @@ import { BULK_NOTE, bulkTransactionDuring } from './bulk-transaction';
 import { channelChangeTraffic } from './channel-change';
 import { log, sleep } from './harness';
 import type { ScenarioResult } from './harness';
-import { BROKER_FAULT_TRAFFIC, killBusiestLeader } from './scenarios/production-faults';
+import {
+  BROKER_FAULT_TRAFFIC,
+  TWO_BROKERS_TRAFFIC,
+  killBusiestLeader,
+  twoBrokersDown,
+} from './scenarios/production-faults';
 import { killed, seedResult, seedTraffic, withSeedRun } from './seed-systems';
 import type { SeedRun } from './seed-systems';
 import { startServers, stopServer } from './servers';
@@ -153,6 +158,24 @@ const leaderKill: SeedScenario = async (r, name) => {
   return seedResult(r, name, run, [killed]);
 };
 
+/** kafka-two-brokers-down on the seed's own topics: brokers 2 and 3 killed mid-burst, broker 2 back after 30 s. */
+const brokersDown: SeedScenario = async (r, name) => {
+  await r.startDefault();
+  try {
+    let what = '';
+    const run = await seedTraffic(
+      r,
+      async () => {
+        what = await twoBrokersDown(r.p, r.topics);
+      },
+      TWO_BROKERS_TRAFFIC,
+    );
+    return seedResult(r, name, run, [what]);
+  } finally {
+    startServers();
+  }
+};
+
 const NO_TEMPORAL = 'no Temporal in this design';
 const NO_KAFKA = 'no Kafka in this design: the poller hands events to the processors in process';
 const NO_GROUP = 'no consumer group: one process, whose processors share an in-process queue';
@@ -165,8 +188,6 @@ const NO_VALIDATION =
 const NO_DLQ =
   'exercises ordersync’s dead-letter topic; this design has none and drops what it cannot parse';
 
-const NOT_ON_CLUSTER =
-  'not run yet: only kafka-leader-kill of the production faults has a seed version so far';
 const NO_QUERY_SOURCE =
   'reads only its own change log: no query source over an ERP schema (its timestamp-only reader is measured in the scenario itself)';
 const NO_POSTGRES =
@@ -198,7 +219,7 @@ export const SEED_SCENARIOS: Record<string, Record<SeedSystem, SeedScenario | st
   'query-late-marker-odoo': { seed: NO_QUERY_SOURCE, old: NO_QUERY_SOURCE },
   // The production topology's faults (--topology production).
   'kafka-leader-kill': { seed: leaderKill, old: NO_KAFKA },
-  'kafka-two-brokers-down': { seed: NOT_ON_CLUSTER, old: NO_KAFKA },
+  'kafka-two-brokers-down': { seed: brokersDown, old: NO_KAFKA },
   'temporal-server-kill': { seed: NO_TEMPORAL, old: NO_TEMPORAL },
   'postgres-restart': { seed: NO_POSTGRES, old: NO_POSTGRES },
 };
