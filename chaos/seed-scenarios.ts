@@ -144,37 +144,38 @@ const bulkTransaction: SeedScenario = async (r, name) => {
   return seedResult(r, name, run, [BULK_NOTE]);
 };
 
-/** kafka-leader-kill on the seed's own topics: their busiest partition's leader is killed mid-burst. */
-const leaderKill: SeedScenario = async (r, name) => {
-  await r.startDefault();
-  let killed = '';
-  const run = await seedTraffic(
-    r,
-    async () => {
-      killed = await killBusiestLeader(r.p, r.topics);
-    },
-    BROKER_FAULT_TRAFFIC,
-  );
-  return seedResult(r, name, run, [killed]);
-};
+/**
+ * A broker fault of the production topology on the seed's own topics, under
+ * the same traffic as ordersync's scenario; every server is started again
+ * (if the fault left one down) once the run is judged.
+ */
+const brokerFault =
+  (
+    fault: (r: SeedRun) => Promise<string>,
+    traffic: { orders: number; rate: number },
+  ): SeedScenario =>
+  async (r, name) => {
+    await r.startDefault();
+    try {
+      let what = '';
+      const run = await seedTraffic(
+        r,
+        async () => {
+          what = await fault(r);
+        },
+        traffic,
+      );
+      return seedResult(r, name, run, [what]);
+    } finally {
+      startServers();
+    }
+  };
 
-/** kafka-two-brokers-down on the seed's own topics: brokers 2 and 3 killed mid-burst, broker 2 back after 30 s. */
-const brokersDown: SeedScenario = async (r, name) => {
-  await r.startDefault();
-  try {
-    let what = '';
-    const run = await seedTraffic(
-      r,
-      async () => {
-        what = await twoBrokersDown(r.p, r.topics);
-      },
-      TWO_BROKERS_TRAFFIC,
-    );
-    return seedResult(r, name, run, [what]);
-  } finally {
-    startServers();
-  }
-};
+/** kafka-leader-kill: the leader of the seed's busiest partition is killed mid-burst. */
+const leaderKill = brokerFault((r) => killBusiestLeader(r.p, r.topics), BROKER_FAULT_TRAFFIC);
+
+/** kafka-two-brokers-down: brokers 2 and 3 killed mid-burst, broker 2 back after 30 s. */
+const brokersDown = brokerFault((r) => twoBrokersDown(r.p, r.topics), TWO_BROKERS_TRAFFIC);
 
 const NO_TEMPORAL = 'no Temporal in this design';
 const NO_KAFKA = 'no Kafka in this design: the poller hands events to the processors in process';
