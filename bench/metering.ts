@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { dataDir } from '../src/config';
+import type { Window } from './profile-summary';
 
 export interface ProcUsage {
   name: string;
@@ -82,11 +83,19 @@ function serverPids(): Record<string, number> {
   return out;
 }
 
+/** Every labelled window metered in this process, in order (`--cpu-prof` writes them beside the profiles). */
+export const meteredWindows: Window[] = [];
+
+// The monotonic clock in µs: the clock of V8's `.cpuprofile` timestamps.
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+
 /**
  * Starts measuring the CPU our children, the local servers and this process
- * use; the returned function stops and reports it.
+ * use; the returned function stops and reports it. With a `label`, the window
+ * is kept in `meteredWindows`, so a profile can be cut to it.
  */
-export function meter(children: Record<string, ChildProcess>): () => ProcUsage[] {
+export function meter(children: Record<string, ChildProcess>, label?: string): () => ProcUsage[] {
+  const startUs = monotonicUs();
   const servers = serverPids();
   const before = new Map<string, number>();
   for (const [name, pid] of Object.entries(servers))
@@ -94,6 +103,7 @@ export function meter(children: Record<string, ChildProcess>): () => ProcUsage[]
   for (const [name, c] of Object.entries(children)) before.set(name, usage(c.pid)?.cpu ?? 0);
   before.set(SELF, process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6);
   return (): ProcUsage[] => {
+    if (label) meteredWindows.push({ label, startUs, endUs: monotonicUs() });
     const rows: ProcUsage[] = [];
     for (const [name, c] of Object.entries(children)) {
       const u = usage(c.pid);

@@ -8,7 +8,7 @@
  * creates): the hook's inclusive time, split by the workflow-bundle module
  * and function that created each promise.
  *
- *   node --import tsx bench/profile-summary.ts DIR [--top N]
+ *   node --import tsx bench/profile-summary.ts DIR [--top N] [--phase LABELS]
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -24,10 +24,44 @@ interface ProfileNode {
   callFrame: CallFrame;
   children?: number[];
 }
-interface CpuProfile {
+export interface CpuProfile {
   nodes: ProfileNode[];
+  /** When sampling began, in µs on the monotonic clock (process.hrtime's). */
+  startTime: number;
   samples: number[];
+  /** Per sample, the µs since the one before (the first: since startTime). */
   timeDeltas: number[];
+}
+
+/** The file, in the `--cpu-prof` directory, that holds the bench's metered windows. */
+export const WINDOWS_FILE = 'metered-windows.json';
+
+/** A window of the monotonic clock in µs, as bench/metering.ts records them. */
+export interface Window {
+  label: string;
+  startUs: number;
+  endUs: number;
+}
+
+/**
+ * The profile with only the samples taken inside one of `windows`: the bench's
+ * metered windows, so start-up (module loading, connecting) and the gaps
+ * between phases drop out, and what is left is what the bench's CPU figures
+ * count. Sample time is startTime plus the running sum of the deltas.
+ */
+export function cutToWindows(profile: CpuProfile, windows: readonly Window[]): CpuProfile {
+  const samples: number[] = [];
+  const timeDeltas: number[] = [];
+  let at = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (windows.some((w) => at >= w.startUs && at <= w.endUs)) {
+      samples.push(id);
+      timeDeltas.push(delta);
+    }
+  });
+  return { ...profile, samples, timeDeltas };
 }
 
 /** The package a frame belongs to, "ordersync" for our own files, or a V8/Node category. */
@@ -236,6 +270,26 @@ function print(s: ThreadSummary): void {
     console.log(`    ${pct(f.share)}  ${f.ms.toFixed(0).padStart(7)} ms  ${f.name}  [${f.area}]`);
 }
 
+/** The metered windows `npm run bench -- --cpu-prof DIR` wrote, those with the given labels. */
+function phaseWindows(dir: string, labels: string): Window[] {
+  const file = path.join(dir, WINDOWS_FILE);
+  if (!existsSync(file)) {
+    console.error(
+      `no ${WINDOWS_FILE} in ${dir}: it is written by npm run bench -- --cpu-prof ${dir}`,
+    );
+    process.exit(1);
+  }
+  const all = JSON.parse(readFileSync(file, 'utf8')) as Window[];
+  const wanted = labels.split(',').map((l) => l.trim());
+  const unknown = wanted.filter((l) => !all.some((w) => w.label === l));
+  if (unknown.length > 0) {
+    const known = [...new Set(all.map((w) => w.label))].join(', ');
+    console.error(`no metered window labelled ${unknown.join(', ')} in ${file}; it has: ${known}`);
+    process.exit(1);
+  }
+  return all.filter((w) => wanted.includes(w.label));
+}
+
 function main(): void {
   const program = new Command('profile-summary')
     .description(
@@ -252,9 +306,14 @@ function main(): void {
       },
       15,
     )
+    .option(
+      '--phase <labels>',
+      `only the samples inside the bench's metered windows with these labels, comma-separated (from DIR/${WINDOWS_FILE}; e.g. "spread,pipeline floor (spread shape)")`,
+    )
     .parse();
   const dir = program.args[0]!;
-  const { top } = program.opts<{ top: number }>();
+  const { top, phase } = program.opts<{ top: number; phase?: string }>();
+  const windows = phase === undefined ? null : phaseWindows(dir, phase);
   // `npm run bench -- --cpu-prof DIR` writes one sub-directory per process (worker-1, consumer-1).
   const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) =>
     f.endsWith('.cpuprofile'),
@@ -265,7 +324,8 @@ function main(): void {
   }
   const moduleOf = bundleModuleLookup();
   for (const f of files.sort()) {
-    const profile = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as CpuProfile;
+    const whole = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as CpuProfile;
+    const profile = windows ? cutToWindows(whole, windows) : whole;
     print(summarise(f, profile, top));
     const hook = promiseHookCost(profile, moduleOf, top);
     if (hook) printHook(hook);

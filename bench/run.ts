@@ -6,7 +6,7 @@
  * action counting in actions.ts, output in report.ts; the pipeline set-up is
  * test/support/pipeline.ts. `npm run bench -- --help` lists every flag.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { Command, Option } from 'commander';
@@ -14,6 +14,8 @@ import { describeTopology, parseTopology, requireProductionTopology } from '../c
 import { TestPipeline } from '../test/support/pipeline';
 import type { BenchOptions, Profile } from './common';
 import { cpuMsPerEvent, log, median, positiveInt, round } from './common';
+import { meteredWindows } from './metering';
+import { WINDOWS_FILE } from './profile-summary';
 import type { BenchResults } from './report';
 import { printTable, writeSvg } from './report';
 import { runBaseline } from './systems/baseline';
@@ -316,6 +318,13 @@ async function main() {
     printTable(results);
     if (opts.json) writeFileSync(opts.json, `${JSON.stringify(results, null, 2)}\n`);
     if (opts.chart) writeSvg(opts.chart, results);
+    if (opts.cpuProf) {
+      // Beside the profiles: bench/profile-summary.ts --phase cuts each profile to these.
+      mkdirSync(opts.cpuProf, { recursive: true });
+      const file = path.join(opts.cpuProf, WINDOWS_FILE);
+      writeFileSync(file, `${JSON.stringify(meteredWindows, null, 2)}\n`);
+      log(`metered windows (for bench/profile-summary.ts --phase): ${file}`);
+    }
     const phases = [burst, os.steady, os.spread, ...os.rounds].filter((x) => x !== null);
     const ok = phases.every((r) => r.violations === 0 && r.lost === 0 && r.duplicates === 0);
     if (!ok) process.exitCode = 1;

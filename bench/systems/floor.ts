@@ -124,7 +124,7 @@ export async function runFloor(
     await stopProcess(worker);
     throw err;
   }
-  const stop = meter({ worker });
+  const stop = meter({ worker }, `floor (${delivery})`);
   const stopBackground = meter(background);
   const started = Date.now();
   try {

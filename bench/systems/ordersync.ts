@@ -195,7 +195,7 @@ export async function runOrdersync(
     );
     log(`${name}: ${changes} ERP transactions written for ${orders} orders; the poll reads them`);
     const resumed = Date.now();
-    const stop = meter(children);
+    const stop = meter(children, name);
     let last = -1;
     let lastChange = Date.now();
     let processes = stop();
@@ -242,7 +242,7 @@ export async function runOrdersync(
       const f = await fixturePhase(name, pfx, sim.orders ?? opts.orders, timeoutMs);
       return measured(pfx, f.written, f.processes, f.report, f.resumed);
     }
-    const stop = meter(children);
+    const stop = meter(children, name);
     const written = await p.simulate({
       concurrency: 4,
       updateProbability: opts.updates,

@@ -168,10 +168,13 @@ export async function runPipelineFloor(
       ),
     );
     await carry(tag('warm'), warm);
-    const stop = meter({
-      'worker (pipeline floor)': children[0]!,
-      'consumer (pipeline floor)': children[1]!,
-    });
+    const stop = meter(
+      {
+        'worker (pipeline floor)': children[0]!,
+        'consumer (pipeline floor)': children[1]!,
+      },
+      opts.paced ? 'pipeline floor (spread shape)' : 'pipeline floor',
+    );
     const stopBackground = meter(opts.background ?? {});
     const started = Date.now();
     await carry(tag('run'), all, opts.paced);
