@@ -270,12 +270,18 @@ function print(s: ThreadSummary): void {
     console.log(`    ${pct(f.share)}  ${f.ms.toFixed(0).padStart(7)} ms  ${f.name}  [${f.area}]`);
 }
 
-/** The metered windows `npm run bench -- --cpu-prof DIR` wrote, those with the given labels. */
+/**
+ * The metered windows `npm run bench -- --cpu-prof DIR` wrote, those with the
+ * given labels: from DIR, or from its parent when DIR is one process's
+ * sub-directory (DIR/worker-1).
+ */
 function phaseWindows(dir: string, labels: string): Window[] {
-  const file = path.join(dir, WINDOWS_FILE);
-  if (!existsSync(file)) {
+  const file = [dir, path.dirname(path.resolve(dir))]
+    .map((d) => path.join(d, WINDOWS_FILE))
+    .find((f) => existsSync(f));
+  if (!file) {
     console.error(
-      `no ${WINDOWS_FILE} in ${dir}: it is written by npm run bench -- --cpu-prof ${dir}`,
+      `no ${WINDOWS_FILE} in ${dir} or its parent: npm run bench -- --cpu-prof DIR writes it in DIR`,
     );
     process.exit(1);
   }
