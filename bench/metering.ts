@@ -96,6 +96,9 @@ const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
  */
 export function meter(children: Record<string, ChildProcess>, label?: string): () => ProcUsage[] {
   const startUs = monotonicUs();
+  // One window per meter: a phase that reads the meter more than once (the
+  // --erp phase, each time the ledger grows) moves its window's end.
+  let window: Window | undefined;
   const servers = serverPids();
   const before = new Map<string, number>();
   for (const [name, pid] of Object.entries(servers))
@@ -103,7 +106,8 @@ export function meter(children: Record<string, ChildProcess>, label?: string): (
   for (const [name, c] of Object.entries(children)) before.set(name, usage(c.pid)?.cpu ?? 0);
   before.set(SELF, process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6);
   return (): ProcUsage[] => {
-    if (label) meteredWindows.push({ label, startUs, endUs: monotonicUs() });
+    if (label && window) window.endUs = monotonicUs();
+    else if (label) meteredWindows.push((window = { label, startUs, endUs: monotonicUs() }));
     const rows: ProcUsage[] = [];
     for (const [name, c] of Object.entries(children)) {
       const u = usage(c.pid);

@@ -272,26 +272,26 @@ function print(s: ThreadSummary): void {
 
 /**
  * The metered windows `npm run bench -- --cpu-prof DIR` wrote, those with the
- * given labels: from DIR, or from its parent when DIR is one process's
- * sub-directory (DIR/worker-1).
+ * given labels (comma-separated): from DIR, or from its parent when DIR is one
+ * process's sub-directory (DIR/worker-1). Throws, naming the labels the file
+ * has, when one is unknown.
  */
-function phaseWindows(dir: string, labels: string): Window[] {
+export function phaseWindows(dir: string, labels: string): Window[] {
   const file = [dir, path.dirname(path.resolve(dir))]
     .map((d) => path.join(d, WINDOWS_FILE))
     .find((f) => existsSync(f));
-  if (!file) {
-    console.error(
+  if (!file)
+    throw new Error(
       `no ${WINDOWS_FILE} in ${dir} or its parent: npm run bench -- --cpu-prof DIR writes it in DIR`,
     );
-    process.exit(1);
-  }
   const all = JSON.parse(readFileSync(file, 'utf8')) as Window[];
   const wanted = labels.split(',').map((l) => l.trim());
   const unknown = wanted.filter((l) => !all.some((w) => w.label === l));
   if (unknown.length > 0) {
     const known = [...new Set(all.map((w) => w.label))].join(', ');
-    console.error(`no metered window labelled ${unknown.join(', ')} in ${file}; it has: ${known}`);
-    process.exit(1);
+    throw new Error(
+      `no metered window labelled ${unknown.join(', ')} in ${file}; it has: ${known}`,
+    );
   }
   return all.filter((w) => wanted.includes(w.label));
 }
@@ -319,7 +319,13 @@ function main(): void {
     .parse();
   const dir = program.args[0]!;
   const { top, phase } = program.opts<{ top: number; phase?: string }>();
-  const windows = phase === undefined ? null : phaseWindows(dir, phase);
+  let windows: Window[] | null = null;
+  try {
+    windows = phase === undefined ? null : phaseWindows(dir, phase);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(1);
+  }
   // `npm run bench -- --cpu-prof DIR` writes one sub-directory per process (worker-1, consumer-1).
   const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) =>
     f.endsWith('.cpuprofile'),

@@ -318,17 +318,17 @@ async function main() {
     printTable(results);
     if (opts.json) writeFileSync(opts.json, `${JSON.stringify(results, null, 2)}\n`);
     if (opts.chart) writeSvg(opts.chart, results);
+    const phases = [burst, os.steady, os.spread, ...os.rounds].filter((x) => x !== null);
+    const ok = phases.every((r) => r.violations === 0 && r.lost === 0 && r.duplicates === 0);
+    if (!ok) process.exitCode = 1;
+  } finally {
+    // Beside the profiles, also when a phase failed: profile-summary --phase cuts each profile to these.
     if (opts.cpuProf) {
-      // Beside the profiles: bench/profile-summary.ts --phase cuts each profile to these.
       mkdirSync(opts.cpuProf, { recursive: true });
       const file = path.join(opts.cpuProf, WINDOWS_FILE);
       writeFileSync(file, `${JSON.stringify(meteredWindows, null, 2)}\n`);
       log(`metered windows (for bench/profile-summary.ts --phase): ${file}`);
     }
-    const phases = [burst, os.steady, os.spread, ...os.rounds].filter((x) => x !== null);
-    const ok = phases.every((r) => r.violations === 0 && r.lost === 0 && r.duplicates === 0);
-    if (!ok) process.exitCode = 1;
-  } finally {
     await p.close();
   }
 }

@@ -409,8 +409,8 @@ kafka_cluster_id() {
     return
   fi
   # A version-4 UUID in URL-safe base64, as Kafka's own tool makes them. One that
-  # begins with "-" would be read as an option by the format command (1 id in
-  # 64, and CI met one), so draw again until it does not.
+  # begins with "-" was read as an option by the format command (1 id in 64, and
+  # CI met one): draw again until it does not, and pass it as --cluster-id=ID.
   id=$(node -e "const c=require('crypto');let s;do{const b=c.randomBytes(16);b[6]=(b[6]&0x0f)|0x40;b[8]=(b[8]&0x3f)|0x80;s=b.toString('base64url')}while(s.startsWith('-'));process.stdout.write(s)")
   [[ $KAFKA_NODES == 1 ]] || echo "$id" >"$file"
   echo "$id"
@@ -424,9 +424,9 @@ format_kafka_storage() {
   cluster_id=$(kafka_cluster_id)
   [[ $KAFKA_LINE == 3 || $KAFKA_NODES != 1 ]] || mode=(--standalone)
   kafka_java
-  "${KAFKA_JAVA[@]}" kafka.tools.StorageTool format "${mode[@]}" -t "$cluster_id" \
+  "${KAFKA_JAVA[@]}" kafka.tools.StorageTool format "${mode[@]}" --cluster-id="$cluster_id" \
     -c "$KAFKA_DIR/server.properties" >"$DATA_DIR/logs/kafka-format.log" 2>&1 || {
-    tail -n 20 "$DATA_DIR/logs/kafka-format.log" | sed 's/^/[infra]   kafka-format: /' >&2
+    tail -n 20 "$DATA_DIR/logs/kafka-format.log" | sed 's/^/[infra]   kafka-format: /' >&2 || true
     die "formatting Kafka storage failed (cluster id $cluster_id); see $DATA_DIR/logs/kafka-format.log"
   }
 }

@@ -109,7 +109,9 @@ export const kafkaTwoBrokersDown: Scenario = async (p) => {
       },
       TWO_BROKERS_TRAFFIC,
     );
-    return result(p.name, report, produced, recovery, { notes: [...notes, ...p.restarts] });
+    return result(p.name, report, produced, recovery, {
+      notes: [...notes.map((n) => `${n}; converged with brokers 1 and 2`), ...p.restarts],
+    });
   } finally {
     startServers();
   }
@@ -132,7 +134,7 @@ export async function twoBrokersDown(p: ChaosPipeline, topics: string[]): Promis
   await sleep(30_000);
   log('starting broker 2 again');
   startBroker(2);
-  return 'brokers 2 and 3 killed for 30 s; converged with brokers 1 and 2';
+  return 'brokers 2 and 3 killed for 30 s, broker 2 started again';
 }
 
 /** kill -9 of a server infra.sh started once events flow; it is started again `downMs` later. */
