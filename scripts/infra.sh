@@ -220,7 +220,10 @@ mariadbd_bin() { command -v mariadbd || echo /usr/sbin/mariadbd; }
 start_mysql() {
   if port_open "$MYSQL_PORT"; then return; fi
   local dir=$DATA_DIR/mysql
-  mkdir -p "$dir"
+  # A temporary directory of its own: two servers bootstrapping at once in a
+  # shared /tmp delete each other's temporary tables (mariadb-install-db
+  # failed with "Error on delete of '/tmp/#sql-temptable-…'").
+  mkdir -p "$dir/tmp"
   if [[ ! -d $dir/data/mysql ]]; then
     log "initialising a MariaDB data directory in $dir/data"
     # As the OS root, root starts socket-only (unix_socket), so it is never
@@ -229,12 +232,12 @@ start_mysql() {
     # root account the generated ORDERSYNC_LOCAL_ROOT_PASSWORD (secrets.env).
     local root_auth=normal
     [[ $(id -u) -eq 0 ]] && root_auth=socket
-    mariadb-install-db --no-defaults --datadir="$dir/data" --user="$(id -un)" \
+    mariadb-install-db --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" --user="$(id -un)" \
       --auth-root-authentication-method=$root_auth --skip-test-db >"$DATA_DIR/logs/mysql-init.log" 2>&1 ||
       die "mariadb-install-db failed; see $DATA_DIR/logs/mysql-init.log"
   fi
   log "starting MariaDB on 127.0.0.1:$MYSQL_PORT"
-  spawn mysql "$(mariadbd_bin)" --no-defaults --datadir="$dir/data" --socket="$dir/mysqld.sock" \
+  spawn mysql "$(mariadbd_bin)" --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" --socket="$dir/mysqld.sock" \
     --port="$MYSQL_PORT" --bind-address=127.0.0.1 --user="$(id -un)" --skip-name-resolve \
     --pid-file="$dir/mysqld.pid" --log-error="$DATA_DIR/logs/mysql-error.log" \
     --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=1 --max-connections=500 \
