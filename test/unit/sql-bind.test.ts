@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MissingSqlParameterError, bindNamed } from '../../src/erp/sql/client';
+import { withUtcSessions } from '../../src/erp/sql/pg-client';
 
 describe('bindNamed', () => {
   it('binds named parameters positionally for each dialect, lists expanded', () => {
@@ -41,5 +42,22 @@ describe('bindNamed', () => {
     const { text, values } = bindNamed('x = :v', { v: evil }, 'mysql');
     expect(text).toBe('x = ?');
     expect(values).toEqual([evil]);
+  });
+});
+
+describe('withUtcSessions', () => {
+  it('keeps a URL without options as it is and runs its sessions in UTC', () => {
+    expect(withUtcSessions('postgres://r:pw@erp-db:5432/odoo')).toEqual({
+      connectionString: 'postgres://r:pw@erp-db:5432/odoo',
+      options: '-c TimeZone=UTC',
+    });
+  });
+
+  it("keeps the URL's own options, UTC last, and leaves its other parameters", () => {
+    const got = withUtcSessions(
+      'postgres://r:pw@erp-db:5432/odoo?sslmode=require&options=-c%20search_path%3Derp',
+    );
+    expect(got.options).toBe('-c search_path=erp -c TimeZone=UTC');
+    expect(got.connectionString).toBe('postgres://r:pw@erp-db:5432/odoo?sslmode=require');
   });
 });

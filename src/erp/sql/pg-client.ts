@@ -7,6 +7,22 @@ import type { SqlClient, SqlParams, SqlRow } from './client';
 const types = new pg.TypeOverrides();
 for (const oid of [20, 1082, 1114, 1184, 1700]) types.setTypeParser(oid, (value: string) => value);
 
+/**
+ * The URL's own `options` (an ERP in its own schema:
+ * `?options=-c%20search_path%3Derp`) kept, with `-c TimeZone=UTC` after them so
+ * every session still runs in UTC. `pg` lets a URL's `options` replace the
+ * pool's, so they are taken out of the URL and merged here.
+ */
+export function withUtcSessions(url: string): { connectionString: string; options: string } {
+  const u = new URL(url);
+  const own = u.searchParams.get('options')?.trim();
+  u.searchParams.delete('options');
+  return {
+    connectionString: u.toString(),
+    options: own ? `${own} -c TimeZone=UTC` : '-c TimeZone=UTC',
+  };
+}
+
 /** A SqlClient over a `pg` pool; every session runs in UTC. */
 export class PgSqlClient implements SqlClient {
   readonly dialect = 'postgres' as const;
@@ -14,11 +30,10 @@ export class PgSqlClient implements SqlClient {
 
   static fromUrl(url: string, max = 2): PgSqlClient {
     const pool = new pg.Pool({
-      connectionString: url,
+      ...withUtcSessions(url),
       max,
       types,
       connectionTimeoutMillis: 10_000,
-      options: '-c TimeZone=UTC',
     });
     // An idle client's error (a server restart) must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
