@@ -17,8 +17,9 @@ import type { DriftKind } from '../src/reconcile/kinds';
 import type { IdScope } from '../src/reconcile/ports';
 import { repairByReplay } from '../src/reconcile/repair';
 import type { RepairResult } from '../src/reconcile/repair';
+import { pacer } from '../src/reconcile/pace';
 import { fullSweepSlice, recentSweep, recheck } from '../src/reconcile/sweep';
-import type { Sides } from '../src/reconcile/sweep';
+import type { OnPage, Sides } from '../src/reconcile/sweep';
 import type { FullSweepState, SliceResult } from '../src/reconcile/sweep-state';
 
 /** First-pass drift one sweep returns at most, to keep the result far below Temporal's payload limit. */
@@ -52,6 +53,8 @@ export interface ReconcileDeps {
   replay(orderId: string, channel: Channel): Promise<void>;
   /** Replays per second at most. */
   repairPerSecond: number;
+  /** The share of its time a scheduled run works, in (0, 1]; it sleeps between pages for the rest (src/reconcile/pace.ts). */
+  dutyCycle?: number;
   /** Makes lost invoices replayable before the replay (src/reconcile/restore-invoices.ts). */
   restoreInvoices?(orderId: string, invoiceIds: readonly string[]): Promise<string[]>;
   /** The result of the newest completed run the Schedule `scheduleId` started, if any. */
@@ -68,14 +71,36 @@ function activityContext(): Context | undefined {
   }
 }
 
+/** Pacing ends once a run has spanned this share of its activity's start-to-close timeout. */
+const PACE_WITHIN_TIMEOUT = 0.25;
+
 export function createReconcileActivities(deps: ReconcileDeps) {
-  const onPage = (n: number) => {
-    reconcileOrdersChecked.inc(n);
-    activityContext()?.heartbeat();
-  };
+  /**
+   * After each page: the heartbeat, then (on a worker, at a duty cycle below
+   * 1) the pacing sleep. `count` adds the page to the checked-orders metric.
+   */
+  function pagedReads(count: boolean): OnPage {
+    const ctx = activityContext();
+    const duty = deps.dutyCycle ?? 1;
+    const timeoutMs = ctx?.info.startToCloseTimeoutMs ?? 0;
+    const pace =
+      ctx && duty < 1 && timeoutMs > 0
+        ? pacer({
+            duty,
+            paceWithinMs: timeoutMs * PACE_WITHIN_TIMEOUT,
+            sleep: (ms) => ctx.sleep(ms),
+          })
+        : null;
+    return async (n: number) => {
+      if (count) reconcileOrdersChecked.inc(n);
+      ctx?.heartbeat();
+      await pace?.afterPage();
+    };
+  }
 
   /** The recent sweep and one slice of the full sweep, first pass only. */
   async function reconcileSweep(input: ReconcileSweepInput): Promise<ReconcileSweepResult> {
+    const onPage = pagedReads(true);
     let checked = 0;
     const suspects: OrderComparison[] = [];
     let compared = new Set<string>();
@@ -116,7 +141,7 @@ export function createReconcileActivities(deps: ReconcileDeps) {
     suspects: OrderComparison[];
     pageSize: number;
   }): Promise<ReconcileRecheckResult> {
-    const r = await recheck(deps.sides, input.suspects, input.pageSize);
+    const r = await recheck(deps.sides, input.suspects, input.pageSize, pagedReads(false));
     reconcileOrdersChecked.inc(input.suspects.length);
     for (const d of r.confirmed) {
       // Ids, kinds and field names only: the values are customer data.

@@ -201,6 +201,7 @@ export async function runWorker(cfg: Config, opts: WorkerOptions): Promise<void>
             invoiceIds,
           ),
         repairPerSecond: cfg.ORDERSYNC_RECONCILE_REPAIR_RATE,
+        dutyCycle: cfg.ORDERSYNC_RECONCILE_DUTY_CYCLE,
         previousRun: (scheduleId) => previousScheduledRun(temporal, scheduleId),
       },
     });

@@ -17,4 +17,10 @@ export const reconcileEnv = z.object({
   ORDERSYNC_RECONCILE_REPAIR: z.enum(['off', 'replay']).default('replay'),
   /** Replays per second a repair starts at most. */
   ORDERSYNC_RECONCILE_REPAIR_RATE: positiveInt.max(1000).default(5),
+  /** The share of its time a scheduled run reads and compares; it sleeps between pages for the rest. */
+  ORDERSYNC_RECONCILE_DUTY_CYCLE: z.coerce
+    .number()
+    .gt(0, 'a duty cycle above 0')
+    .max(1, 'a duty cycle of at most 1')
+    .default(0.1),
 });

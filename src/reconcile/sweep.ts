@@ -12,6 +12,9 @@ export interface Sides {
   target: ReconcileTargetSide;
 }
 
+/** Runs after each page (heartbeats, metrics, pacing); the next page waits for it. */
+export type OnPage = (checked: number) => void | Promise<void>;
+
 /** Orders compared per read of each side. */
 export const DEFAULT_PAGE_SIZE = 500;
 
@@ -31,7 +34,7 @@ export async function compareIds(
   sides: Sides,
   ids: readonly string[],
   pageSize: number,
-  onPage: (checked: number) => void = () => undefined,
+  onPage: OnPage = () => undefined,
 ): Promise<SweepResult> {
   const drift: OrderComparison[] = [];
   const kept = ids.length > 0 ? ((await sides.target.keptFields?.()) ?? null) : null;
@@ -43,7 +46,7 @@ export async function compareIds(
       const c = compareOrder(id, erp.get(id), target.get(id), kept);
       if (c.kinds.length > 0) drift.push(c);
     }
-    onPage(page.length);
+    await onPage(page.length);
   }
   return { checked: ids.length, drift };
 }
@@ -54,7 +57,7 @@ export async function recentSweep(
   since: Date,
   scope: IdScope,
   pageSize: number,
-  onPage?: (checked: number) => void,
+  onPage?: OnPage,
 ): Promise<SweepResult & { compared: Set<string> }> {
   const seen = new Set<string>();
   const result = { checked: 0, drift: [] as OrderComparison[], compared: seen };
@@ -99,7 +102,7 @@ export async function fullSweepSlice(
   count: number,
   scope: IdScope,
   pageSize: number,
-  onPage?: (checked: number) => void,
+  onPage?: OnPage,
   /** Orders this run already compared (the recent sweep's): not compared again. */
   skip: ReadonlySet<string> = new Set(),
 ): Promise<SweepResult & { slice: SliceResult }> {
@@ -128,7 +131,7 @@ export async function everyOrderSweep(
   sides: Sides,
   scope: IdScope,
   pageSize: number,
-  onPage?: (checked: number) => void,
+  onPage?: OnPage,
 ): Promise<SweepResult> {
   const result: SweepResult = { checked: 0, drift: [] };
   let after: { erp: string | null; target: string | null } = { erp: null, target: null };
@@ -158,12 +161,14 @@ export async function recheck(
   sides: Sides,
   first: readonly OrderComparison[],
   pageSize: number,
+  onPage?: OnPage,
 ): Promise<{ confirmed: OrderComparison[]; cleared: number }> {
   const unique = dedupe(first);
   const again = await compareIds(
     sides,
     unique.map((d) => d.orderId),
     pageSize,
+    onPage,
   );
   const byId = new Map(again.drift.map((d) => [d.orderId, d]));
   const confirmed: OrderComparison[] = [];
