@@ -3,7 +3,13 @@
  * order's currency (currency.ts): events.ts composes them into its schemas.
  */
 import { z } from 'zod';
-import { fitsExponent, minorUnitExponent, normalizeAmount, toMinorUnits } from './currency';
+import {
+  fitsExponent,
+  minorUnitExponent,
+  normalizeAmount,
+  normalizeRate,
+  toMinorUnits,
+} from './currency';
 
 /** A line's amounts; other fields pass through `atExponent` untouched. */
 interface AmountLine {
@@ -52,7 +58,11 @@ export const signedAmount = z
 
 type AmountPath = ReadonlyArray<string | number>;
 
-/** Every amount of an order or invoice, with its path, so one check covers them all. */
+/**
+ * Every amount of an order or invoice that must fit its currency's exponent,
+ * with its path, so one check covers them all. Lines' unit prices are rates
+ * and are not among them (currency.ts, RATE_DECIMALS).
+ */
 function amountsOf(
   d: {
     lines?: ReadonlyArray<{ unitPrice: string; discount?: string; tax?: string }>;
@@ -69,7 +79,8 @@ function amountsOf(
   if (!Array.isArray(lines)) return found;
   lines.forEach((l: unknown, i) => {
     if (typeof l !== 'object' || l === null) return;
-    for (const f of ['unitPrice', 'discount', 'tax'] as const) {
+    // A unit price is a rate (RATE_DECIMALS, whatever the currency): only its form is checked.
+    for (const f of ['discount', 'tax'] as const) {
       const v = (l as Record<string, unknown>)[f];
       if (typeof v === 'string') found.push([['lines', i, f], v]);
     }
@@ -109,7 +120,7 @@ export function atExponent<T extends { currency: string; lines?: ReadonlyArray<A
   }
   if (d.lines) {
     out.lines = d.lines.map((l) => {
-      const line: AmountLine = { ...l, unitPrice: norm(l.unitPrice) };
+      const line: AmountLine = { ...l, unitPrice: normalizeRate(l.unitPrice, exponent) };
       if (l.discount !== undefined) line.discount = norm(l.discount);
       if (l.tax !== undefined) line.tax = norm(l.tax);
       return line;

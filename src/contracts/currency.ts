@@ -121,13 +121,33 @@ export function divideHalfAwayFromZero(numerator: bigint, divisor: bigint): bigi
 export const QTY_DECIMALS = 3;
 
 /**
- * qty × unitPrice in minor units, rounded half away from zero: the exact
- * product has QTY_DECIMALS more digits than the price, and is rounded once.
+ * A unit price is a rate, not an amount charged: it may carry up to this many
+ * decimals whatever the currency (fuel at 1.789 EUR a litre, a screw at
+ * 0.0035 USD, Odoo's "Product Price" accuracy set to 4). What is charged,
+ * qty × unitPrice, is rounded to the currency's minor units.
+ */
+export const RATE_DECIMALS = 4;
+
+/**
+ * A unit price written at the currency's exponent, or with its significant
+ * decimals when it has more: "12.5" INR → "12.50", "1.7890" EUR → "1.789",
+ * "1500.00" JPY → "1500", "0.50" JPY → "0.5". Validated input only.
+ */
+export function normalizeRate(decimal: string, exponent: number): string {
+  const frac = (DECIMAL.exec(decimal)?.[3] ?? '').replace(/0+$/, '');
+  const scale = Math.max(exponent, frac.length);
+  return formatMinorUnits(toScaled(decimal, scale), scale);
+}
+
+/**
+ * qty × unitPrice in minor units, rounded half away from zero: the product of
+ * the quantity in thousandths and the price in ten-thousandths is exact, and
+ * is rounded once to the currency's exponent.
  */
 export function lineProductMinorUnits(qty: number, unitPrice: string, exponent: number): bigint {
   const qtyThousandths = toScaled(String(qty), QTY_DECIMALS);
   return divideHalfAwayFromZero(
-    qtyThousandths * toMinorUnits(unitPrice, exponent),
-    10n ** BigInt(QTY_DECIMALS),
+    qtyThousandths * toScaled(unitPrice, RATE_DECIMALS),
+    10n ** BigInt(QTY_DECIMALS + RATE_DECIMALS - exponent),
   );
 }

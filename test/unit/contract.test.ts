@@ -162,6 +162,28 @@ describe('amount normalisation', () => {
     for (const a of amounts) expect(a).toMatch(/^\d+\.\d{2}$/);
   });
 
+  it('keeps a unit price of up to 4 decimals in any currency, trailing zeros dropped', () => {
+    for (const [currency, price, total, written] of [
+      ['EUR', '1.7890', '1.79', '1.789'],
+      ['JPY', '0.5000', '1', '0.5'],
+    ] as const) {
+      const raw = withPath(
+        withPath(
+          withPath(withPath(validEvent(), 'data.currency', currency), 'data.lines', [
+            { sku: 'FUEL', qty: 1, unitPrice: price },
+          ]),
+          'data.total',
+          total,
+        ),
+        'data.shippingAddress.country',
+        'DE',
+      );
+      const ev = accepted(raw);
+      if (ev.type === 'invoice_creation') throw new Error('wrong payload');
+      expect(ev.data.lines[0]!.unitPrice).toBe(written);
+    }
+  });
+
   it('orderEventSchema.parse yields the same normalised output', () => {
     const parsed = orderEventSchema.parse(validEvent({ type: 'invoice_creation' }));
     expect(parsed.type === 'invoice_creation' && [parsed.data.amount, parsed.data.tax]).toEqual([

@@ -6,6 +6,7 @@ import {
   lineProductMinorUnits,
   minorUnitExponent,
   normalizeAmount,
+  normalizeRate,
   toMinorUnits,
 } from '../../src/contracts/currency';
 
@@ -98,5 +99,24 @@ describe('rounding half away from zero', () => {
     expect(lineProductMinorUnits(999999999.999, '999999999999.99', 2)).toBe(
       99999999999899000000000n,
     );
+  });
+});
+
+describe('unit prices (rates) at their significant decimals', () => {
+  it.each<[string, string, string]>([
+    ['12.5', 'INR', '12.50'],
+    ['1.7890', 'EUR', '1.789'],
+    ['0.0035', 'USD', '0.0035'],
+    ['1500.00', 'JPY', '1500'],
+    ['0.50', 'JPY', '0.5'],
+    ['120.1', 'KWD', '120.100'],
+  ])('%s %s is written %s', (price, currency, written) => {
+    expect(normalizeRate(price, minorUnitExponent(currency))).toBe(written);
+  });
+
+  it('charges a price that fits the currency exactly as before', () => {
+    // 2.375 g at 6543.21 INR: 15540.12375, charged 15540.12.
+    expect(lineProductMinorUnits(2.375, '6543.21', 2)).toBe(1554012n);
+    expect(lineProductMinorUnits(3, '1500', 0)).toBe(4500n);
   });
 });

@@ -67,3 +67,28 @@ describe('the total rule', () => {
     ).toBe('253');
   });
 });
+
+describe('unit prices as rates (up to 4 decimals, whatever the currency)', () => {
+  it('rounds what is charged once, to the currency: 40.123 l at 1.789 EUR is 71.78', () => {
+    const fuel = { currency: 'EUR', lines: [{ qty: 40.123, unitPrice: '1.789' }] };
+    expect(expectedTotal(fuel)).toBe('71.78');
+    expect(totalRuleBreach({ ...fuel, total: '71.78' })).toBeNull();
+    // A total from a price rounded first (1.79 × 40.123 = 71.82) breaks the rule.
+    expect(totalRuleBreach({ ...fuel, total: '71.82' })).toBe('71.78');
+  });
+
+  it('half away from zero: 3 screws at 0.0035 USD are 0.0105, charged 0.01; 5 are 0.02', () => {
+    expect(expectedTotal({ currency: 'USD', lines: [{ qty: 3, unitPrice: '0.0035' }] })).toBe(
+      '0.01',
+    );
+    expect(expectedTotal({ currency: 'USD', lines: [{ qty: 5, unitPrice: '0.0035' }] })).toBe(
+      '0.02',
+    );
+  });
+
+  it('a fraction of a yen a unit, charged in whole yen', () => {
+    expect(expectedTotal({ currency: 'JPY', lines: [{ qty: 1000, unitPrice: '0.125' }] })).toBe(
+      '125',
+    );
+  });
+});
