@@ -71,7 +71,7 @@ function activityContext(): Context | undefined {
   }
 }
 
-/** Pacing ends once a run has spanned this share of its activity's start-to-close timeout. */
+/** Pacing ends once a run has spanned this share of its activity's start-to-close timeout (so it adds at most that). */
 const PACE_WITHIN_TIMEOUT = 0.25;
 
 export function createReconcileActivities(deps: ReconcileDeps) {
@@ -83,11 +83,14 @@ export function createReconcileActivities(deps: ReconcileDeps) {
     const ctx = activityContext();
     const duty = deps.dutyCycle ?? 1;
     const timeoutMs = ctx?.info.startToCloseTimeoutMs ?? 0;
+    const heartbeatMs = ctx?.info.heartbeatTimeoutMs ?? 0;
     const pace =
       ctx && duty < 1 && timeoutMs > 0
         ? pacer({
             duty,
             paceWithinMs: timeoutMs * PACE_WITHIN_TIMEOUT,
+            // A sleep plus the next page stays well inside the heartbeat timeout.
+            maxSleepMs: heartbeatMs > 0 ? heartbeatMs / 4 : 30_000,
             sleep: (ms) => ctx.sleep(ms),
           })
         : null;

@@ -1,5 +1,5 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { minorUnitExponent, normalizeAmount } from './contracts/currency';
+import { minorUnitExponent, normalizeAmount, normalizeRate } from './contracts/currency';
 import { jsonColumn } from './db/json-column';
 
 export interface VerifyReport {
@@ -61,14 +61,14 @@ function v2OrderDiffs(o: Row, t: Row): string[] {
   return why;
 }
 
-/** An ERP order_lines row as the contract's line (amounts at the currency's exponent). */
+/** An ERP order_lines row as the contract's line (amounts at the currency's exponent, the unit price a rate). */
 function lineOf(l: Row, currency: string): Record<string, unknown> {
   const e = minorUnitExponent(currency);
   const amount = (v: unknown) => normalizeAmount(String(v), e);
   const line: Record<string, unknown> = {
     sku: String(l.sku),
     qty: Number(l.qty),
-    unitPrice: amount(l.unit_price),
+    unitPrice: normalizeRate(String(l.unit_price), e),
   };
   if (typeof l.name === 'string') line.name = l.name;
   if (l.discount !== null) line.discount = amount(l.discount);

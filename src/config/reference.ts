@@ -94,7 +94,7 @@ const DESCRIPTIONS: Record<Name, Entry> = {
     '`replay`: orders found `missing`, `behind` or `missing_invoice` are replayed from the ERP; `off`: drift is only reported. `differs` and `orphan` are never repaired.',
   ORDERSYNC_RECONCILE_REPAIR_RATE: 'Replays per second a repair starts at most.',
   ORDERSYNC_RECONCILE_DUTY_CYCLE:
-    "The share of its time a scheduled reconcile run works, above 0 and at most 1: after each page it sleeps for the rest (0.1: a run that reads for 1 s spans 10 s), so a run beside a burst takes little of its CPU. Pacing stops once a run has spanned a quarter of its activity's 30-minute timeout. `ordersync reconcile` is never paced.",
+    "The share of its time a scheduled reconcile run works, above 0 and at most 1: after each page it sleeps for the rest (0.1: a run that reads for 1 s spans 10 s), so a run beside a burst takes little of its CPU. Pacing stops once a run has spanned a quarter of its activity's 30-minute timeout, so it adds at most 7.5 minutes to a run. `ordersync reconcile` is never paced.",
   ORDERSYNC_INVOICE_WAIT: {
     text: "How long an invoice may wait for its order's creation before the order is blocked. Read by the starters (consumer, `replay`), not the worker.",
     default: '1h',

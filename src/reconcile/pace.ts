@@ -5,8 +5,8 @@
  * 1 s at a duty of 0.1 then spans about 10 s, and the pipeline beside it loses
  * at most about a tenth of the one core the run and its reads would use.
  *
- * Pacing ends once the run has spanned `paceWithinMs`, so it can never carry
- * a large run past its activity's timeout: after that the rest runs unpaced.
+ * Pacing ends once the run has spanned `paceWithinMs`, and the rest runs
+ * unpaced: pacing adds at most that much to a run, whatever its size.
  */
 export interface Pacer {
   /** Called after each page; resolves when the run may read its next page. */

@@ -180,4 +180,58 @@ describe("docs/erp-outbox.md's trigger example on PostgreSQL", () => {
     const again = await source.fetchEvents(EMPTY_CURSOR, 100);
     expect(again.events.filter((e) => e.orderId === id)).toHaveLength(3);
   });
+
+  it('lets a line edit and a header edit of one order, at once, both commit in turn', async () => {
+    const id = `SO-DOC-2-${Date.now()}`;
+    await inTransaction([header(id), line(id, 1, 'RICE-5KG', '2', '10.00')]);
+    const session = async () => {
+      const c = new pg.Client({ connectionString: urls.writer });
+      await c.connect();
+      await c.query(`SET search_path TO ${schema}`);
+      await c.query(`SET lock_timeout = '15s'`);
+      return c;
+    };
+    const [a, b] = [await session(), await session()];
+    try {
+      await a.query('BEGIN');
+      await a.query(`UPDATE order_line SET qty = 3 WHERE order_id = $1`, [id]);
+      await b.query('BEGIN');
+      // Waits for a's transaction (the header lock a's line trigger took).
+      const headerEdit = b.query(
+        `UPDATE order_header SET status = 'packed', total = '30.00' WHERE order_id = $1`,
+        [id],
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      await a.query(`UPDATE order_header SET total = '30.00' WHERE order_id = $1`, [id]);
+      await a.query('COMMIT');
+      await headerEdit;
+      await b.query('COMMIT');
+    } finally {
+      await a.end();
+      await b.end();
+    }
+    const { events } = await new OutboxSource(reader).fetchEvents(EMPTY_CURSOR, 1000);
+    const mine = events.filter((e) => e.orderId === id);
+    expect(mine.map((e) => e.erpVersion)).toEqual([1, 2, 3]);
+    const last = orderEventSchema.parse(asMessage(mine[2]!));
+    if (last.type === 'invoice_creation') throw new Error('an order snapshot expected');
+    expect([last.data.status, last.data.total, last.data.lines[0]!.qty]).toEqual([
+      'packed',
+      '30.00',
+      3,
+    ]);
+  });
+
+  it('writes no event for a header saved without lines, and the order once it has them', async () => {
+    const id = `SO-DOC-3-${Date.now()}`;
+    await inTransaction([header(id)]);
+    await inTransaction([
+      line(id, 1, 'RICE-5KG', '2', '10.00'),
+      line(id, 2, 'DAL-1KG', '1.5', '4.00'),
+    ]);
+    const { events } = await new OutboxSource(reader).fetchEvents(EMPTY_CURSOR, 1000);
+    const mine = events.filter((e) => e.orderId === id);
+    expect(mine.map((e) => [e.type, e.erpVersion])).toEqual([['order_creation', 1]]);
+    expect(orderEventSchema.safeParse(asMessage(mine[0]!)).success).toBe(true);
+  });
 });

@@ -44,7 +44,7 @@ function creation(orderId: string, channel: Channel, data: Partial<Snapshot>): O
   };
 }
 
-/** The six cases; `prefix` starts every order id so a run never meets another's rows. */
+/** The cases; `prefix` starts every order id so a run never meets another's rows. */
 export function v2Cases(prefix: string): V2Case[] {
   const id = (name: string) => `${prefix}-${name}`;
   const cases: Array<Omit<V2Case, 'orderId'> & { orderId?: string }> = [];
@@ -100,6 +100,16 @@ export function v2Cases(prefix: string): V2Case[] {
       taxTotal: 360,
       total: '4860',
       shippingAddress: address('Osaka', 'JP'),
+    }),
+  ]);
+
+  // A unit price is a rate: 40.123 l at 1.789 EUR is 71.780047, charged 71.78.
+  add('eur-rate-three-decimals', 'international', (o) => [
+    creation(o, 'international', {
+      currency: 'EUR',
+      lines: [{ sku: 'DIESEL-L', qty: 40.123, unitPrice: '1.789' }],
+      total: '71.78',
+      shippingAddress: address('Lyon', 'FR'),
     }),
   ]);
 

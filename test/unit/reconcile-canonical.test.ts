@@ -29,6 +29,27 @@ describe('canonical form', () => {
     expect(currencyExponent('EUR')).toBe(2);
   });
 
+  it('compares a unit price that is a rate (more decimals than its currency) exactly', () => {
+    const fuel = (unitPrice: unknown) =>
+      orderHash(
+        canonicalOrder(
+          order({
+            snapshot: {
+              ...order().snapshot,
+              currency: 'EUR',
+              lines: [{ sku: 'DIESEL-L', qty: 40.123, unitPrice: unitPrice as string }],
+              total: '71.78',
+            },
+          }),
+        ),
+      );
+    // As sent, as the built-in JSON keeps it, and as a DECIMAL(20,4) column reads it back.
+    expect(fuel('1.7890')).toBe(fuel('1.789'));
+    expect(fuel(1.789)).toBe(fuel('1.789'));
+    // A target that rounded the rate to the currency holds another price.
+    expect(fuel('1.79')).not.toBe(fuel('1.789'));
+  });
+
   it('hashes equal orders equally whatever key order, number form, date offset or invoice order', () => {
     const a = order();
     const b = order({
