@@ -107,4 +107,29 @@ describe('read_order.sql rows', () => {
     expect(orderDifferences(expectedFrom(events), changed)).toEqual(['total differs']);
     expect(storedOrderFromRows('O-3', [[], []])).toBeNull();
   });
+
+  it('compare a stored 0 or default kind with an absent field as equal, as reconciliation does', () => {
+    const [create, , invoice] = orderHistory('O-4', 1);
+    const events = [create!, invoice!];
+    const expected = expectedFrom(events);
+    expect(expected.fields.shippingTotal).toBeUndefined();
+    const stored = {
+      orderId: 'O-4',
+      fields: { shippingTotal: '0.0000', roundingAdjustment: '-0.0000', taxTotal: 0 },
+      lines: expected.lines.map((l) => ({ ...l, discount: '0.00' })),
+      invoices: expected.invoices.map((i) => ({ ...i, kind: 'invoice' })),
+    };
+    expect(orderDifferences(expected, stored)).toEqual([]);
+    const charged = { ...stored, fields: { shippingTotal: '0.01' } };
+    expect(orderDifferences(expected, charged)).toEqual(['shippingTotal differs']);
+    const credit = {
+      ...stored,
+      invoices: stored.invoices.map((i) => ({ ...i, kind: 'credit_note' })),
+    };
+    expect(orderDifferences(expected, credit)).toHaveLength(1);
+    // a zero is "none" only for the optional amounts: a stored total of 0 still differs
+    expect(orderDifferences(expected, { ...stored, fields: { total: '0.00' } })).toEqual([
+      'total differs',
+    ]);
+  });
 });
