@@ -1,7 +1,9 @@
 /**
  * One sample order, with every optional contract field filled in, as the
  * events `ordersync target check` runs through a mapping: a creation, an
- * update, an invoice and a credit note. Parsed by the contract's own schema, so
+ * update, an invoice and a credit note. The update's quantity is weighed
+ * (2.375): an INT column rounds it without an error even in strict mode, and
+ * the check's read back is where a mapping that loses it is found. Parsed by the contract's own schema, so
  * the sample is exactly what the consumer would hand the apply.
  */
 import { randomUUID } from 'node:crypto';
@@ -69,7 +71,7 @@ export function sampleOrderEvents(): OrderEvent[] {
   });
   return [
     { ...base(1), type: 'order_creation', data: snapshot('pending', 1) },
-    { ...base(2), type: 'order_updation', data: snapshot('confirmed', 2) },
+    { ...base(2), type: 'order_updation', data: snapshot('confirmed', 2.375) },
     invoice(3, 'invoice'),
     invoice(4, 'credit_note', { againstInvoiceId: `${orderId}-invoice` }),
   ].map((e) => orderEventSchema.parse(e));

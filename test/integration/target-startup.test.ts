@@ -11,6 +11,7 @@ import { testEnv } from '../support/env';
 import {
   MAGENTO_MAPPING,
   SHOPWARE_MAPPING,
+  SHOP_MAPPING,
   WOOCOMMERCE_MAPPING,
   installTargetFixture,
 } from '../support/target-fixture';
@@ -55,6 +56,7 @@ beforeAll(async () => {
   await installTargetFixture(cfg, MAGENTO_MAPPING);
   await installTargetFixture(cfg, WOOCOMMERCE_MAPPING);
   await installTargetFixture(cfg, SHOPWARE_MAPPING);
+  await installTargetFixture(cfg, SHOP_MAPPING);
 });
 afterAll(async () => migrator?.end());
 
@@ -97,6 +99,14 @@ describe('a target mapping checked against the real schema', () => {
     expect(r.out).toContain('ok   order_updation v2: written');
     expect(r.out).toContain('FAIL read order: read back unlike the sample: status differs');
     expect(r.out).not.toContain('pending');
+    expect(r.code).toBe(1);
+  });
+
+  it('target check finds a weighed quantity lost in an INT column: strict mode rounds it without an error, the read back differs', async () => {
+    // The made-up shop schema binds :line.qty straight into order_line.quantity INT.
+    const r = await ordersync(['target', 'check'], SHOP_MAPPING);
+    expect(r.out).toContain('ok   order_updation v2: written');
+    expect(r.out).toContain('FAIL read order: read back unlike the sample: line 1 differs');
     expect(r.code).toBe(1);
   });
 
