@@ -1,4 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MysqlSqlClient } from '../../src/erp/sql/mysql-client';
+import { OutboxErpSide } from '../../src/reconcile/adapters/outbox-erp';
+import { reconcileTargetSide } from '../../src/reconcile/adapters/target-side';
+import { checkNow } from '../../src/reconcile/check-now';
 import { TestPipeline } from './pipeline';
 
 /**
@@ -6,6 +10,7 @@ import { TestPipeline } from './pipeline';
  * processes) writing through a target mapping, then the oracle reading every
  * order back through its read_order.sql and comparing it with the ERP: every
  * field, the lines in order, invoices and credit notes, beside the ledger checks.
+ * Reconciliation, which compares canonical hashes, must then agree: no drift.
  */
 export function describeTargetPipeline(
   name: string,
@@ -40,6 +45,17 @@ export function describeTargetPipeline(
       // Not vacuous: lines and credit notes were really read back.
       expect(stored.every((o) => (o?.lines.length ?? 0) > 0)).toBe(true);
       expect(stored.some((o) => o?.invoices.some((i) => i.kind === 'credit_note'))).toBe(true);
+      const sides = {
+        erp: new OutboxErpSide(new MysqlSqlClient(p.reader)),
+        target: reconcileTargetSide(p.cfg, p.target, p.app),
+      };
+      const r = await checkNow(sides, {
+        scope: { idPrefix: prefix },
+        pageSize: 50,
+        recheckDelayMs: 0,
+      });
+      expect(r.checked).toBe(orders);
+      expect(r.drift.map((d) => [d.orderId, d.kinds, d.fields])).toEqual([]);
     }, 300_000);
   });
 }
