@@ -102,6 +102,22 @@ describe('a target mapping checked against the real schema', () => {
     expect(r.code).toBe(1);
   });
 
+  it('target check finds two amounts read back swapped: the sample amounts are distinct and non-zero', async () => {
+    const swapped = mappingWith(
+      'read_order.sql',
+      (sql) =>
+        sql
+          .replace('AS `taxTotal`', 'AS `swap`')
+          .replace('AS `shippingTotal`', 'AS `taxTotal`')
+          .replace('AS `swap`', 'AS `shippingTotal`'),
+      SHOPWARE_MAPPING,
+    );
+    const r = await ordersync(['target', 'check'], swapped);
+    expect(r.out).toMatch(/FAIL read order: read back unlike the sample: .*taxTotal differs/);
+    expect(r.out).toMatch(/FAIL read order: .*shippingTotal differs/);
+    expect(r.code).toBe(1);
+  });
+
   it('target check finds a weighed quantity lost in an INT column: strict mode rounds it without an error, the read back differs', async () => {
     // The made-up shop schema binds :line.qty straight into order_line.quantity INT.
     const r = await ordersync(['target', 'check'], SHOP_MAPPING);
