@@ -76,6 +76,17 @@ export function sameValue(expected: unknown, stored: unknown, key?: string): boo
   return es === ss;
 }
 
+/** The names of a stored line's or invoice's fields that differ: `(qty, tax)`, never a value. */
+function fieldsThatDiffer(
+  expected: Record<string, unknown>,
+  stored: Record<string, unknown>,
+): string {
+  const keys = Object.entries(stored)
+    .filter(([k, v]) => !sameValue(expected[k], v, k))
+    .map(([k]) => k);
+  return keys.length > 0 ? ` (${keys.join(', ')})` : '';
+}
+
 /** What differs, one phrase per difference; empty when the stored order matches. */
 export function orderDifferences(expected: ExpectedOrder, stored: StoredOrder | null): string[] {
   if (!stored) return ['missing in target'];
@@ -86,13 +97,15 @@ export function orderDifferences(expected: ExpectedOrder, stored: StoredOrder | 
     why.push(`${stored.lines.length} lines, ERP has ${expected.lines.length}`);
   else
     stored.lines.forEach((l, i) => {
-      if (!sameValue(expected.lines[i], l)) why.push(`line ${i + 1} differs`);
+      const e = expected.lines[i]!;
+      if (!sameValue(e, l)) why.push(`line ${i + 1} differs${fieldsThatDiffer(e, l)}`);
     });
   const byId = new Map(expected.invoices.map((i) => [String(i.invoiceId), i]));
   for (const inv of stored.invoices) {
     const e = byId.get(String(inv.invoiceId));
     if (!e) why.push(`invoice ${String(inv.invoiceId)} is not in the ERP`);
-    else if (!sameValue(e, inv)) why.push(`invoice ${String(inv.invoiceId)} differs`);
+    else if (!sameValue(e, inv))
+      why.push(`invoice ${String(inv.invoiceId)} differs${fieldsThatDiffer(e, inv)}`);
   }
   const storedIds = new Set(stored.invoices.map((i) => String(i.invoiceId)));
   for (const id of byId.keys()) if (!storedIds.has(id)) why.push(`invoice ${id} missing`);

@@ -122,7 +122,7 @@ describe('a target mapping checked against the real schema', () => {
     // The made-up shop schema binds :line.qty straight into order_line.quantity INT.
     const r = await ordersync(['target', 'check'], SHOP_MAPPING);
     expect(r.out).toContain('ok   order_updation v2: written');
-    expect(r.out).toContain('FAIL read order: read back unlike the sample: line 1 differs');
+    expect(r.out).toContain('FAIL read order: read back unlike the sample: line 1 differs (qty)');
     expect(r.code).toBe(1);
   });
 
