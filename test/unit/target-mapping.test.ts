@@ -7,6 +7,7 @@ import { storedOrderFromRows } from '../../src/target/sql/stored-order';
 import { orderHistory } from '../support/order-events';
 import {
   MAGENTO_MAPPING,
+  SHOPWARE_MAPPING,
   SHOP_MAPPING,
   WOOCOMMERCE_MAPPING,
   expectedFrom,
@@ -66,13 +67,18 @@ describe('contract fields', () => {
 });
 
 describe('mapping directories', () => {
-  it('load the shipped Magento mapping and the test shop and WooCommerce mappings', () => {
+  it('load the shipped Magento mapping and the test shop, WooCommerce and Shopware mappings', () => {
     expect(loadMapping(MAGENTO_MAPPING).statements['upsert_order.sql'].length).toBeGreaterThan(1);
     expect(loadMapping(SHOP_MAPPING).statements['insert_credit_note.sql']).toEqual([]);
     const woo = loadMapping(WOOCOMMERCE_MAPPING).statements;
     expect(woo['replace_lines.sql'][1]?.params.filter((p) => p.name === 'insertId')).toHaveLength(
       5,
     );
+    // Shopware: credit notes through insert_invoice.sql; the reserved `order` is not a parameter
+    const shopware = loadMapping(SHOPWARE_MAPPING).statements;
+    expect(shopware['insert_credit_note.sql']).toEqual([]);
+    expect(shopware['read_order.sql']).toHaveLength(3);
+    expect(shopware['upsert_order.sql'][0]?.sql).toContain('INSERT INTO `order`');
   });
 });
 
