@@ -47,6 +47,27 @@ export function expectedTotalMinorUnits(order: Omit<TotalInput, 'total'>): bigin
   );
 }
 
+/**
+ * The optional amounts the rule counts as 0 when absent (order and line fields):
+ * a target that keeps them in NOT NULL columns stores 0 for "none", and that 0
+ * means the same as an absent field, so a comparison must not call it drift.
+ * `tax` is also an invoice's (required) tax; a 0 there is dropped on both sides alike.
+ */
+export const ZERO_WHEN_ABSENT: ReadonlySet<string> = new Set([
+  'taxTotal',
+  'shippingTotal',
+  'discountTotal',
+  'roundingAdjustment',
+  'discount',
+  'tax',
+]);
+
+/** Whether `value` is a zero amount written any way (0, "0.00", "-0.0000"). */
+export function isZeroAmount(value: unknown): boolean {
+  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value : '';
+  return /^\s*-?0*(?:\.0*)?\s*$/.test(text) && /\d/.test(text);
+}
+
 /** The expected total as a decimal string at the currency's exponent. */
 export function expectedTotal(order: Omit<TotalInput, 'total'>): string {
   return formatMinorUnits(expectedTotalMinorUnits(order), minorUnitExponent(order.currency));

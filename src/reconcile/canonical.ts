@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { LEGACY_DECIMALS, minorUnitExponent } from '../contracts/currency';
+import { meansAbsent } from '../contracts/field-defaults';
 import type { OrderState } from './ports';
 
 /** Fields (at any depth) that hold money in the order's or invoice's currency. */
@@ -28,8 +29,6 @@ export const AMOUNT_FIELDS: ReadonlySet<string> = new Set([
  * DECIMAL column (`2.0000`) is the same as the contract's `2`.
  */
 export const NUMBER_FIELDS: ReadonlySet<string> = new Set(['qty']);
-/** Fields whose value, when it is the contract's default, means the same as no field at all. */
-const DEFAULTS: Readonly<Record<string, unknown>> = { kind: 'invoice' };
 /** Fields (at any depth) that hold an instant. */
 export const DATE_FIELDS: ReadonlySet<string> = new Set(['issuedAt']);
 
@@ -74,7 +73,7 @@ function normalise(value: unknown, currency: unknown, key?: string): unknown {
     const cur = o.currency ?? currency;
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(o).sort()) {
-      if (o[k] === null || o[k] === undefined || DEFAULTS[k] === o[k]) continue;
+      if (meansAbsent(k, o[k])) continue;
       out[k] = normalise(o[k], cur, k);
     }
     return out;

@@ -4,7 +4,7 @@
 import { canonicalOrder, orderHash } from './canonical';
 import type { CanonicalOrder } from './canonical';
 import type { KeptFields, OrderState } from './ports';
-import { projectOrder } from './projection';
+import { alignDatePrecision, projectOrder } from './projection';
 
 import { DRIFT_KINDS } from './kinds';
 import type { DriftKind } from './kinds';
@@ -87,6 +87,7 @@ function comparable(
   kept: KeptFields | null,
 ): [CanonicalOrder, CanonicalOrder] {
   let [e, t] = kept ? [projectOrder(erp, kept), projectOrder(target, kept)] : [erp, target];
+  e = alignDatePrecision(e, t);
   if (e.invoicesUnknown || t.invoicesUnknown) {
     e = { ...e, invoices: [] };
     t = { ...t, invoices: [] };

@@ -4,6 +4,7 @@
  * a target that never stores, say, the phone or the ERP status is compared on
  * what it does store and is not reported as `differs` forever. Pure.
  */
+import { DATE_FIELDS } from './canonical';
 import type { KeptFields, OrderState } from './ports';
 
 /** `value` with only the keys whose path (under `prefix`) is kept, or a parent of a kept path. */
@@ -35,6 +36,34 @@ export function toWholeSecond(value: unknown): unknown {
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) return value;
   return new Date(Math.floor(ms / 1000) * 1000).toISOString();
+}
+
+/** A date written without fractional seconds (`2026-12-01T10:00:03Z`, `2026-12-01 10:00:03`). */
+const WHOLE_SECOND_TEXT = /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)?$/;
+
+/**
+ * The ERP's invoice dates cut to whole seconds wherever the target's value of
+ * the same invoice has none: a date is compared to the precision the target
+ * keeps, as the oracle does (src/target/compare-order.ts). The column type
+ * cannot always tell: a `UNION` of a DATETIME and a JSON text is text.
+ */
+export function alignDatePrecision(erp: OrderState, target: OrderState): OrderState {
+  const coarse = new Map<string, Set<string>>();
+  for (const inv of target.invoices)
+    for (const k of DATE_FIELDS)
+      if (typeof inv[k] === 'string' && WHOLE_SECOND_TEXT.test(inv[k]))
+        coarse.set(String(inv.invoiceId), (coarse.get(String(inv.invoiceId)) ?? new Set()).add(k));
+  if (coarse.size === 0) return erp;
+  return {
+    ...erp,
+    invoices: erp.invoices.map((inv) => {
+      const keys = coarse.get(String(inv.invoiceId));
+      if (!keys) return inv;
+      const out = { ...inv };
+      for (const k of keys) out[k] = toWholeSecond(out[k]);
+      return out;
+    }),
+  };
 }
 
 export function projectOrder(s: OrderState, kept: KeptFields): OrderState {

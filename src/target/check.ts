@@ -6,6 +6,7 @@
 import type { Pool } from 'mysql2/promise';
 import { planApply } from '../contracts/apply-plan';
 import { mysqlCode } from '../db/mysql-errors';
+import { expectedFrom, orderDifferences } from './compare-order';
 import type { Target } from './port';
 import { sampleOrderEvents } from './sample-order';
 import { describeProblems, targetProblems } from './startup-check';
@@ -61,18 +62,28 @@ export async function checkTarget(pool: Pool, target: Target): Promise<CheckStep
     }
     try {
       const stored = await target.readOrder(conn, orderId);
+      // Read back, the sample must equal what was written: a read_order.sql that
+      // maps a field wrongly would otherwise pass here and fail only in the oracle.
+      // The differences name fields, never values.
+      const why = stored ? orderDifferences(expectedFrom(events), stored) : [];
       steps.push(
-        stored
+        !stored
           ? {
-              step: 'read order',
-              ok: true,
-              detail: `${stored.lines.length} line(s), ${stored.invoices.length} invoice(s)`,
-            }
-          : {
               step: 'read order',
               ok: false,
               detail: 'the order just written reads back as missing',
-            },
+            }
+          : why.length > 0
+            ? {
+                step: 'read order',
+                ok: false,
+                detail: `read back unlike the sample: ${why.join('; ')}`,
+              }
+            : {
+                step: 'read order',
+                ok: true,
+                detail: `${stored.lines.length} line(s), ${stored.invoices.length} invoice(s), equal to the sample`,
+              },
       );
     } catch (err) {
       steps.push({

@@ -12,6 +12,7 @@ import { testEnv } from '../support/env';
 import { orderHistory, uniqueOrderId } from '../support/order-events';
 import {
   MAGENTO_MAPPING,
+  SHOPWARE_MAPPING,
   SHOP_MAPPING,
   WOOCOMMERCE_MAPPING,
   expectedFrom,
@@ -29,6 +30,7 @@ beforeAll(async () => {
   await installTargetFixture(cfg, MAGENTO_MAPPING);
   await installTargetFixture(cfg, SHOP_MAPPING);
   await installTargetFixture(cfg, WOOCOMMERCE_MAPPING);
+  await installTargetFixture(cfg, SHOPWARE_MAPPING);
   pool = createPool(cfg.ORDERSYNC_MYSQL_URL, APPLY_POOL_OPTIONS);
 });
 afterAll(async () => {
@@ -69,6 +71,7 @@ for (const [name, dir] of [
   ['magento', MAGENTO_MAPPING],
   ['a made-up shop schema', SHOP_MAPPING],
   ['woocommerce (HPOS)', WOOCOMMERCE_MAPPING],
+  ['shopware 6', SHOPWARE_MAPPING],
 ] as const) {
   describe(`the sql target with the ${name} mapping, on the real server`, () => {
     let target: Target;

@@ -10,6 +10,8 @@ import { createPool } from '../../src/db/pool';
 import { testEnv } from '../support/env';
 import {
   MAGENTO_MAPPING,
+  SHOPWARE_MAPPING,
+  SHOP_MAPPING,
   WOOCOMMERCE_MAPPING,
   installTargetFixture,
 } from '../support/target-fixture';
@@ -22,10 +24,10 @@ const { cfg, env } = testEnv('tstart');
 const BIN = path.join(__dirname, '../../bin/ordersync');
 let migrator: Pool;
 
-/** The Magento mapping copied, with `edit` applied to one file. */
-function mappingWith(file: string, edit: (sql: string) => string): string {
+/** A mapping (the Magento one unless `from` says) copied, with `edit` applied to one file. */
+function mappingWith(file: string, edit: (sql: string) => string, from = MAGENTO_MAPPING): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'ordersync-mapping-'));
-  cpSync(MAGENTO_MAPPING, dir, { recursive: true });
+  cpSync(from, dir, { recursive: true });
   writeFileSync(path.join(dir, file), edit(readFileSync(path.join(dir, file), 'utf8')));
   return dir;
 }
@@ -53,6 +55,8 @@ beforeAll(async () => {
   await migrate(migrator);
   await installTargetFixture(cfg, MAGENTO_MAPPING);
   await installTargetFixture(cfg, WOOCOMMERCE_MAPPING);
+  await installTargetFixture(cfg, SHOPWARE_MAPPING);
+  await installTargetFixture(cfg, SHOP_MAPPING);
 });
 afterAll(async () => migrator?.end());
 
@@ -74,6 +78,52 @@ describe('a target mapping checked against the real schema', () => {
     expect(r.out).toContain('ok   read order');
     expect(r.out).not.toContain('FAIL');
     expect(r.code).toBe(0);
+  });
+
+  it('target check exits 0 for the Shopware 6 mapping: binary ids, composite versioned keys, JSON prices, state and document FKs', async () => {
+    const r = await ordersync(['target', 'check'], SHOPWARE_MAPPING);
+    expect(r.out).toContain('ok   invoice_creation v4 (credit_note)');
+    expect(r.out).toContain('ok   read order: 1 line(s), 2 invoice(s), equal to the sample');
+    expect(r.out).not.toContain('FAIL');
+    expect(r.code).toBe(0);
+  });
+
+  it('target check compares the read back with the sample: a read_order.sql that maps a field wrongly fails, naming the field, not its value', async () => {
+    const wrong = mappingWith(
+      'read_order.sql',
+      (sql) =>
+        sql.replace("WHEN 'in_progress' THEN 'confirmed'", "WHEN 'in_progress' THEN 'pending'"),
+      SHOPWARE_MAPPING,
+    );
+    const r = await ordersync(['target', 'check'], wrong);
+    expect(r.out).toContain('ok   order_updation v2: written');
+    expect(r.out).toContain('FAIL read order: read back unlike the sample: status differs');
+    expect(r.out).not.toContain('pending');
+    expect(r.code).toBe(1);
+  });
+
+  it('target check finds two amounts read back swapped: the sample amounts are distinct and non-zero', async () => {
+    const swapped = mappingWith(
+      'read_order.sql',
+      (sql) =>
+        sql
+          .replace('AS `taxTotal`', 'AS `swap`')
+          .replace('AS `shippingTotal`', 'AS `taxTotal`')
+          .replace('AS `swap`', 'AS `shippingTotal`'),
+      SHOPWARE_MAPPING,
+    );
+    const r = await ordersync(['target', 'check'], swapped);
+    expect(r.out).toMatch(/FAIL read order: read back unlike the sample: .*taxTotal differs/);
+    expect(r.out).toMatch(/FAIL read order: .*shippingTotal differs/);
+    expect(r.code).toBe(1);
+  });
+
+  it('target check finds a weighed quantity lost in an INT column: strict mode rounds it without an error, the read back differs', async () => {
+    // The made-up shop schema binds :line.qty straight into order_line.quantity INT.
+    const r = await ordersync(['target', 'check'], SHOP_MAPPING);
+    expect(r.out).toContain('ok   order_updation v2: written');
+    expect(r.out).toContain('FAIL read order: read back unlike the sample: line 1 differs (qty)');
+    expect(r.code).toBe(1);
   });
 
   it('a worker against a mapping naming a missing column refuses to start: exit 78, the file and the column', async () => {

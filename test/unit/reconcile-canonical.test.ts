@@ -89,6 +89,28 @@ describe('canonical form', () => {
     expect(orderHash(canonicalOrder(credit))).not.toBe(orderHash(canonicalOrder(plain)));
   });
 
+  it('treats a zero optional amount as no amount (the total rule counts it so), a non-zero one as different', () => {
+    const plain = order();
+    const base = order().snapshot;
+    const zeros = order({
+      snapshot: {
+        ...base,
+        shippingTotal: '0.0000',
+        taxTotal: 0,
+        discountTotal: '0.00',
+        roundingAdjustment: '-0.0000',
+        lines: (base.lines as Array<Record<string, unknown>>).map((l) => ({
+          ...l,
+          discount: '0.00',
+          tax: '0',
+        })),
+      },
+    });
+    const shipped = order({ snapshot: { ...base, shippingTotal: '0.01' } });
+    expect(orderHash(canonicalOrder(zeros))).toBe(orderHash(canonicalOrder(plain)));
+    expect(orderHash(canonicalOrder(shipped))).not.toBe(orderHash(canonicalOrder(plain)));
+  });
+
   it('keeps line order, the version and every field in the hash', () => {
     const h = (o: OrderState) => orderHash(canonicalOrder(o));
     const base = h(order());

@@ -76,6 +76,30 @@ describe('reconciliation compares only what the target keeps', () => {
     expect(compareOrder('SO-1', erp, target).kinds).toContain('differs');
   });
 
+  it('compares an invoice date to whole seconds where the target read it back without fractions, whatever the column type', () => {
+    const everything = keptFieldsOf(
+      ['status', 'total', 'invoice.invoiceId', 'invoice.issuedAt'].map((name) => ({
+        name,
+        wholeSeconds: false, // a UNION of a DATETIME and a JSON text is text
+      })),
+    );
+    const erp = order();
+    erp.invoices = erp.invoices.map((i) => ({ ...i, issuedAt: '2026-12-01T10:00:00.456Z' }));
+    const at = (issuedAt: string) => {
+      const t = order();
+      t.invoices = t.invoices.map((i) => ({ ...i, issuedAt }));
+      return t;
+    };
+    expect(compareOrder('SO-1', erp, at('2026-12-01T10:00:00Z'), everything).kinds).toEqual([]);
+    expect(compareOrder('SO-1', erp, at('2026-12-01T10:00:01Z'), everything).kinds).toEqual([
+      'differs',
+    ]);
+    // with fractions the target keeps milliseconds, and they must match
+    expect(compareOrder('SO-1', erp, at('2026-12-01T10:00:00.000Z'), everything).kinds).toEqual([
+      'differs',
+    ]);
+  });
+
   it('still finds a change to a field the target keeps', () => {
     const target = storedLikeMagento();
     (target.snapshot.customer as Record<string, unknown>).name = 'Someone Else';

@@ -7,6 +7,7 @@ import { storedOrderFromRows } from '../../src/target/sql/stored-order';
 import { orderHistory } from '../support/order-events';
 import {
   MAGENTO_MAPPING,
+  SHOPWARE_MAPPING,
   SHOP_MAPPING,
   WOOCOMMERCE_MAPPING,
   expectedFrom,
@@ -66,13 +67,18 @@ describe('contract fields', () => {
 });
 
 describe('mapping directories', () => {
-  it('load the shipped Magento mapping and the test shop and WooCommerce mappings', () => {
+  it('load the shipped Magento mapping and the test shop, WooCommerce and Shopware mappings', () => {
     expect(loadMapping(MAGENTO_MAPPING).statements['upsert_order.sql'].length).toBeGreaterThan(1);
     expect(loadMapping(SHOP_MAPPING).statements['insert_credit_note.sql']).toEqual([]);
     const woo = loadMapping(WOOCOMMERCE_MAPPING).statements;
     expect(woo['replace_lines.sql'][1]?.params.filter((p) => p.name === 'insertId')).toHaveLength(
       5,
     );
+    // Shopware: credit notes through insert_invoice.sql; the reserved `order` is not a parameter
+    const shopware = loadMapping(SHOPWARE_MAPPING).statements;
+    expect(shopware['insert_credit_note.sql']).toEqual([]);
+    expect(shopware['read_order.sql']).toHaveLength(3);
+    expect(shopware['upsert_order.sql'][0]?.sql).toContain('INSERT INTO `order`');
   });
 });
 
@@ -106,5 +112,35 @@ describe('read_order.sql rows', () => {
     const changed = { ...stored!, fields: { ...stored!.fields, total: '21.01' } };
     expect(orderDifferences(expectedFrom(events), changed)).toEqual(['total differs']);
     expect(storedOrderFromRows('O-3', [[], []])).toBeNull();
+  });
+
+  it('compare a stored 0 or default kind with an absent field as equal, as reconciliation does', () => {
+    const [create, , invoice] = orderHistory('O-4', 1);
+    const events = [create!, invoice!];
+    const expected = expectedFrom(events);
+    expect(expected.fields.shippingTotal).toBeUndefined();
+    const stored = {
+      orderId: 'O-4',
+      fields: { shippingTotal: '0.0000', roundingAdjustment: '-0.0000', taxTotal: 0 },
+      lines: expected.lines.map((l) => ({ ...l, discount: '0.00' })),
+      invoices: expected.invoices.map((i) => ({ ...i, kind: 'invoice' })),
+    };
+    expect(orderDifferences(expected, stored)).toEqual([]);
+    const charged = { ...stored, fields: { shippingTotal: '0.01' } };
+    expect(orderDifferences(expected, charged)).toEqual(['shippingTotal differs']);
+    const credit = {
+      ...stored,
+      invoices: stored.invoices.map((i) => ({ ...i, kind: 'credit_note' })),
+    };
+    // a line or invoice that differs is named with its fields, never their values
+    expect(orderDifferences(expected, credit)).toEqual([
+      `invoice ${String(expected.invoices[0]!.invoiceId)} differs (kind)`,
+    ]);
+    const weighed = { ...stored, lines: stored.lines.map((l) => ({ ...l, qty: 2, tax: '0.01' })) };
+    expect(orderDifferences(expected, weighed)).toEqual(['line 1 differs (qty, tax)']);
+    // a zero is "none" only for the optional amounts: a stored total of 0 still differs
+    expect(orderDifferences(expected, { ...stored, fields: { total: '0.00' } })).toEqual([
+      'total differs',
+    ]);
   });
 });

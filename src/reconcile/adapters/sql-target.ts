@@ -20,12 +20,17 @@ const DATE_COLUMN_TYPES = new Set([7, 12]);
 
 const SQL_DATETIME = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?$/;
 
-/** A date column read back as `YYYY-MM-DD HH:MM:SS` (UTC sessions) in ISO form. */
+/**
+ * A date column read back as `YYYY-MM-DD HH:MM:SS` (UTC sessions) in ISO form;
+ * one without fractional seconds stays without them, so the comparison knows
+ * the target keeps whole seconds (alignDatePrecision).
+ */
 function isoDates(o: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o))
-    out[k] =
-      DATE_FIELDS.has(k) && typeof v === 'string' && SQL_DATETIME.test(v) ? fromSqlDateTime(v) : v;
+  for (const [k, v] of Object.entries(o)) {
+    const m = DATE_FIELDS.has(k) && typeof v === 'string' ? SQL_DATETIME.exec(v) : null;
+    out[k] = !m ? v : m[1] ? fromSqlDateTime(v as string) : `${(v as string).replace(' ', 'T')}Z`;
+  }
   return out;
 }
 
