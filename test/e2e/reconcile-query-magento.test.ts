@@ -60,6 +60,8 @@ beforeAll(async () => {
   const state = new QueryState(p.app, p.cfg.ORDERSYNC_CURSOR_NAME);
   const env = {
     ...(await queryEnvAtPresent(p, state, ERPNEXT)),
+    // A paused poll's open run watches until its budget ends: short, so pausePoll is.
+    ORDERSYNC_POLL_BUDGET: '3s',
     ORDERSYNC_TARGET: 'sql',
     ORDERSYNC_TARGET_MAPPING: MAGENTO_MAPPING,
   };

@@ -59,7 +59,11 @@ beforeAll(async () => {
   await writer.init();
   reader = PgSqlClient.fromUrl(urls.reader);
   const state = new QueryState(p.app, p.cfg.ORDERSYNC_CURSOR_NAME);
-  const env = await queryEnvAtPresent(p, state, ODOO, urls.reader);
+  const env = {
+    ...(await queryEnvAtPresent(p, state, ODOO, urls.reader)),
+    // A paused poll's open run watches until its budget ends: short, so pausePoll is.
+    ORDERSYNC_POLL_BUDGET: '3s',
+  };
   children.push(p.start('worker', env), p.start('consumer', env));
   await p.schedule();
   sides = {
