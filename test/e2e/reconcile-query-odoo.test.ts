@@ -46,7 +46,13 @@ const children: ChildProcess[] = [];
 const RECONCILE_ID = () => `reconcile-qo-${p.runId}`;
 const run = () => reconcileRun(p, RECONCILE_ID());
 const inSync = () =>
-  reconciledInSync(sides, prefix, children, 'the built-in tables to equal the Odoo fixture');
+  reconciledInSync(
+    sides,
+    prefix,
+    children,
+    'the built-in tables to equal the Odoo fixture',
+    60_000,
+  );
 /** The orders whose id starts with `prefix` that changed at or after `since`, compared now. */
 const recent = (since: Date) =>
   checkNow(sides, { since, scope: { idPrefix: prefix }, pageSize: 5, recheckDelayMs: 0 });
@@ -92,11 +98,11 @@ describe('reconciliation, query source (Odoo on PostgreSQL) into the built-in ta
     // order's header and lines each a row): every order, and nothing after now.
     expect(await recent(started)).toMatchObject({ checked: 12, drift: [] });
     expect(await recent(new Date(Date.now() + 1000))).toMatchObject({ checked: 0 });
-  }, 120_000);
+  }, 180_000);
 
   it('clears an order that changes while it is compared, and never reports it', async () => {
     await changeWhileCompared(p, sides, writer, orders[4]!, inSync);
-  }, 120_000);
+  }, 240_000);
 
   it('finds every kind in one run, repairs missing, behind and both lost invoices, and the next run finds only the rest', async () => {
     const edited = orders[2]!.id;
@@ -195,5 +201,5 @@ describe('reconciliation, query source (Odoo on PostgreSQL) into the built-in ta
     );
     const [erpSide] = (await sides.erp.readOrders([edited])).values();
     expect(status[0]!.status).not.toBe(erpSide!.snapshot.status);
-  }, 180_000);
+  }, 240_000);
 });
