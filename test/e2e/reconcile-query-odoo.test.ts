@@ -11,10 +11,12 @@ import { loadMapping } from '../../src/erp/query/mapping';
 import { MappingQueries } from '../../src/erp/query/mapping-queries';
 import { QueryState } from '../../src/erp/query/query-state';
 import { PgSqlClient } from '../../src/erp/sql/pg-client';
+import { EXIT_DRIFT } from '../../src/cli/reconcile';
 import { BuiltinTargetSide } from '../../src/reconcile/adapters/builtin-target';
 import { QueryErpSide } from '../../src/reconcile/adapters/query-erp';
 import { checkNow } from '../../src/reconcile/check-now';
 import type { Sides } from '../../src/reconcile/sweep';
+import { runCli } from '../support/cli';
 import { TestPipeline } from '../support/pipeline';
 import { queryEnvAtPresent } from '../support/query-pipeline';
 import { REPO, odooTestUrls } from '../support/query-source';
@@ -43,6 +45,8 @@ let orders: FixtureOrder[];
 let writer: OdooWriter;
 let reader: PgSqlClient;
 const children: ChildProcess[] = [];
+/** The processes' environment beyond the pipeline's: the query source on the Odoo fixture. */
+let env: Record<string, string>;
 const RECONCILE_ID = () => `reconcile-qo-${p.runId}`;
 const run = () => reconcileRun(p, RECONCILE_ID());
 const inSync = () =>
@@ -65,7 +69,7 @@ beforeAll(async () => {
   await writer.init();
   reader = PgSqlClient.fromUrl(urls.reader);
   const state = new QueryState(p.app, p.cfg.ORDERSYNC_CURSOR_NAME);
-  const env = {
+  env = {
     ...(await queryEnvAtPresent(p, state, ODOO, urls.reader)),
     // A paused poll's open run watches until its budget ends: short, so pausePoll is.
     ORDERSYNC_POLL_BUDGET: '3s',
@@ -201,5 +205,20 @@ describe('reconciliation, query source (Odoo on PostgreSQL) into the built-in ta
     );
     const [erpSide] = (await sides.erp.readOrders([edited])).values();
     expect(status[0]!.status).not.toBe(erpSide!.snapshot.status);
+
+    // The command on the same pair: the same verdict, a table by kind, the drift exit status.
+    const table = await runCli(
+      { ...p.env, ...env },
+      'reconcile',
+      '--prefix',
+      prefix,
+      '--recheck-delay',
+      '200ms',
+    );
+    expect(table.code, table.stdout).toBe(EXIT_DRIFT);
+    expect(table.stdout).toMatch(new RegExp(`differs\\s+1\\s+${edited}`));
+    expect(table.stdout).toMatch(new RegExp(`extra_invoice\\s+1\\s+${extraInvoice}`));
+    expect(table.stdout).toMatch(new RegExp(`orphan\\s+1\\s+${deletedInErp}`));
+    expect(table.stdout).toMatch(/^missing +0 *$/m);
   }, 240_000);
 });
