@@ -199,6 +199,8 @@ describe('reconciliation, query source (Odoo on PostgreSQL) into the built-in ta
     const next = await run();
     // Never overwritten: the manual edit, the extra invoice and the orphan stay reported.
     expect(next.counts).toEqual(driftCounts({ differs: 1, extra_invoice: 1, orphan: 1 }));
+    // The full sweep through all_orders.sql: one whole cycle per run, its position carried over.
+    expect(next.fullSweep.cycles).toBe(r.fullSweep.cycles + 1);
     const [status] = await p.app.query<RowDataPacket[]>(
       'SELECT status FROM orders WHERE order_id = ?',
       [edited],
