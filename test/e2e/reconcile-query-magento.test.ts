@@ -8,24 +8,28 @@ import type { FixtureOrder } from '../../src/erp/fixtures/fixture-order';
 import { writeFixtureTraffic } from '../../src/erp/fixtures/fixture-traffic';
 import { loadMapping } from '../../src/erp/query/mapping';
 import { MappingQueries } from '../../src/erp/query/mapping-queries';
-import { wallClock } from '../../src/erp/query/marker';
 import { QueryState } from '../../src/erp/query/query-state';
 import { MysqlSqlClient } from '../../src/erp/sql/mysql-client';
 import { QueryErpSide } from '../../src/reconcile/adapters/query-erp';
 import { SqlTargetSide } from '../../src/reconcile/adapters/sql-target';
-import { checkNow } from '../../src/reconcile/check-now';
 import type { Sides } from '../../src/reconcile/sweep';
 import { loadMapping as loadTargetMapping } from '../../src/target/sql/mapping';
 import { createSqlTarget } from '../../src/target/sql/sql-target';
-import {
-  reconcileInputFromConfig,
-  upsertReconcileSchedule,
-} from '../../src/temporal/reconcile-schedule';
-import { waitForNoOpenRun } from '../../src/temporal/schedule';
-import { eventually } from '../support/env';
 import { TestPipeline } from '../support/pipeline';
+import { queryEnvAtPresent } from '../support/query-pipeline';
 import { REPO } from '../support/query-source';
-import { driftCounts, reconcileRun } from '../support/reconcile-run';
+import {
+  changeWhileCompared,
+  pausePoll,
+  reconciledInSync,
+  repairedUnder,
+} from '../support/reconcile-checks';
+import {
+  createReconcileSchedule,
+  deleteReconcileSchedule,
+  driftCounts,
+  reconcileRun,
+} from '../support/reconcile-run';
 import { MAGENTO_MAPPING, installTargetFixture } from '../support/target-fixture';
 
 // Reconciliation with both new adapters at once, on the real servers: the
@@ -43,31 +47,8 @@ const children: ChildProcess[] = [];
 const RECONCILE_ID = () => `reconcile-qm-${p.runId}`;
 const run = () => reconcileRun(p, RECONCILE_ID());
 
-async function inSync(): Promise<void> {
-  await eventually(
-    async () => {
-      for (const c of children)
-        if (c.exitCode !== null) throw new Error(`a process exited with ${c.exitCode}`);
-      const r = await checkNow(sides, {
-        scope: { idPrefix: prefix },
-        pageSize: 50,
-        recheckDelayMs: 0,
-      });
-      return r.drift.length === 0 ? r : undefined;
-    },
-    150_000,
-    'the Magento tables to equal the ERPNext fixture',
-    1000,
-  );
-}
-
-/** Pauses the poll and waits until no poll run is open: ERP changes made now are not read. */
-async function pausePoll() {
-  const poll = p.client.schedule.getHandle(p.cfg.ORDERSYNC_SCHEDULE_ID);
-  await poll.pause('reconcile test');
-  expect(await waitForNoOpenRun(poll, 60_000)).toBe(true);
-  return poll;
-}
+const inSync = () =>
+  reconciledInSync(sides, prefix, children, 'the Magento tables to equal the ERPNext fixture');
 
 beforeAll(async () => {
   p = await TestPipeline.create('rcqm');
@@ -77,15 +58,10 @@ beforeAll(async () => {
   await installTargetFixture(p.cfg, MAGENTO_MAPPING);
   reader = MysqlSqlClient.fromUrl(p.cfg.ORDERSYNC_ERP_URL);
   const state = new QueryState(p.app, p.cfg.ORDERSYNC_CURSOR_NAME);
-  // Start at the ERP's present: the fixture tables hold other runs' orders.
-  const now = wallClock(Date.now(), 'UTC');
-  for (const scan of ['orders', 'invoices'])
-    await state.setWatermark(scan, { marker: now, id: '' });
   const env = {
-    ORDERSYNC_ERP_SOURCE: 'query',
-    ORDERSYNC_ERP_URL: p.cfg.ORDERSYNC_ERP_URL,
-    ORDERSYNC_ERP_MAPPING: ERPNEXT,
-    ORDERSYNC_ERP_LOOKBACK: '2m',
+    ...(await queryEnvAtPresent(p, state, ERPNEXT)),
+    // A paused poll's open run watches until its budget ends: short, so pausePoll is.
+    ORDERSYNC_POLL_BUDGET: '3s',
     ORDERSYNC_TARGET: 'sql',
     ORDERSYNC_TARGET_MAPPING: MAGENTO_MAPPING,
   };
@@ -99,22 +75,11 @@ beforeAll(async () => {
       loadTargetMapping(MAGENTO_MAPPING),
     ),
   };
-  await upsertReconcileSchedule(p.client, {
-    scheduleId: RECONCILE_ID(),
-    taskQueue: p.cfg.ORDERSYNC_TASK_QUEUE,
-    input: {
-      ...reconcileInputFromConfig(p.cfg, 3_600_000),
-      recheckDelayMs: 3000,
-      idPrefix: prefix,
-    },
-  });
+  await createReconcileSchedule(p, RECONCILE_ID(), prefix, 3000);
 }, 180_000);
 
 afterAll(async () => {
-  await p?.client.schedule
-    .getHandle(RECONCILE_ID())
-    .delete()
-    .catch(() => undefined);
+  await deleteReconcileSchedule(p, RECONCILE_ID);
   await reader?.close();
   await p?.close();
 });
@@ -129,40 +94,7 @@ describe('reconciliation, query source (ERPNext) into the Magento mapping, real 
   }, 240_000);
 
   it('clears an order that changes while it is compared, and never reports it', async () => {
-    const moving = orders[4]!;
-    const poll = await pausePoll();
-    moving.lines[0]!.qty += 1;
-    await writer.updateLines(moving);
-    // First pass: the target is behind the ERP. During the re-check delay the
-    // pipeline catches up, so the re-check finds the order in sync.
-    const caughtUp = await checkNow(sides, {
-      orderIds: [moving.id],
-      scope: {},
-      pageSize: 10,
-      recheckDelayMs: 0,
-      sleep: async () => {
-        await poll.unpause('reconcile test');
-        await inSync();
-      },
-    });
-    expect(caughtUp).toMatchObject({ checked: 1, cleared: 1, drift: [] });
-    // The ERP changes again between the two reads: not reported either.
-    await pausePoll();
-    moving.lines[0]!.qty += 1;
-    await writer.updateLines(moving);
-    const changing = await checkNow(sides, {
-      orderIds: [moving.id],
-      scope: {},
-      pageSize: 10,
-      recheckDelayMs: 0,
-      sleep: async () => {
-        moving.lines[0]!.qty += 1;
-        await writer.updateLines(moving);
-      },
-    });
-    expect(changing).toMatchObject({ checked: 1, cleared: 1, drift: [] });
-    await poll.unpause('reconcile test');
-    await inSync();
+    await changeWhileCompared(p, sides, writer, orders[4]!, inSync);
   }, 240_000);
 
   it('finds every kind in one run, repairs missing, behind and both lost invoices, and the next run finds only the rest', async () => {
@@ -188,7 +120,7 @@ describe('reconciliation, query source (ERPNext) into the Magento mapping, real 
     // then set ten minutes back, past the watermark and its 2-minute look-back:
     // a transaction that committed later than the look-back after its marker,
     // the one loss the query source documents.
-    const poll = await pausePoll();
+    const poll = await pausePoll(p);
     behind.lines[0]!.qty += 3;
     await writer.updateLines(behind);
     await writer.invoice(lostInvoice, `INV-${lostInvoice.id}`);
@@ -221,19 +153,7 @@ describe('reconciliation, query source (ERPNext) into the Magento mapping, real 
       [missing.id, behind.id, deletedInvoice, lostInvoice.id].sort(),
     );
 
-    await eventually(
-      async () => {
-        const now = await checkNow(sides, {
-          scope: { idPrefix: prefix },
-          pageSize: 50,
-          recheckDelayMs: 0,
-        });
-        const c = now.summary.counts;
-        return c.missing + c.behind + c.missing_invoice === 0 ? now : undefined;
-      },
-      90_000,
-      'the replays to repair missing, behind and both invoices',
-    );
+    await repairedUnder(sides, prefix, 90_000);
     const [restored] = await p.app.query<RowDataPacket[]>(
       'SELECT COUNT(*) AS n FROM sales_invoice v JOIN sales_order o ON o.entity_id = v.order_id WHERE o.increment_id = ?',
       [deletedInvoice],

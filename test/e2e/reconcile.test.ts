@@ -10,14 +10,15 @@ import { OutboxErpSide } from '../../src/reconcile/adapters/outbox-erp';
 import { checkNow } from '../../src/reconcile/check-now';
 import type { DriftKind } from '../../src/reconcile/kinds';
 import type { Sides } from '../../src/reconcile/sweep';
-import {
-  reconcileInputFromConfig,
-  upsertReconcileSchedule,
-} from '../../src/temporal/reconcile-schedule';
 import { waitForNoOpenRun } from '../../src/temporal/schedule';
 import { eventually } from '../support/env';
 import { runCli } from '../support/cli';
-import { driftCounts, reconcileRun as reconcileRunOf } from '../support/reconcile-run';
+import {
+  createReconcileSchedule,
+  deleteReconcileSchedule,
+  driftCounts,
+  reconcileRun as reconcileRunOf,
+} from '../support/reconcile-run';
 import { TestPipeline } from '../support/pipeline';
 
 // Reconciliation on the real servers: a pipeline brought in sync, then drift of
@@ -75,23 +76,11 @@ beforeAll(async () => {
     erp: new OutboxErpSide(new MysqlSqlClient(p.reader)),
     target: new BuiltinTargetSide(p.app),
   };
-  await upsertReconcileSchedule(p.client, {
-    scheduleId: RECONCILE_ID(),
-    taskQueue: p.cfg.ORDERSYNC_TASK_QUEUE,
-    // Runs only when the test triggers one; only this run's orders.
-    input: {
-      ...reconcileInputFromConfig(p.cfg, 3_600_000),
-      recheckDelayMs: 2000,
-      idPrefix: prefix,
-    },
-  });
+  await createReconcileSchedule(p, RECONCILE_ID(), prefix, 2000);
 }, 180_000);
 
 afterAll(async () => {
-  await p?.client.schedule
-    .getHandle(RECONCILE_ID())
-    .delete()
-    .catch(() => undefined);
+  await deleteReconcileSchedule(p, RECONCILE_ID);
   await p?.close();
 });
 

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { fixtureOrders } from '../../src/erp/fixtures/fixture-order';
 import { OdooWriter } from '../../src/erp/fixtures/odoo-writer';
 import { PgSqlClient } from '../../src/erp/sql/pg-client';
 import { REPO, odooTestUrls } from '../support/query-source';
@@ -29,6 +30,36 @@ describe('the Odoo reader account', () => {
       );
     } finally {
       await reader.close();
+    }
+  });
+});
+
+describe('the Odoo fixture writer', () => {
+  it('writes its markers in UTC, as Odoo does, whatever the session time zone', async () => {
+    // Nine hours east of UTC: a marker in the session's zone would lie in the future.
+    const tokyo = new pg.Pool({
+      connectionString: urls.writer,
+      max: 1,
+      options: '-c TimeZone=Asia/Tokyo',
+    });
+    const writer = new OdooWriter(tokyo);
+    try {
+      const order = fixtureOrders(1, `TZ-${Date.now()}`)[0]!;
+      await writer.createOrder(order);
+      await writer.invoice(order, `INV-${order.id}`);
+      await writer.cancel(order.id);
+      const { rows } = await tokyo.query<{ age: string }>(
+        `SELECT extract(epoch FROM (now() AT TIME ZONE 'UTC') - w) AS age
+           FROM (SELECT so.write_date AS w FROM sale_order so WHERE so.name = $1
+                 UNION ALL SELECT sol.write_date FROM sale_order_line sol
+                   JOIN sale_order so ON so.id = sol.order_id WHERE so.name = $1
+                 UNION ALL SELECT am.write_date FROM account_move am WHERE am.invoice_origin = $1) m`,
+        [order.id],
+      );
+      expect(rows.length).toBeGreaterThan(2);
+      for (const r of rows) expect(Math.abs(Number(r.age))).toBeLessThan(60);
+    } finally {
+      await writer.close();
     }
   });
 });

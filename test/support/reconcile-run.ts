@@ -1,4 +1,8 @@
 import { expect } from 'vitest';
+import {
+  reconcileInputFromConfig,
+  upsertReconcileSchedule,
+} from '../../src/temporal/reconcile-schedule';
 import { waitForNoOpenRun } from '../../src/temporal/schedule';
 import type { ReconcileRunResult } from '../../workflows/reconcile';
 import { eventually } from './env';
@@ -37,3 +41,35 @@ export const driftCounts = (c: Partial<ReconcileRunResult['counts']>) => ({
   orphan: 0,
   ...c,
 });
+
+/**
+ * Creates the reconcile Schedule `scheduleId` on `p`'s task queue, over ids
+ * starting with `idPrefix`, paused: it runs only when a test triggers it (its
+ * hourly interval fires on the hour, and a run in between would move the full
+ * sweep and the repair backoff under the test).
+ */
+export async function createReconcileSchedule(
+  p: TestPipeline,
+  scheduleId: string,
+  idPrefix: string,
+  recheckDelayMs: number,
+): Promise<void> {
+  await upsertReconcileSchedule(p.client, {
+    scheduleId,
+    taskQueue: p.cfg.ORDERSYNC_TASK_QUEUE,
+    input: { ...reconcileInputFromConfig(p.cfg, 3_600_000), recheckDelayMs, idPrefix },
+  });
+  await p.client.schedule.getHandle(scheduleId).pause('runs only when the test triggers it');
+}
+
+/** Deletes the reconcile Schedule `scheduleId`, if it was created. */
+export async function deleteReconcileSchedule(
+  p: TestPipeline | undefined,
+  scheduleId: () => string,
+): Promise<void> {
+  if (!p) return;
+  await p.client.schedule
+    .getHandle(scheduleId())
+    .delete()
+    .catch(() => undefined);
+}

@@ -56,3 +56,41 @@ describe('the query source: the version the ERP state has', () => {
     expect(currentVersion(undefined, Buffer.alloc(32, 1), 'online')).toBe(1);
   });
 });
+
+/** Compares as a case-insensitive collation does (MariaDB's utf8mb4_unicode_ci, an ICU locale on PostgreSQL). */
+function caseInsensitive(a: string, b: string): number {
+  const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+  if (x !== y) return x < y ? -1 : 1;
+  return a === b ? 0 : a < b ? -1 : 1;
+}
+
+/** A query side whose `all_orders.sql` pages through `ids` in the ERP's collation. */
+function allOrdersSide(ids: string[]): QueryErpSide {
+  const mapping = loadMapping(path.join(__dirname, '..', '..', 'mappings', 'odoo'));
+  const sorted = [...ids].sort(caseInsensitive);
+  const erp: SqlClient = {
+    dialect: 'postgres',
+    query: (sql, params = {}) => {
+      expect(sql).toBe(mapping.sql.allOrders);
+      const after = String(params.after_id);
+      return Promise.resolve(
+        sorted
+          .filter((id) => after === '' || caseInsensitive(id, after) > 0)
+          .slice(0, Number(params.limit))
+          .map((order_id) => ({ order_id })),
+      );
+    },
+    close: () => Promise.resolve(),
+  };
+  return new QueryErpSide(new MappingQueries(erp, mapping), {} as QueryState);
+}
+
+describe('the query source: every order id under a prefix, in the ERP collation', () => {
+  it('goes on past an id outside the prefix that the collation sorts among the prefix ids', async () => {
+    // Case-insensitively `so-a2` sorts between `SO-A1` and `SO-A3`; byte-wise it is after `SO-A`.
+    const side = allOrdersSide(['SO-A1', 'so-a2', 'SO-A3', 'SO-B1', 'SO-9']);
+    expect(await side.orderIdsAfter(null, 10, { idPrefix: 'SO-A' })).toEqual(['SO-A1', 'SO-A3']);
+    expect(await side.orderIdsAfter(null, 1, { idPrefix: 'SO-A' })).toEqual(['SO-A1']);
+    expect(await side.orderIdsAfter('SO-A1', 2, { idPrefix: 'SO-A' })).toEqual(['SO-A3']);
+  });
+});

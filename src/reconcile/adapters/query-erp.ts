@@ -103,14 +103,16 @@ export class QueryErpSide implements ReconcileErpSide {
         limit,
         prefix !== undefined ? likePrefix(prefix) : undefined,
       );
-    // The mapping has no prefix parameter: start just before the prefix and filter.
+    // The mapping has no prefix parameter: start just before the prefix and
+    // filter. Its ids need not be contiguous in the ERP's collation (a
+    // case-insensitive or locale order puts `so-a2` between `SO-A1` and
+    // `SO-A3`), so no id outside the prefix ends the walk: only the last page.
     let after = afterId ?? (prefix !== undefined ? prefix.slice(0, -1) : '');
     const out: string[] = [];
     for (;;) {
       const page = (await this.queries.allOrderIds(after, limit)) ?? [];
       for (const id of page) {
         if (prefix === undefined || id.startsWith(prefix)) out.push(id);
-        else if (id > prefix) return out; // past the prefix's ids
         if (out.length === limit) return out;
       }
       if (page.length < limit) return out;
