@@ -1,0 +1,95 @@
+import type { Pool } from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { totalRuleBreach } from '../../src/contracts/total-rule';
+import { createPool } from '../../src/db/pool';
+import { fixtureOrders } from '../../src/erp/fixtures/fixture-order';
+import { MysqlSqlClient } from '../../src/erp/sql/mysql-client';
+import { DolibarrErpWriter } from '../fixtures/dolibarr-erp/writer';
+import type { DolibarrLine } from '../fixtures/dolibarr-erp/writer';
+import { testEnv } from '../support/env';
+import { REPO, drain, openAppPool, queryFeed } from '../support/query-source';
+import { describeQuerySource } from '../support/query-scenarios';
+
+// A real ERP's schema that nobody here wrote (Dolibarr): integer keys with a
+// separate text ref, whole-second TIMESTAMP markers the server stamps only
+// when a value changes, small-integer statuses (cancelled is -1), DOUBLE
+// amounts and REAL quantities, title and subtotal pseudo-lines, and invoices
+// linked to orders through a link table (a credit note only to its invoice).
+describeQuerySource('query source on a Dolibarr schema', 'doli-query', {
+  open: (cfg) =>
+    Promise.resolve({
+      writer: new DolibarrErpWriter(
+        createPool(cfg.ORDERSYNC_ERP_WRITER_URL!, { connectionLimit: 3 }),
+      ),
+      reader: MysqlSqlClient.fromUrl(cfg.ORDERSYNC_ERP_URL),
+    }),
+  mapping: `${REPO}/test/fixtures/dolibarr-erp/mapping`,
+  advancedStatus: 'partially_shipped',
+  erpId: (writer, id) => (writer as unknown as DolibarrErpWriter).erpId(id),
+});
+
+describe("the Dolibarr mapping on Dolibarr's own shapes", () => {
+  const { cfg, runId } = testEnv('doli-shapes');
+  let app: Pool;
+  let writer: DolibarrErpWriter;
+  let reader: MysqlSqlClient;
+  const mapping = `${REPO}/test/fixtures/dolibarr-erp/mapping`;
+  const feed = () => queryFeed(reader, mapping, app, `q-${runId}`);
+
+  beforeAll(async () => {
+    app = await openAppPool(cfg);
+    writer = new DolibarrErpWriter(
+      createPool(cfg.ORDERSYNC_ERP_WRITER_URL!, { connectionLimit: 3 }),
+    );
+    reader = MysqlSqlClient.fromUrl(cfg.ORDERSYNC_ERP_URL);
+    await writer.init();
+    await drain(feed());
+  });
+  afterAll(async () => {
+    await reader?.close();
+    await writer?.close();
+    await app?.end();
+  });
+
+  it('a weighed REAL quantity with a percentage discount passes the total rule; pseudo-lines are not goods', async () => {
+    const [o] = fixtureOrders(1, `SO-${runId}-w`);
+    o!.lines = [
+      {
+        sku: 'GOLD-24K-G',
+        name: 'Gold by the gram',
+        qty: 2.375,
+        price: '6543.21',
+        discountPercent: 10,
+      },
+      { sku: 'BOX-VELVET', name: 'Box', qty: 1, price: '0.10' },
+    ] as DolibarrLine[];
+    await writer.createOrder(o!);
+    const events = await drain(feed());
+    const [created] = events.filter((e) => e.orderId === writer.erpId(o!.id));
+    expect(created).toMatchObject({ type: 'order_creation', erpVersion: 1 });
+    const data = created!.data as Parameters<typeof totalRuleBreach>[0];
+    // 2.375 × 6543.21 = 15540.12 (rounded), less 10 % = 13986.11 net: 1554.01 off.
+    expect(data.lines).toEqual([
+      {
+        sku: 'GOLD-24K-G',
+        name: 'Gold by the gram',
+        qty: 2.375,
+        unitPrice: '6543.21',
+        discount: '1554.01',
+        tax: '2657.36',
+      },
+      { sku: 'BOX-VELVET', name: 'Box', qty: 1, unitPrice: '0.10', tax: '0.02' },
+    ]);
+    expect(totalRuleBreach(data)).toBeNull();
+  });
+
+  it('an edit of the shipping contact, which stamps no marker of the order, is an update', async () => {
+    const [o] = fixtureOrders(1, `SO-${runId}-c`);
+    await writer.createOrder(o!);
+    await drain(feed());
+    await writer.moveShippingContact(o!.id, '7 Harbour Road');
+    const events = (await drain(feed())).filter((e) => e.orderId === writer.erpId(o!.id));
+    expect(events.map((e) => `${e.type} v${e.erpVersion}`)).toEqual(['order_updation v2']);
+    expect(events[0]!.data).toMatchObject({ shippingAddress: { line1: '7 Harbour Road' } });
+  });
+});
