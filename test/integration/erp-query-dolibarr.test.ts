@@ -62,6 +62,9 @@ describe("the Dolibarr mapping on Dolibarr's own shapes", () => {
         discountPercent: 10,
       },
       { sku: 'BOX-VELVET', name: 'Box', qty: 1, price: '0.10' },
+      // 0.5 × 0.25 = 0.125: a half cent, rounded away from zero (0.13) by
+      // Dolibarr and the contract, to even (0.12) by ROUND on a DOUBLE.
+      { sku: 'CORD-SILK-M', name: 'Silk cord', qty: 0.5, price: '0.25' },
     ] as DolibarrLine[];
     await writer.createOrder(o!);
     const events = await drain(feed());
@@ -79,6 +82,7 @@ describe("the Dolibarr mapping on Dolibarr's own shapes", () => {
         tax: '2657.36',
       },
       { sku: 'BOX-VELVET', name: 'Box', qty: 1, unitPrice: '0.10', tax: '0.02' },
+      { sku: 'CORD-SILK-M', name: 'Silk cord', qty: 0.5, unitPrice: '0.25', tax: '0.02' },
     ]);
     expect(totalRuleBreach(data)).toBeNull();
   });
@@ -91,5 +95,22 @@ describe("the Dolibarr mapping on Dolibarr's own shapes", () => {
     const events = (await drain(feed())).filter((e) => e.orderId === writer.erpId(o!.id));
     expect(events.map((e) => `${e.type} v${e.erpVersion}`)).toEqual(['order_updation v2']);
     expect(events[0]!.data).toMatchObject({ shippingAddress: { line1: '7 Harbour Road' } });
+  });
+
+  it('an invoice billing several orders is produced once, for the first, and the poll goes on', async () => {
+    const orders = fixtureOrders(2, `SO-${runId}-m`);
+    for (const o of orders) await writer.createOrder(o);
+    await drain(feed());
+    await writer.invoiceOrders(orders, `INV-${runId}-m`);
+    const [a, b] = orders.map((o) => writer.erpId(o.id));
+    const events = await drain(feed());
+    const invoices = events.filter(
+      (e) => e.type === 'invoice_creation' && (e.orderId === a || e.orderId === b),
+    );
+    expect(invoices.map((e) => `${e.orderId} v${e.erpVersion}`)).toEqual([`${a} v2`]);
+    expect(events.filter((e) => e.orderId === b)).toEqual([]);
+    // A replay of the second order does not hand it the first order's invoice version.
+    const replay = await feed().fetchOrderEvents(b!, 1, 100);
+    expect(replay.map((e) => `${e.type} v${e.erpVersion}`)).toEqual(['order_creation v1']);
   });
 });

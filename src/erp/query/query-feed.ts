@@ -12,7 +12,7 @@
  * the pass's start (see Pass.clock).
  */
 import { createLogger } from '../../log';
-import { countFutureMarkers } from '../../observability/metrics';
+import { countFutureMarkers, countInvoiceConflicts } from '../../observability/metrics';
 import type { ErpFeed, FeedPage } from '../feed';
 import type { ErpEvent, OrderHistorySource } from '../source';
 import { assembleInvoice, assembleOrders } from './assemble';
@@ -30,7 +30,7 @@ import {
 import type { Keyset } from './marker';
 import type { OrderBook, QueryState } from './query-state';
 import { emptyPlan, invoiceEvent, planInvoices, planSnapshots, snapshotEvent } from './versioning';
-import type { PlannedPage, ReadInvoice } from './versioning';
+import type { InvoiceConflict, PlannedPage, ReadInvoice } from './versioning';
 
 const log = createLogger('query-source');
 
@@ -230,6 +230,7 @@ export class QueryFeed implements ErpFeed, OrderHistorySource {
       this.state.orders(orderIds),
     ]);
     const first = planInvoices(invoices, invoiceBooks, orderBooks, plan);
+    reportConflicts(first.conflicts);
     if (first.waiting.length === 0) return;
     // Invoices of orders not produced yet: produce those orders first, in the same page.
     const markers = new Map(
@@ -238,6 +239,7 @@ export class QueryFeed implements ErpFeed, OrderHistorySource {
     const { books } = await this.planOrders([...markers.keys()], markers, plan);
     for (const [id, book] of books) orderBooks.set(id, book);
     const second = planInvoices(first.waiting, invoiceBooks, orderBooks, plan);
+    reportConflicts(second.conflicts);
     for (const inv of second.waiting) {
       log.warn('invoice skipped: the mapping returns no order for it', {
         invoiceId: inv.invoiceId,
@@ -279,8 +281,10 @@ export class QueryFeed implements ErpFeed, OrderHistorySource {
       const rows = (await this.queries.orderInvoices([orderId])) ?? [];
       const invoices = rows.map((r) => this.readInvoice(r)).filter((i) => i.orderId === orderId);
       const invoiceBooks = await this.state.invoices(invoices.map((i) => i.invoiceId));
-      for (const [id, b] of invoiceBooks) invoiceVersions.set(id, b.version);
-      planInvoices(invoices, invoiceBooks, books, p);
+      // A version from another order's counter is not this order's.
+      for (const [id, b] of invoiceBooks)
+        if (b.orderId === orderId) invoiceVersions.set(id, b.version);
+      reportConflicts(planInvoices(invoices, invoiceBooks, books, p).conflicts);
       current = { order: orders.find((o) => o.orderId === orderId), invoices, books };
     });
     if (plan.events.length > 0) {
@@ -305,6 +309,18 @@ export class QueryFeed implements ErpFeed, OrderHistorySource {
       .filter((e) => e.erpVersion >= fromVersion)
       .sort((a, b) => a.erpVersion - b.erpVersion)
       .slice(0, limit);
+  }
+}
+
+/** Invoice rows that name another order than their id's: counted, and logged by order id. */
+function reportConflicts(conflicts: readonly InvoiceConflict[]): void {
+  if (conflicts.length === 0) return;
+  countInvoiceConflicts(conflicts.length);
+  for (const c of conflicts.slice(0, 50)) {
+    log.warn(
+      'invoice skipped for this order: its id already belongs to another order (an invoice billing several orders is produced for the first only)',
+      { invoiceId: c.invoiceId, orderId: c.orderId, producedFor: c.bookedFor },
+    );
   }
 }
 
