@@ -7,7 +7,7 @@ import { MysqlSqlClient } from '../../src/erp/sql/mysql-client';
 import { DolibarrErpWriter } from '../fixtures/dolibarr-erp/writer';
 import type { DolibarrLine } from '../fixtures/dolibarr-erp/writer';
 import { testEnv } from '../support/env';
-import { REPO, drain, openAppPool, queryFeed } from '../support/query-source';
+import { REPO, drain, historyOf, openAppPool, queryFeed } from '../support/query-source';
 import { describeQuerySource } from '../support/query-scenarios';
 
 // A real ERP's schema that nobody here wrote (Dolibarr): integer keys with a
@@ -49,6 +49,17 @@ describe("the Dolibarr mapping on Dolibarr's own shapes", () => {
     await reader?.close();
     await writer?.close();
     await app?.end();
+  });
+
+  it('a draft, under its provisional ref, is no order yet; validated, it is one under its final ref', async () => {
+    const [o] = fixtureOrders(1, `SO-${runId}-d`);
+    const rowid = await writer.createDraft(o!);
+    const provisional = `(PROV${rowid})`;
+    expect((await drain(feed())).filter((e) => e.orderId === provisional)).toEqual([]);
+    await writer.validate(o!, rowid);
+    const events = await drain(feed());
+    expect(events.filter((e) => e.orderId === provisional)).toEqual([]);
+    expect(historyOf(events, writer.erpId(o!.id))).toEqual(['order_creation v1']);
   });
 
   it('a weighed REAL quantity with a percentage discount passes the total rule; pseudo-lines are not goods', async () => {
