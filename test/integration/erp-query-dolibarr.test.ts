@@ -62,7 +62,7 @@ describe("the Dolibarr mapping on Dolibarr's own shapes", () => {
     expect(historyOf(events, writer.erpId(o!.id))).toEqual(['order_creation v1']);
   });
 
-  it('a weighed REAL quantity with a percentage discount passes the total rule; pseudo-lines are not goods', async () => {
+  it('a weighed REAL quantity with a percentage discount and a free-text line pass the total rule; pseudo-lines are not goods', async () => {
     const [o] = fixtureOrders(1, `SO-${runId}-w`);
     o!.lines = [
       {
@@ -76,6 +76,7 @@ describe("the Dolibarr mapping on Dolibarr's own shapes", () => {
       // 0.5 × 0.25 = 0.125: a half cent, rounded away from zero (0.13) by
       // Dolibarr and the contract, to even (0.12) by ROUND on a DOUBLE.
       { sku: 'CORD-SILK-M', name: 'Silk cord', qty: 0.5, price: '0.25' },
+      { sku: '', name: 'Engraving, by hand', qty: 1, price: '12.00', freeText: true },
     ] as DolibarrLine[];
     await writer.createOrder(o!);
     const events = await drain(feed());
@@ -94,6 +95,8 @@ describe("the Dolibarr mapping on Dolibarr's own shapes", () => {
       },
       { sku: 'BOX-VELVET', name: 'Box', qty: 1, unitPrice: '0.10', tax: '0.02' },
       { sku: 'CORD-SILK-M', name: 'Silk cord', qty: 0.5, unitPrice: '0.25', tax: '0.02' },
+      // A whole DOUBLE reaches ordersync as the number 12, written without places.
+      { sku: 'FREE-TEXT', name: 'Engraving, by hand', qty: 1, unitPrice: '12', tax: '2.28' },
     ]);
     expect(totalRuleBreach(data)).toBeNull();
   });
@@ -123,5 +126,22 @@ describe("the Dolibarr mapping on Dolibarr's own shapes", () => {
     // A replay of the second order does not hand it the first order's invoice version.
     const replay = await feed().fetchOrderEvents(b!, 1, 100);
     expect(replay.map((e) => `${e.type} v${e.erpVersion}`)).toEqual(['order_creation v1']);
+  });
+
+  it('a credit note read a page before its invoice still gets the higher version', async () => {
+    const [o] = fixtureOrders(1, `SO-${runId}-cn`);
+    await writer.createOrder(o!);
+    await drain(feed());
+    // The credit note sorts first: its ref (CN-) in the same second, or the
+    // invoice's tms moved when the credit note settled it.
+    await writer.invoice(o!, `INV-${runId}-cn`);
+    await writer.creditNote(o!, `CN-${runId}-cn`, `INV-${runId}-cn`);
+    await writer.classifyPaid(`INV-${runId}-cn`);
+    const events = await drain(feed(), 1);
+    expect(
+      events
+        .filter((e) => e.orderId === writer.erpId(o!.id))
+        .map((e) => `${(e.data as { invoiceId: string }).invoiceId} v${e.erpVersion}`),
+    ).toEqual([`INV-${runId}-cn v2`, `CN-${runId}-cn v3`]);
   });
 });

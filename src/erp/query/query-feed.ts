@@ -15,7 +15,7 @@ import { createLogger } from '../../log';
 import { countFutureMarkers, countInvoiceConflicts } from '../../observability/metrics';
 import type { ErpFeed, FeedPage } from '../feed';
 import type { ErpEvent, OrderHistorySource } from '../source';
-import { assembleInvoice, assembleOrders } from './assemble';
+import { assembleInvoice, assembleOrders, text } from './assemble';
 import type { AssembledOrder, Row } from './assemble';
 import type { MappingQueries } from './mapping-queries';
 import {
@@ -222,7 +222,8 @@ export class QueryFeed implements ErpFeed, OrderHistorySource {
     return { books, orders };
   }
 
-  private async planInvoiceRows(rows: readonly Row[], plan: PlannedPage): Promise<void> {
+  private async planInvoiceRows(read: readonly Row[], plan: PlannedPage): Promise<void> {
+    const rows = [...(await this.correctedInvoices(read)), ...read];
     const invoices: ReadInvoice[] = rows.map((r) => this.readInvoice(r));
     const orderIds = [...new Set(invoices.map((i) => i.orderId))];
     const [invoiceBooks, orderBooks] = await Promise.all([
@@ -246,6 +247,30 @@ export class QueryFeed implements ErpFeed, OrderHistorySource {
         orderId: inv.orderId,
       });
     }
+  }
+
+  /**
+   * The invoices that credit notes in `rows` correct, when they are neither
+   * in `rows` nor booked, read through `order_invoices.sql` so that they are
+   * booked first. Otherwise a page boundary between the two, or an invoice
+   * whose marker moved after its credit note (closed as paid by it), gives
+   * the credit note the lower version: a correction of an invoice the apply
+   * has not seen. Without that query, or for an invoice it does not return
+   * (one from before ordersync read this ERP), the credit note goes alone.
+   */
+  private async correctedInvoices(rows: readonly Row[]): Promise<Row[]> {
+    const read = new Set(rows.map((r) => String(r.invoice_id)));
+    const wanted = new Map<string, string>();
+    for (const r of rows) {
+      const against = text(r.against_invoice_id);
+      if (against === undefined || read.has(against)) continue;
+      wanted.set(against, String(r.order_id));
+    }
+    if (wanted.size === 0) return [];
+    for (const id of (await this.state.invoices([...wanted.keys()])).keys()) wanted.delete(id);
+    if (wanted.size === 0) return [];
+    const found = (await this.queries.orderInvoices([...new Set(wanted.values())])) ?? [];
+    return found.filter((r) => wanted.get(String(r.invoice_id)) === String(r.order_id));
   }
 
   private readInvoice(r: Row): ReadInvoice {
