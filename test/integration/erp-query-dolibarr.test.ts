@@ -2,8 +2,12 @@ import type { Pool } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totalRuleBreach } from '../../src/contracts/total-rule';
 import { createPool } from '../../src/db/pool';
+import { loadMapping } from '../../src/erp/query/mapping';
+import { MappingQueries } from '../../src/erp/query/mapping-queries';
+import { QueryState } from '../../src/erp/query/query-state';
 import { fixtureOrders } from '../../src/erp/fixtures/fixture-order';
 import { MysqlSqlClient } from '../../src/erp/sql/mysql-client';
+import { QueryErpSide } from '../../src/reconcile/adapters/query-erp';
 import { DolibarrErpWriter } from '../fixtures/dolibarr-erp/writer';
 import type { DolibarrLine } from '../fixtures/dolibarr-erp/writer';
 import { testEnv } from '../support/env';
@@ -126,6 +130,14 @@ describe("the Dolibarr mapping on Dolibarr's own shapes", () => {
     // A replay of the second order does not hand it the first order's invoice version.
     const replay = await feed().fetchOrderEvents(b!, 1, 100);
     expect(replay.map((e) => `${e.type} v${e.erpVersion}`)).toEqual(['order_creation v1']);
+    // Reconciliation reads the ERP as the poll booked it: no invoice missing from the second.
+    const erp = new QueryErpSide(
+      new MappingQueries(reader, loadMapping(mapping)),
+      new QueryState(app, `q-${runId}`),
+    );
+    const states = await erp.readOrders([a!, b!]);
+    expect(states.get(a!)!.invoices.map((i) => i.invoiceId)).toEqual([`INV-${runId}-m`]);
+    expect(states.get(b!)!.invoices).toEqual([]);
   });
 
   it('a credit note read a page before its invoice still gets the higher version', async () => {
