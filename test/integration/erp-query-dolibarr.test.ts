@@ -66,7 +66,7 @@ describe("the Dolibarr mapping on Dolibarr's own shapes", () => {
     expect(historyOf(events, writer.erpId(o!.id))).toEqual(['order_creation v1']);
   });
 
-  it('a weighed REAL quantity with a percentage discount and a free-text line pass the total rule; pseudo-lines are not goods', async () => {
+  it('a weighed REAL quantity, a percentage discount, a free-text line and an absolute discount pass the total rule; pseudo-lines are not goods', async () => {
     const [o] = fixtureOrders(1, `SO-${runId}-w`);
     o!.lines = [
       {
@@ -81,6 +81,8 @@ describe("the Dolibarr mapping on Dolibarr's own shapes", () => {
       // Dolibarr and the contract, to even (0.12) by ROUND on a DOUBLE.
       { sku: 'CORD-SILK-M', name: 'Silk cord', qty: 0.5, price: '0.25' },
       { sku: '', name: 'Engraving, by hand', qty: 1, price: '12.00', freeText: true },
+      // A 10.00 credit the customer had, used here: a line of −10.00 net.
+      { sku: '', name: 'Credit AV2612-0003', qty: 1, price: '-10.00', absoluteDiscount: 7 },
     ] as DolibarrLine[];
     await writer.createOrder(o!);
     const events = await drain(feed());
@@ -102,6 +104,8 @@ describe("the Dolibarr mapping on Dolibarr's own shapes", () => {
       // A whole DOUBLE reaches ordersync as the number 12, written without places.
       { sku: 'FREE-TEXT', name: 'Engraving, by hand', qty: 1, unitPrice: '12', tax: '2.28' },
     ]);
+    // 10.00 net and 1.90 tax off the order, as its total_ttc has them off.
+    expect(data).toMatchObject({ discountTotal: '11.90' });
     expect(totalRuleBreach(data)).toBeNull();
   });
 
