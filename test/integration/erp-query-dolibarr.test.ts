@@ -1,7 +1,11 @@
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Pool } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totalRuleBreach } from '../../src/contracts/total-rule';
 import { createPool } from '../../src/db/pool';
+import { checkMapping } from '../../src/erp/query/check-mapping';
 import { loadMapping } from '../../src/erp/query/mapping';
 import { MappingQueries } from '../../src/erp/query/mapping-queries';
 import { QueryState } from '../../src/erp/query/query-state';
@@ -159,5 +163,29 @@ describe("the Dolibarr mapping on Dolibarr's own shapes", () => {
         .filter((e) => e.orderId === writer.erpId(o!.id))
         .map((e) => `${(e.data as { invoiceId: string }).invoiceId} v${e.erpVersion}`),
     ).toEqual([`INV-${runId}-cn v2`, `CN-${runId}-cn v3`]);
+  });
+
+  it('`source check` names an order the poll would never produce: no goods left after the filters', async () => {
+    const [full, empty] = fixtureOrders(2, `SO-${runId}-chk`);
+    empty!.lines = [];
+    for (const o of [full!, empty!]) await writer.createOrder(o);
+    const refs = [full!, empty!].map((o) => writer.erpId(o.id));
+    // The mapping, with changed_orders.sql narrowed to these two orders (the tables are shared).
+    const dir = mkdtempSync(path.join(tmpdir(), 'doli-check-'));
+    cpSync(mapping, dir, { recursive: true });
+    writeFileSync(
+      path.join(dir, 'changed_orders.sql'),
+      `SELECT ref AS order_id, tms AS marker FROM llx_commande
+        WHERE ref IN (${refs.map((r) => `'${r}'`).join(', ')})
+          AND (tms > :since OR (tms = :since AND ref > :after_id))
+        ORDER BY tms, ref LIMIT :limit`,
+    );
+    const report = await checkMapping(new MappingQueries(reader, loadMapping(dir)));
+    expect(report.problems).toEqual([
+      expect.stringContaining(
+        `orders: no rows for 1 of the 2 orders changed_orders named ("${refs[1]}")`,
+      ),
+    ]);
+    expect(report.samples.map((x) => x.event.orderId)).toEqual([refs[0]]);
   });
 });
