@@ -121,6 +121,12 @@ export const erpFutureMarkers = new Counter({
   registers: [registry],
 });
 
+export const erpInvoiceConflicts = new Counter({
+  name: 'ordersync_erp_invoice_order_conflicts_total',
+  help: 'Invoice rows the query source read that name another order than the one the invoice id was produced for (one invoice billing several orders); skipped, each logged with both order ids.',
+  registers: [registry],
+});
+
 export const reconcileOrdersChecked = new Counter({
   name: 'ordersync_reconcile_orders_checked_total',
   help: 'Orders a reconcile run compared between the ERP and the target (re-checks included).',
@@ -168,6 +174,11 @@ export function countDroppedGaps(reason: 'expired', n: number): void {
 /** Query-source rows read with a change marker ahead of the ERP's clock. */
 export function countFutureMarkers(n: number): void {
   if (n > 0) erpFutureMarkers.inc(n);
+}
+
+/** Query-source invoice rows skipped because their invoice id belongs to another order. */
+export function countInvoiceConflicts(n: number): void {
+  if (n > 0) erpInvoiceConflicts.inc(n);
 }
 
 /** Rows produced after their gap had been given up. */

@@ -6,6 +6,7 @@ import type { FixtureWriter } from '../../src/erp/fixtures/fixture-order';
 import { OdooWriter } from '../../src/erp/fixtures/odoo-writer';
 import { MysqlSqlClient } from '../../src/erp/sql/mysql-client';
 import { PgSqlClient } from '../../src/erp/sql/pg-client';
+import { DolibarrErpWriter } from '../fixtures/dolibarr-erp/writer';
 import { LedgerErpWriter } from '../fixtures/ledger-erp/writer';
 import { TestPipeline } from '../support/pipeline';
 import { runQueryPipeline } from '../support/query-pipeline';
@@ -54,6 +55,14 @@ describe('the pipeline from a real ERP schema through the query source', () => {
   it('a made-up ERP with composite keys and line stamps, on MariaDB', async () => {
     const writer = new LedgerErpWriter(p.writer);
     await onMariadb(writer, 'test/fixtures/ledger-erp/mapping', `L-E2E-${p.runId}`, (id) =>
+      writer.erpId(id),
+    );
+  }, 240_000);
+
+  it('Dolibarr on MariaDB: integer keys with refs, TIMESTAMP markers, link-table invoices', async () => {
+    const writer = new DolibarrErpWriter(p.writer);
+    // Invoice refs are `INV-<order id>`, and Dolibarr refs have at most 30 characters.
+    await onMariadb(writer, 'test/fixtures/dolibarr-erp/mapping', `D${p.runId}`, (id) =>
       writer.erpId(id),
     );
   }, 240_000);

@@ -14,25 +14,37 @@ async function rootConnection(): Promise<mysql.Connection> {
 }
 
 /**
- * Runs `fn` while the server's global sql_mode has `extra` added, and puts the
- * old value back in a finally. Sessions take the global mode when they
+ * Runs `fn` while the server's global `name` is `value(before)`, and puts the
+ * old value back in a finally. Sessions take the global value when they
  * connect, so `fn` should only open the connections it needs: the local
  * servers are shared, and the window is kept short.
  */
-export async function withGlobalSqlModeAdded<T>(extra: string, fn: () => Promise<T>): Promise<T> {
+async function withGlobal<T>(
+  name: 'sql_mode' | 'time_zone',
+  value: (before: string) => string,
+  fn: () => Promise<T>,
+): Promise<T> {
   const root = await rootConnection();
   try {
-    const [rows] = await root.query<RowDataPacket[]>('SELECT @@GLOBAL.sql_mode AS m');
-    const before = String(rows[0]!.m);
-    await root.query('SET GLOBAL sql_mode = ?', [
-      [before, extra].filter((x) => x !== '').join(','),
-    ]);
+    const [rows] = await root.query<RowDataPacket[]>(`SELECT @@GLOBAL.${name} AS v`);
+    const before = String(rows[0]!.v);
+    await root.query(`SET GLOBAL ${name} = ?`, [value(before)]);
     try {
       return await fn();
     } finally {
-      await root.query('SET GLOBAL sql_mode = ?', [before]);
+      await root.query(`SET GLOBAL ${name} = ?`, [before]);
     }
   } finally {
     await root.end();
   }
+}
+
+/** Runs `fn` while the server's global sql_mode has `extra` added (see withGlobal). */
+export function withGlobalSqlModeAdded<T>(extra: string, fn: () => Promise<T>): Promise<T> {
+  return withGlobal('sql_mode', (before) => [before, extra].filter((x) => x !== '').join(','), fn);
+}
+
+/** Runs `fn` while the server's default time zone is `zone`, e.g. `+05:30` (see withGlobal). */
+export function withGlobalTimeZone<T>(zone: string, fn: () => Promise<T>): Promise<T> {
+  return withGlobal('time_zone', () => zone, fn);
 }

@@ -166,6 +166,44 @@ describe('versions ordersync hands out', () => {
     expect(waiting.map((w) => w.invoiceId)).toEqual(['I2']);
     expect(books.get('A-1')!.lastVersion).toBe(2);
   });
+
+  it('books an invoice id for one order only: a repeated row is the same invoice, another order is a conflict', () => {
+    const book = (lastVersion: number): OrderBook => ({
+      channel: 'online',
+      lastVersion,
+      snapshotVersion: 1,
+      hash: Buffer.alloc(0),
+      acked: true,
+    });
+    const inv = (id: string, orderId: string) => ({
+      invoiceId: id,
+      orderId,
+      data: {},
+      occurredAt: at(),
+    });
+    const books = new Map([
+      ['A-1', book(1)],
+      ['B-2', book(1)],
+    ]);
+    // One invoice billing two orders, read as one row per order, and a join that doubled a row.
+    const { plan, conflicts } = planInvoices(
+      [inv('I1', 'A-1'), inv('I1', 'B-2'), inv('I1', 'A-1')],
+      new Map(),
+      books,
+    );
+    expect(plan.events.map((e) => `${e.orderId} v${e.erpVersion}`)).toEqual(['A-1 v2']);
+    expect(plan.reservation.invoices.map((i) => i.invoiceId)).toEqual(['I1']);
+    expect(conflicts).toEqual([{ invoiceId: 'I1', orderId: 'B-2', bookedFor: 'A-1' }]);
+    expect(books.get('B-2')!.lastVersion).toBe(1);
+    // Booked for A-1 earlier: a later read naming B-2 is a conflict, not a new version.
+    const later = planInvoices(
+      [inv('I1', 'B-2')],
+      new Map([['I1', { orderId: 'A-1', version: 2, acked: true }]]),
+      books,
+    );
+    expect(later.plan.events).toEqual([]);
+    expect(later.conflicts).toEqual([{ invoiceId: 'I1', orderId: 'B-2', bookedFor: 'A-1' }]);
+  });
 });
 
 describe('loading a mapping', () => {

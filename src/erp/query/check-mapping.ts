@@ -77,6 +77,16 @@ export async function checkMapping(queries: MappingQueries, samples = 3): Promis
     await run('all_orders', async () => (await queries.allOrderIds('', SAMPLE)) ?? []);
   }
   const orders = assembleOrders(orderRows, manifest);
+  const unread = ids.filter((id) => !orders.some((o) => o.orderId === id));
+  if (unread.length > 0)
+    problems.push(
+      `orders: no rows for ${unread.length} of the ${ids.length} orders changed_orders named ` +
+        `(${unread
+          .slice(0, 3)
+          .map((id) => JSON.stringify(id))
+          .join(', ')}): the poll never produces them ` +
+        '(no line left after the filters of orders.sql, or a condition changed_orders.sql lacks)',
+    );
   const unmapped = (kind: string, values: Iterable<string>, known: readonly string[]) => {
     const missing = [...new Set(values)].filter((v) => !known.includes(v));
     if (missing.length > 0)

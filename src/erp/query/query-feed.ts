@@ -12,10 +12,10 @@
  * the pass's start (see Pass.clock).
  */
 import { createLogger } from '../../log';
-import { countFutureMarkers } from '../../observability/metrics';
+import { countFutureMarkers, countInvoiceConflicts } from '../../observability/metrics';
 import type { ErpFeed, FeedPage } from '../feed';
 import type { ErpEvent, OrderHistorySource } from '../source';
-import { assembleInvoice, assembleOrders } from './assemble';
+import { assembleInvoice, assembleOrders, text } from './assemble';
 import type { AssembledOrder, Row } from './assemble';
 import type { MappingQueries } from './mapping-queries';
 import {
@@ -30,7 +30,7 @@ import {
 import type { Keyset } from './marker';
 import type { OrderBook, QueryState } from './query-state';
 import { emptyPlan, invoiceEvent, planInvoices, planSnapshots, snapshotEvent } from './versioning';
-import type { PlannedPage, ReadInvoice } from './versioning';
+import type { InvoiceConflict, PlannedPage, ReadInvoice } from './versioning';
 
 const log = createLogger('query-source');
 
@@ -222,7 +222,8 @@ export class QueryFeed implements ErpFeed, OrderHistorySource {
     return { books, orders };
   }
 
-  private async planInvoiceRows(rows: readonly Row[], plan: PlannedPage): Promise<void> {
+  private async planInvoiceRows(read: readonly Row[], plan: PlannedPage): Promise<void> {
+    const rows = [...(await this.correctedInvoices(read)), ...read];
     const invoices: ReadInvoice[] = rows.map((r) => this.readInvoice(r));
     const orderIds = [...new Set(invoices.map((i) => i.orderId))];
     const [invoiceBooks, orderBooks] = await Promise.all([
@@ -230,6 +231,7 @@ export class QueryFeed implements ErpFeed, OrderHistorySource {
       this.state.orders(orderIds),
     ]);
     const first = planInvoices(invoices, invoiceBooks, orderBooks, plan);
+    reportConflicts(first.conflicts);
     if (first.waiting.length === 0) return;
     // Invoices of orders not produced yet: produce those orders first, in the same page.
     const markers = new Map(
@@ -238,12 +240,37 @@ export class QueryFeed implements ErpFeed, OrderHistorySource {
     const { books } = await this.planOrders([...markers.keys()], markers, plan);
     for (const [id, book] of books) orderBooks.set(id, book);
     const second = planInvoices(first.waiting, invoiceBooks, orderBooks, plan);
+    reportConflicts(second.conflicts);
     for (const inv of second.waiting) {
       log.warn('invoice skipped: the mapping returns no order for it', {
         invoiceId: inv.invoiceId,
         orderId: inv.orderId,
       });
     }
+  }
+
+  /**
+   * The invoices that credit notes in `rows` correct, when they are neither
+   * in `rows` nor booked, read through `order_invoices.sql` so that they are
+   * booked first. Otherwise a page boundary between the two, or an invoice
+   * whose marker moved after its credit note (closed as paid by it), gives
+   * the credit note the lower version: a correction of an invoice the apply
+   * has not seen. Without that query, or for an invoice it does not return
+   * (one from before ordersync read this ERP), the credit note goes alone.
+   */
+  private async correctedInvoices(rows: readonly Row[]): Promise<Row[]> {
+    const read = new Set(rows.map((r) => String(r.invoice_id)));
+    const wanted = new Map<string, string>();
+    for (const r of rows) {
+      const against = text(r.against_invoice_id);
+      if (against === undefined || read.has(against)) continue;
+      wanted.set(against, String(r.order_id));
+    }
+    if (wanted.size === 0) return [];
+    for (const id of (await this.state.invoices([...wanted.keys()])).keys()) wanted.delete(id);
+    if (wanted.size === 0) return [];
+    const found = (await this.queries.orderInvoices([...new Set(wanted.values())])) ?? [];
+    return found.filter((r) => wanted.get(String(r.invoice_id)) === String(r.order_id));
   }
 
   private readInvoice(r: Row): ReadInvoice {
@@ -279,8 +306,10 @@ export class QueryFeed implements ErpFeed, OrderHistorySource {
       const rows = (await this.queries.orderInvoices([orderId])) ?? [];
       const invoices = rows.map((r) => this.readInvoice(r)).filter((i) => i.orderId === orderId);
       const invoiceBooks = await this.state.invoices(invoices.map((i) => i.invoiceId));
-      for (const [id, b] of invoiceBooks) invoiceVersions.set(id, b.version);
-      planInvoices(invoices, invoiceBooks, books, p);
+      // A version from another order's counter is not this order's.
+      for (const [id, b] of invoiceBooks)
+        if (b.orderId === orderId) invoiceVersions.set(id, b.version);
+      reportConflicts(planInvoices(invoices, invoiceBooks, books, p).conflicts);
       current = { order: orders.find((o) => o.orderId === orderId), invoices, books };
     });
     if (plan.events.length > 0) {
@@ -305,6 +334,18 @@ export class QueryFeed implements ErpFeed, OrderHistorySource {
       .filter((e) => e.erpVersion >= fromVersion)
       .sort((a, b) => a.erpVersion - b.erpVersion)
       .slice(0, limit);
+  }
+}
+
+/** Invoice rows that name another order than their id's: counted, and logged by order id. */
+function reportConflicts(conflicts: readonly InvoiceConflict[]): void {
+  if (conflicts.length === 0) return;
+  countInvoiceConflicts(conflicts.length);
+  for (const c of conflicts.slice(0, 50)) {
+    log.warn(
+      'invoice skipped for this order: its id already belongs to another order (an invoice billing several orders is produced for the first only)',
+      { invoiceId: c.invoiceId, orderId: c.orderId, producedFor: c.bookedFor },
+    );
   }
 }
 

@@ -132,21 +132,42 @@ export interface ReadInvoice {
   occurredAt: string;
 }
 
+/** An invoice row naming another order than the one its id is booked or planned for. */
+export interface InvoiceConflict {
+  invoiceId: string;
+  orderId: string;
+  /** The order the invoice id belongs to in ordersync's books (or this page's plan). */
+  bookedFor: string;
+}
+
 /**
  * Invoices: an unseen invoice id is `invoice_creation` with its order's next
  * version; an unacknowledged one is produced again as it was. An invoice whose
  * order ordersync has not produced is left for a later read (`waiting`).
+ *
+ * An invoice id belongs to one order. A row that repeats an id already
+ * planned for the same order is the same invoice (a join that doubled it); a
+ * row naming another order (one invoice billing several orders) is not
+ * representable in the contract and is returned in `conflicts`, never booked:
+ * booking it would give the id two orders and fail every page's booking.
  */
 export function planInvoices(
   invoices: readonly ReadInvoice[],
   invoiceBooks: ReadonlyMap<string, InvoiceBook>,
   orderBooks: Map<string, OrderBook>,
   plan: PlannedPage = emptyPlan(),
-): { plan: PlannedPage; waiting: ReadInvoice[] } {
+): { plan: PlannedPage; waiting: ReadInvoice[]; conflicts: InvoiceConflict[] } {
   const waiting: ReadInvoice[] = [];
+  const conflicts: InvoiceConflict[] = [];
+  const planned = new Map(plan.reservation.invoices.map((i) => [i.invoiceId, i.orderId]));
   for (const inv of creditNotesAfterTheirInvoices(invoices)) {
     const seen = invoiceBooks.get(inv.invoiceId);
-    if (seen?.acked) continue;
+    const owner = planned.get(inv.invoiceId) ?? seen?.orderId;
+    if (owner !== undefined && owner !== inv.orderId) {
+      conflicts.push({ invoiceId: inv.invoiceId, orderId: inv.orderId, bookedFor: owner });
+      continue;
+    }
+    if (planned.has(inv.invoiceId) || seen?.acked) continue;
     const order = orderBooks.get(inv.orderId);
     if (!order) {
       waiting.push(inv);
@@ -163,9 +184,10 @@ export function planInvoices(
       version,
       fresh: !seen,
     });
+    planned.set(inv.invoiceId, inv.orderId);
     plan.events.push(invoiceEvent(inv, version, order.channel));
   }
-  return { plan, waiting };
+  return { plan, waiting, conflicts };
 }
 
 /** The `invoice_creation` event of `inv` under `version`; its id depends on the invoice alone. */

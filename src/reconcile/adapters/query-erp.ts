@@ -59,8 +59,19 @@ export class QueryErpSide implements ReconcileErpSide {
         ...(invoiceRows === null ? { invoicesUnknown: true } : {}),
       });
     }
-    for (const r of invoiceRows ?? []) {
-      const inv = readInvoiceRow(r, this.manifest.markerTimeZone);
+    const invoices = (invoiceRows ?? []).map((r) =>
+      readInvoiceRow(r, this.manifest.markerTimeZone),
+    );
+    // As the poll books them: an invoice id belongs to the one order it was
+    // produced for (an invoice billing several orders is not the others'),
+    // and a row repeated by a join is one invoice.
+    const booked = await this.state.invoices([...new Set(invoices.map((i) => i.invoiceId))]);
+    const seen = new Set<string>();
+    for (const inv of invoices) {
+      const owner = booked.get(inv.invoiceId)?.orderId;
+      const key = JSON.stringify([inv.orderId, inv.invoiceId]);
+      if ((owner !== undefined && owner !== inv.orderId) || seen.has(key)) continue;
+      seen.add(key);
       out.get(inv.orderId)?.invoices.push(inv.data);
     }
     return out;
