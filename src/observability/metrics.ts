@@ -123,7 +123,7 @@ export const erpFutureMarkers = new Counter({
 
 export const erpInvoiceConflicts = new Counter({
   name: 'ordersync_erp_invoice_order_conflicts_total',
-  help: 'Invoice rows the query source read that name another order than the one the invoice id was produced for (one invoice billing several orders); skipped, each logged with both order ids.',
+  help: 'Invoice rows the query source read that name another order than the one the invoice id (or the invoice a credit note corrects) was produced for: one invoice billing several orders. Skipped and logged with both order ids; a row is counted each time a pass or a replay reads it again, so watch the rate, not the total.',
   registers: [registry],
 });
 

@@ -86,8 +86,10 @@ function comparable(
   target: OrderState,
   kept: KeptFields | null,
 ): [CanonicalOrder, CanonicalOrder] {
-  let [e, t] = kept ? [projectOrder(erp, kept), projectOrder(target, kept)] : [erp, target];
-  e = alignDatePrecision(e, t);
+  // Dates first, on what was read: a target column without fractions is cut
+  // (or rounded) by its server before the projection cuts both sides down.
+  const aligned = alignDatePrecision(erp, target);
+  let [e, t] = kept ? [projectOrder(aligned, kept), projectOrder(target, kept)] : [aligned, target];
   if (e.invoicesUnknown || t.invoicesUnknown) {
     e = { ...e, invoices: [] };
     t = { ...t, invoices: [] };

@@ -38,6 +38,27 @@ export function toWholeSecond(value: unknown): unknown {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString();
 }
 
+/** Milliseconds since the epoch of a date text, one without a zone read as UTC; NaN if none. */
+function utcMs(text: string): number {
+  const zoned = /(?:Z|[+-]\d\d:\d\d)$/.test(text) ? text : `${text.replace(' ', 'T')}Z`;
+  return Date.parse(zoned);
+}
+
+/**
+ * The ERP's instant cut to a whole second the way the target's server cut
+ * it: down (MariaDB) or to the nearest second (MySQL 8.4 rounds fractions
+ * written to a column without them). The target's instant when either way
+ * gives it, else cut down (and so still different).
+ */
+export function toWholeSecondAs(erp: unknown, target: unknown): unknown {
+  if (typeof erp !== 'string' || typeof target !== 'string') return toWholeSecond(erp);
+  const e = utcMs(erp);
+  const t = utcMs(target);
+  if (Number.isNaN(e) || Number.isNaN(t)) return toWholeSecond(erp);
+  const rounded = Math.round(e / 1000) * 1000;
+  return rounded === t ? new Date(t).toISOString() : toWholeSecond(erp);
+}
+
 /** A date written without fractional seconds (`2026-12-01T10:00:03Z`, `2026-12-01 10:00:03`). */
 const WHOLE_SECOND_TEXT = /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)?$/;
 
@@ -48,19 +69,24 @@ const WHOLE_SECOND_TEXT = /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)
  * cannot always tell: a `UNION` of a DATETIME and a JSON text is text.
  */
 export function alignDatePrecision(erp: OrderState, target: OrderState): OrderState {
-  const coarse = new Map<string, Set<string>>();
+  const coarse = new Map<string, Map<string, string>>();
   for (const inv of target.invoices)
-    for (const k of DATE_FIELDS)
-      if (typeof inv[k] === 'string' && WHOLE_SECOND_TEXT.test(inv[k]))
-        coarse.set(String(inv.invoiceId), (coarse.get(String(inv.invoiceId)) ?? new Set()).add(k));
+    for (const k of DATE_FIELDS) {
+      const v = inv[k];
+      if (typeof v === 'string' && WHOLE_SECOND_TEXT.test(v))
+        coarse.set(
+          String(inv.invoiceId),
+          (coarse.get(String(inv.invoiceId)) ?? new Map<string, string>()).set(k, v),
+        );
+    }
   if (coarse.size === 0) return erp;
   return {
     ...erp,
     invoices: erp.invoices.map((inv) => {
-      const keys = coarse.get(String(inv.invoiceId));
-      if (!keys) return inv;
+      const dates = coarse.get(String(inv.invoiceId));
+      if (!dates) return inv;
       const out = { ...inv };
-      for (const k of keys) out[k] = toWholeSecond(out[k]);
+      for (const [k, stored] of dates) out[k] = toWholeSecondAs(out[k], stored);
       return out;
     }),
   };

@@ -16,7 +16,10 @@ function documented(): Map<string, string> {
 
 describe("docs/operations.md's metrics table", () => {
   it('lists every application metric with its type', async () => {
-    const exported = (await registry.getMetricsAsJSON()).map((m) => [m.name, String(m.type)]);
+    const exported: Array<[string, string]> = (await registry.getMetricsAsJSON()).map((m) => [
+      m.name,
+      String(m.type),
+    ]);
     expect(exported.length).toBeGreaterThan(15);
     const table = documented();
     for (const [name, type] of exported) expect([name, table.get(name)]).toEqual([name, type]);

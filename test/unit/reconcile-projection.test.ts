@@ -76,6 +76,21 @@ describe('reconciliation compares only what the target keeps', () => {
     expect(compareOrder('SO-1', erp, target).kinds).toContain('differs');
   });
 
+  it('takes an invoice date its server rounded to the nearest second (MySQL 8.4) or cut down (MariaDB)', () => {
+    const erp = order();
+    erp.invoices = erp.invoices.map((i) => ({ ...i, issuedAt: '2026-12-01T10:00:00.656Z' }));
+    const at = (issuedAt: string) => {
+      const t = order();
+      t.invoices = t.invoices.map((i) => ({ ...i, issuedAt }));
+      return t;
+    };
+    for (const pair of [null, kept] as const) {
+      expect(compareOrder('SO-1', erp, at('2026-12-01 10:00:01'), pair).kinds).toEqual([]);
+      expect(compareOrder('SO-1', erp, at('2026-12-01 10:00:00'), pair).kinds).toEqual([]);
+      expect(compareOrder('SO-1', erp, at('2026-12-01 10:00:02'), pair).kinds).toEqual(['differs']);
+    }
+  });
+
   it('compares an invoice date to whole seconds where the target read it back without fractions, whatever the column type', () => {
     const everything = keptFieldsOf(
       ['status', 'total', 'invoice.invoiceId', 'invoice.issuedAt'].map((name) => ({

@@ -143,4 +143,25 @@ describe('read_order.sql rows', () => {
       'total differs',
     ]);
   });
+
+  it('take an invoice date a column without fractions cut down (MariaDB) or rounded (MySQL 8.4)', () => {
+    const [create, , invoice] = orderHistory('O-5', 1);
+    const sent = expectedFrom([create!, invoice!]);
+    const inv: Record<string, unknown> = {
+      ...sent.invoices[0]!,
+      issuedAt: '2026-12-01T10:00:00.656Z',
+    };
+    const expected = { ...sent, invoices: [inv] };
+    const at = (issuedAt: string) => ({
+      orderId: 'O-5',
+      fields: sent.fields,
+      lines: sent.lines,
+      invoices: [{ ...inv, issuedAt }],
+    });
+    expect(orderDifferences(expected, at('2026-12-01 10:00:01'))).toEqual([]);
+    expect(orderDifferences(expected, at('2026-12-01 10:00:00'))).toEqual([]);
+    expect(orderDifferences(expected, at('2026-12-01 10:00:02'))).toEqual([
+      `invoice ${String(inv.invoiceId)} differs (issuedAt)`,
+    ]);
+  });
 });

@@ -29,7 +29,14 @@ import {
 } from './marker';
 import type { Keyset } from './marker';
 import type { OrderBook, QueryState } from './query-state';
-import { emptyPlan, invoiceEvent, planInvoices, planSnapshots, snapshotEvent } from './versioning';
+import {
+  emptyPlan,
+  invoiceAndCorrected,
+  invoiceEvent,
+  planInvoices,
+  planSnapshots,
+  snapshotEvent,
+} from './versioning';
 import type { InvoiceConflict, PlannedPage, ReadInvoice } from './versioning';
 
 const log = createLogger('query-source');
@@ -227,7 +234,8 @@ export class QueryFeed implements ErpFeed, OrderHistorySource {
     const invoices: ReadInvoice[] = rows.map((r) => this.readInvoice(r));
     const orderIds = [...new Set(invoices.map((i) => i.orderId))];
     const [invoiceBooks, orderBooks] = await Promise.all([
-      this.state.invoices(invoices.map((i) => i.invoiceId)),
+      // The corrected invoices' books too: a credit note goes to its invoice's order.
+      this.state.invoices([...new Set(invoices.flatMap(invoiceAndCorrected))]),
       this.state.orders(orderIds),
     ]);
     const first = planInvoices(invoices, invoiceBooks, orderBooks, plan);
@@ -267,7 +275,9 @@ export class QueryFeed implements ErpFeed, OrderHistorySource {
       wanted.set(against, String(r.order_id));
     }
     if (wanted.size === 0) return [];
-    for (const id of (await this.state.invoices([...wanted.keys()])).keys()) wanted.delete(id);
+    // Only what Kafka acknowledged is settled: a reserved, unacknowledged invoice is read again.
+    for (const [id, book] of await this.state.invoices([...wanted.keys()]))
+      if (book.acked) wanted.delete(id);
     if (wanted.size === 0) return [];
     const found = (await this.queries.orderInvoices([...new Set(wanted.values())])) ?? [];
     return found.filter((r) => wanted.get(String(r.invoice_id)) === String(r.order_id));
@@ -304,8 +314,18 @@ export class QueryFeed implements ErpFeed, OrderHistorySource {
       invoiceVersions.clear();
       const { books, orders } = await this.planOrders([orderId], new Map(), p, now);
       const rows = (await this.queries.orderInvoices([orderId])) ?? [];
-      const invoices = rows.map((r) => this.readInvoice(r)).filter((i) => i.orderId === orderId);
-      const invoiceBooks = await this.state.invoices(invoices.map((i) => i.invoiceId));
+      // One per invoice id: a join that doubled a row is the same invoice.
+      const invoices = [
+        ...new Map(
+          rows
+            .map((r) => this.readInvoice(r))
+            .filter((i) => i.orderId === orderId)
+            .map((i) => [i.invoiceId, i] as const),
+        ).values(),
+      ];
+      const invoiceBooks = await this.state.invoices([
+        ...new Set(invoices.flatMap(invoiceAndCorrected)),
+      ]);
       // A version from another order's counter is not this order's.
       for (const [id, b] of invoiceBooks)
         if (b.orderId === orderId) invoiceVersions.set(id, b.version);

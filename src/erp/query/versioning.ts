@@ -150,6 +150,10 @@ export interface InvoiceConflict {
  * row naming another order (one invoice billing several orders) is not
  * representable in the contract and is returned in `conflicts`, never booked:
  * booking it would give the id two orders and fail every page's booking.
+ * A credit note not booked yet belongs where the invoice it corrects does, so
+ * a credit note of an invoice billing several orders goes to that invoice's
+ * order, never to another (whose apply would refuse a correction of an
+ * invoice it does not hold). `invoiceBooks` should hold the corrected ids too.
  */
 export function planInvoices(
   invoices: readonly ReadInvoice[],
@@ -162,7 +166,8 @@ export function planInvoices(
   const planned = new Map(plan.reservation.invoices.map((i) => [i.invoiceId, i.orderId]));
   for (const inv of creditNotesAfterTheirInvoices(invoices)) {
     const seen = invoiceBooks.get(inv.invoiceId);
-    const owner = planned.get(inv.invoiceId) ?? seen?.orderId;
+    const owner =
+      planned.get(inv.invoiceId) ?? seen?.orderId ?? correctedOwner(inv, planned, invoiceBooks);
     if (owner !== undefined && owner !== inv.orderId) {
       conflicts.push({ invoiceId: inv.invoiceId, orderId: inv.orderId, bookedFor: owner });
       continue;
@@ -188,6 +193,30 @@ export function planInvoices(
     plan.events.push(invoiceEvent(inv, version, order.channel));
   }
   return { plan, waiting, conflicts };
+}
+
+/** The id of the invoice `inv` corrects, when it is a credit note naming one. */
+export function correctedId(inv: { data: Record<string, unknown> }): string | undefined {
+  const against = inv.data.againstInvoiceId;
+  return typeof against === 'string' ? against : undefined;
+}
+
+/** An invoice's id and, for a credit note, the id it corrects: the books to read for it. */
+export function invoiceAndCorrected(inv: ReadInvoice): string[] {
+  const against = correctedId(inv);
+  return against === undefined ? [inv.invoiceId] : [inv.invoiceId, against];
+}
+
+/** The order the invoice a credit note corrects is planned or booked for, if any. */
+function correctedOwner(
+  inv: ReadInvoice,
+  planned: ReadonlyMap<string, string>,
+  invoiceBooks: ReadonlyMap<string, InvoiceBook>,
+): string | undefined {
+  const against = correctedId(inv);
+  return against === undefined
+    ? undefined
+    : (planned.get(against) ?? invoiceBooks.get(against)?.orderId);
 }
 
 /** The `invoice_creation` event of `inv` under `version`; its id depends on the invoice alone. */

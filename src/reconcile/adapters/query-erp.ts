@@ -14,6 +14,7 @@ import type { Keyset } from '../../erp/query/marker';
 import type { MappingQueries } from '../../erp/query/mapping-queries';
 import { readInvoiceRow } from '../../erp/query/query-feed';
 import type { OrderBook, QueryState } from '../../erp/query/query-state';
+import { correctedId, invoiceAndCorrected } from '../../erp/query/versioning';
 import { likePrefix } from './id-filter';
 import type { IdScope, OrderState, ReconcileErpSide } from '../ports';
 
@@ -65,10 +66,14 @@ export class QueryErpSide implements ReconcileErpSide {
     // As the poll books them: an invoice id belongs to the one order it was
     // produced for (an invoice billing several orders is not the others'),
     // and a row repeated by a join is one invoice.
-    const booked = await this.state.invoices([...new Set(invoices.map((i) => i.invoiceId))]);
+    // A credit note not booked yet belongs where the invoice it corrects is booked.
+    const booked = await this.state.invoices([...new Set(invoices.flatMap(invoiceAndCorrected))]);
     const seen = new Set<string>();
     for (const inv of invoices) {
-      const owner = booked.get(inv.invoiceId)?.orderId;
+      const against = correctedId(inv);
+      const owner =
+        booked.get(inv.invoiceId)?.orderId ??
+        (against === undefined ? undefined : booked.get(against)?.orderId);
       const key = JSON.stringify([inv.orderId, inv.invoiceId]);
       if ((owner !== undefined && owner !== inv.orderId) || seen.has(key)) continue;
       seen.add(key);
