@@ -4,6 +4,7 @@
  * a target that never stores, say, the phone or the ERP status is compared on
  * what it does store and is not reported as `differs` forever. Pure.
  */
+import { isCutToSecond, utcInstant } from '../contracts/instant';
 import { DATE_FIELDS } from './canonical';
 import type { KeptFields, OrderState } from './ports';
 
@@ -38,12 +39,6 @@ export function toWholeSecond(value: unknown): unknown {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString();
 }
 
-/** Milliseconds since the epoch of a date text, one without a zone read as UTC; NaN if none. */
-function utcMs(text: string): number {
-  const zoned = /(?:Z|[+-]\d\d:\d\d)$/.test(text) ? text : `${text.replace(' ', 'T')}Z`;
-  return Date.parse(zoned);
-}
-
 /**
  * The ERP's instant cut to a whole second the way the target's server cut
  * it: down (MariaDB) or to the nearest second (MySQL 8.4 rounds fractions
@@ -52,11 +47,10 @@ function utcMs(text: string): number {
  */
 export function toWholeSecondAs(erp: unknown, target: unknown): unknown {
   if (typeof erp !== 'string' || typeof target !== 'string') return toWholeSecond(erp);
-  const e = utcMs(erp);
-  const t = utcMs(target);
-  if (Number.isNaN(e) || Number.isNaN(t)) return toWholeSecond(erp);
-  const rounded = Math.round(e / 1000) * 1000;
-  return rounded === t ? new Date(t).toISOString() : toWholeSecond(erp);
+  const e = utcInstant(erp);
+  const t = utcInstant(target);
+  if (e === null || t === null || Number.isNaN(e) || Number.isNaN(t)) return toWholeSecond(erp);
+  return isCutToSecond(e, t) ? new Date(t).toISOString() : toWholeSecond(erp);
 }
 
 /** A date written without fractional seconds (`2026-12-01T10:00:03Z`, `2026-12-01 10:00:03`). */

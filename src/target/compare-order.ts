@@ -7,6 +7,7 @@
  */
 import type { OrderEvent } from '../contracts/events';
 import { meansAbsent } from '../contracts/field-defaults';
+import { isCutToSecond, utcInstant } from '../contracts/instant';
 import type { StoredOrder } from './port';
 
 /** The ERP's side: the newest snapshot's fields, its lines and every invoice. */
@@ -38,13 +39,6 @@ function decimal(v: string): string {
   return f ? `${whole}.${f}` : whole;
 }
 
-/** Milliseconds since the epoch, treating a date without zone as UTC (how ordersync writes). */
-function instant(v: string): number | null {
-  const m = DATE.exec(v);
-  if (!m) return null;
-  return Date.parse(`${m[1]}T${m[2]}${m[3] ?? ''}${m[4] ?? 'Z'}`);
-}
-
 const scalarText = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
 /**
@@ -67,14 +61,11 @@ export function sameValue(expected: unknown, stored: unknown, key?: string): boo
   const es = scalarText(expected);
   const ss = scalarText(stored);
   if (DECIMAL.test(es) && DECIMAL.test(ss)) return decimal(es) === decimal(ss);
-  const et = instant(es);
-  const st = instant(ss);
+  const et = utcInstant(es);
+  const st = utcInstant(ss);
   if (et !== null && st !== null) {
     const wholeSeconds = !DATE.exec(ss)?.[3];
-    if (!wholeSeconds) return et === st;
-    // Cut to the second as the server cut it: MariaDB truncates, MySQL 8.4 rounds.
-    const s = Math.floor(st / 1000);
-    return s === Math.floor(et / 1000) || s === Math.round(et / 1000);
+    return wholeSeconds ? isCutToSecond(et, st) : et === st;
   }
   return es === ss;
 }
